@@ -1,0 +1,2 @@
+// @tessera/jagged-tensors exports nothing yet: its API lands with issue #3.
+export {};

@@ -1,0 +1,2 @@
+// @tessera/mx-formats exports nothing yet: its API lands with issue #4.
+export {};
