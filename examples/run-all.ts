@@ -27,5 +27,7 @@ for (const name of examples) {
     failed.push(name);
   }
 }
-console.log(`\n${examples.length - failed.length} of ${examples.length} examples passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+console.log(
+  `\n${examples.length - failed.length} of ${examples.length} examples passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`,
+);
 process.exit(failed.length ? 1 : 0);

@@ -9,7 +9,10 @@ console.log(`backend: ${info.name} (native: ${info.native}, gpu: ${info.gpu})`);
 const r = rng(7);
 const weight = tf.tensor(r.normalArray(64 * 16), [64, 16]);
 const ids = tf.tensor([3, 1, 4, 1, 5, 9, 2, 6], [8], 'int32');
-const bytes = saveSafetensors({ weight, ids, weight_f16: weight }, { metadata: { source: 'tessera example' }, dtypes: { weight_f16: 'F16' } });
+const bytes = saveSafetensors(
+  { weight, ids, weight_f16: weight },
+  { metadata: { source: 'tessera example' }, dtypes: { weight_f16: 'F16' } },
+);
 const { tensors, metadata } = loadSafetensors(bytes);
 
 const same = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.all(tf.equal(a, b)).dataSync()[0] === 1);
