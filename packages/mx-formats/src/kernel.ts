@@ -1,0 +1,194 @@
+// Host kernels: MX block quantization and dequantization over rows of a Float32Array (the blocked axis last).
+// Plain loops over typed arrays with Uint32Array views of the float bits; exponents come from the bits (spec §1).
+import { bitsView, floorLog2Bits } from '@tessera/core';
+import { E8M0_VALUES } from './e8m0.js';
+import type { ElementCodec } from './elements.js';
+import type { ResolvedMXOptions } from './options.js';
+import { scaleExponentBits } from './scale.js';
+
+/** Element codes of the padded rows (one per byte) and the scale bytes. @internal */
+export interface RowCodes {
+  codes: Uint8Array;
+  scales: Uint8Array;
+}
+
+const ROUND_MODE = { even: 0, nearest: 1, floor: 2, stochastic: 3 } as const;
+
+/** Code written for every element of a NaN block (spec §3.4): FP8 → 0x7F, others 0. @internal */
+export function nanBlockCode(c: ElementCodec): number {
+  return c.bits === 8 && c.signBit !== 0 ? 0x7f : 0;
+}
+
+/**
+ * Quantizes `rows` rows of length `L` (contiguous, row-major) in blocks of `o.blockSize`, zero-padding each row to
+ * nBlocks·k. Codes of padding positions are 0. `codesOut` may be given to reuse memory. @internal
+ */
+export function quantizeRows(src: Float32Array, rows: number, L: number, o: ResolvedMXOptions, codesOut?: Uint8Array): RowCodes {
+  const k = o.blockSize;
+  const nB = Math.ceil(L / k);
+  const codes = codesOut ?? new Uint8Array(rows * nB * k);
+  const scales = new Uint8Array(rows * nB);
+  const c = o.element;
+  let u = bitsView(src);
+  if (o.inputPrecision === 'bfloat16' || o.subnormals === 'flush-elements') u = preprocess(u, o);
+  const M = c.mantissaBits;
+  const emin = c.emin;
+  const maxCode = c.maxCode;
+  const signBit = c.signBit;
+  const isInt = signBit === 0;
+  const nanCode = nanBlockCode(c);
+  const rm = ROUND_MODE[o.rounding];
+  const random = o.random;
+  const mode = o.scaleMode;
+  const f32log2 = o.scaleExponent === 'float32-log2';
+  const flushBlock = o.subnormals === 'flush-block';
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * L;
+    const rowEnd = rowStart + L;
+    for (let b = 0; b < nB; b++) {
+      const start = rowStart + b * k;
+      const end = start + k < rowEnd ? start + k : rowEnd;
+      const ob = (r * nB + b) * k - start; // codes index = i + ob
+      let amax = 0;
+      for (let i = start; i < end; i++) {
+        const a = u[i] & 0x7fffffff;
+        if (a > amax) amax = a;
+      }
+      if (amax >= 0x7f800000) {
+        // NaN or ±Inf in the block → NaN scale; the whole block decodes to NaN (spec §3.4).
+        scales[r * nB + b] = 0xff;
+        for (let i = start; i < end; i++) codes[i + ob] = nanCode;
+        continue;
+      }
+      let s: number;
+      if (amax === 0) s = -127;
+      else if (flushBlock && floorLog2Bits(amax) <= -127) {
+        scales[r * nB + b] = 0;
+        for (let i = start; i < end; i++) codes[i + ob] = 0;
+        continue;
+      } else s = scaleExponentBits(amax, c, mode, f32log2);
+      if (s > 127) {
+        if (f32log2) {
+          // microxcaling turns a shared exponent above the E8M0 range into a NaN block (spec §4.3, FLT_MAX).
+          scales[r * nB + b] = 0xff;
+          for (let i = start; i < end; i++) codes[i + ob] = nanCode;
+          continue;
+        }
+        s = 127;
+      } else if (s < -127) s = -127;
+      scales[r * nB + b] = s + 127;
+      for (let i = start; i < end; i++) {
+        const bits = u[i];
+        const a = bits & 0x7fffffff;
+        let mag = 0;
+        if (a !== 0) {
+          const ef = a >>> 23;
+          let e: number;
+          let sig: number;
+          if (ef !== 0) {
+            e = ef - 127;
+            sig = (a & 0x7fffff) | 0x800000;
+          } else {
+            const lz = Math.clz32(a) - 8;
+            e = -126 - lz;
+            sig = a << lz;
+          }
+          const ee = e - s; // exponent of the scaled value v = x / 2^s (exact)
+          const pe = ee < emin ? emin : ee; // element exponent; grid step 2^(pe − M)
+          const shift = 23 - M + pe - ee; // ≥ 17: sig / 2^shift is v in grid steps
+          let q: number;
+          if (shift > 24) {
+            // v < half a step: 0, except that stochastic rounding may go up.
+            q = rm === 3 && sig * 2 ** -shift + (random as () => number)() >= 1 ? 1 : 0;
+          } else {
+            q = sig >>> shift;
+            const rem = sig & ((1 << shift) - 1);
+            const half = 1 << (shift - 1);
+            if (rm === 0) {
+              if (rem > half || (rem === half && (q & 1) === 1)) q++;
+            } else if (rm === 1) {
+              if (rem >= half) q++;
+            } else if (rm === 3) {
+              if (rem * 2 ** -shift + (random as () => number)() >= 1) q++;
+            }
+          }
+          // A carry (q = 2^(M+1)) moves into the next binade; then clamp to ±max (round, then clamp: spec §3.2).
+          mag = (pe - emin) * (1 << M) + q;
+          if (mag > maxCode) mag = maxCode;
+        }
+        if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
+        else codes[i + ob] = bits >>> 31 !== 0 ? mag | signBit : mag;
+      }
+      // padding positions keep code 0 (a fresh array is zeroed; a reused one is cleared here)
+      if (codesOut) for (let i = end; i < start + k; i++) codes[i + ob] = 0;
+    }
+  }
+  return { codes, scales };
+}
+
+function preprocess(u: Uint32Array, o: ResolvedMXOptions): Uint32Array {
+  const out = new Uint32Array(u.length);
+  const bf = o.inputPrecision === 'bfloat16';
+  const flush = o.subnormals === 'flush-elements';
+  for (let i = 0; i < u.length; i++) {
+    let x = u[i];
+    if (bf) {
+      if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) x = (x | 0x400000) & 0xffff0000;
+      else x = ((x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000) >>> 0;
+    }
+    if (flush && (x & 0x7f800000) === 0) x &= 0x80000000; // FP32 subnormal → signed zero ([MXP])
+    out[i] = x >>> 0;
+  }
+  return out;
+}
+
+/** How element codes are stored in `MXTensor.data`. */
+export type MXPacking = 'byte' | 'fp4x2' | 'fp6x4in3' | 'fp6-unpacked';
+
+/**
+ * Dequantizes rows from stored data (any packing) and scale bytes into `out` (rows × L, row-major). @internal
+ */
+export function dequantizeRows(
+  data: Uint8Array,
+  packing: MXPacking,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  k: number,
+  c: ElementCodec,
+  out: Float32Array,
+): Float32Array {
+  const nB = Math.ceil(L / k);
+  const table = c.decodeTable;
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * L;
+    const rowEnd = rowStart + L;
+    for (let b = 0; b < nB; b++) {
+      const start = rowStart + b * k;
+      const end = start + k < rowEnd ? start + k : rowEnd;
+      const ob = (r * nB + b) * k - start;
+      const sb = scales[r * nB + b];
+      if (sb === 0xff) {
+        out.fill(Number.NaN, start, end);
+        continue;
+      }
+      const X = E8M0_VALUES[sb];
+      if (packing === 'byte' || packing === 'fp6-unpacked') {
+        for (let i = start; i < end; i++) out[i] = table[data[i + ob]] * X;
+      } else if (packing === 'fp4x2') {
+        for (let i = start; i < end; i++) {
+          const idx = i + ob;
+          out[i] = table[(data[idx >> 1] >> ((idx & 1) << 2)) & 0xf] * X;
+        }
+      } else {
+        for (let i = start; i < end; i++) {
+          const bit = 6 * (i + ob);
+          const j = bit >> 3;
+          const w = data[j] | (data[j + 1] << 8); // past the end reads undefined → 0
+          out[i] = table[(w >> (bit & 7)) & 0x3f] * X;
+        }
+      }
+    }
+  }
+  return out;
+}
