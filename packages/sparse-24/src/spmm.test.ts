@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '@tessera/core';
+import { expectNoLeaks } from '@tessera/core/testing';
+import { describe, expect, it } from 'vitest';
+import { f32FromBits, loadGolden } from '../test/golden.js';
+import { maxRelError, refMatmul } from '../test/reference/matmul.js';
+import { compress24 } from './compress.js';
+import { sparseLinear, spmm24, spmm24T } from './spmm.js';
+
+const ulp16 = (v: number) => 2 ** (Math.floor(Math.log2(Math.max(v, 2 ** -14))) - 10);
+const toF16 = (v: number) => float16BitsToFloat32(float32ToFloat16Bits(new Float32Array([v])))[0];
+
+describe('spmm24 against the golden products (PyTorch cuSPARSELt / float64 reference)', () => {
+  for (const g of loadGolden()) {
+    for (const c of g.cutlass) {
+      it(`${g.file} ${c.name}`, () => {
+        expectNoLeaks(() => {
+          const s = compress24({ dtype: 'float16', shape: [c.m, c.k], data: Uint16Array.from(c.dense_f16_bits) }, { layout: 'cutlass' });
+          const bf = float16BitsToFloat32(Uint16Array.from(c.rhs_f16_bits));
+          const b = tf.tensor(bf, [c.k, c.n], 'float32');
+          for (const kernel of ['host', 'tfjs'] as const) {
+            const y = spmm24(s, b, { kernel });
+            const got = y.dataSync() as Float32Array;
+            y.dispose();
+            const ref = f32FromBits(c.reference_f32_bits);
+            const a = float16BitsToFloat32(Uint16Array.from(c.dense_f16_bits));
+            const { absSum } = refMatmul(a, c.m, c.k, bf, c.n);
+            expect(maxRelError(got, Float64Array.from(ref), absSum)).toBeLessThan(1e-6);
+            // Rounded to float16, ours obeys the README's bound for the stored products.
+            const cus = float16BitsToFloat32(Uint16Array.from(c.cusparselt_mm_f16_bits));
+            for (let i = 0; i < got.length; i++) {
+              const bound = ulp16(Math.abs(ref[i])) + 2 ** -9;
+              expect(Math.abs(toF16(got[i]) - ref[i])).toBeLessThanOrEqual(bound);
+              expect(Math.abs(cus[i] - ref[i])).toBeLessThanOrEqual(bound);
+            }
+          }
+          b.dispose();
+        });
+      });
+    }
+  }
+});
+
+describe('spmm24T and sparseLinear', () => {
+  it('spmm24T equals the float64 oracle of Aᵀ·B', () => {
+    expectNoLeaks(() => {
+      const a = tf.tensor2d([
+        [1, 0, 0, 2, 0, -3, 4, 0],
+        [0, 0, 5, 6, 7, 0, 0, 0],
+        [0, 1, 0, 0, 0, 0, 0, 0],
+      ]);
+      const b = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+      const y = spmm24T(compress24(a), b);
+      const z = tf.matMul(a, b, true, false);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(z.dataSync()));
+      const yt = spmm24T(compress24(a), b, { kernel: 'tfjs' });
+      expect(Array.from(yt.dataSync())).toEqual(Array.from(z.dataSync()));
+      tf.dispose([a, b, y, z, yt]);
+    });
+  });
+  it('sparseLinear = x·Wᵀ + b for host and tfjs kernels', () => {
+    expectNoLeaks(() => {
+      const w = tf.tensor2d([
+        [1, 0, 0, 2],
+        [0, 3, 4, 0],
+        [0, 0, -1, 1],
+      ]);
+      const x = tf.tensor2d([
+        [1, 2, 3, 4],
+        [-1, 0.5, 0, 2],
+      ]);
+      const bias = tf.tensor1d([0.5, -1, 2]);
+      const want = tf.tidy(() => tf.add(tf.matMul(x, w, false, true), bias));
+      for (const kernel of ['host', 'tfjs'] as const) {
+        const y = sparseLinear(x, compress24(w), bias, { kernel });
+        expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
+        y.dispose();
+      }
+      tf.dispose([w, x, bias, want]);
+    });
+  });
+  it('rejects sparse @ sparse, shape mismatches and non-sparse operands', () => {
+    expectNoLeaks(() => {
+      const a = tf.tensor2d([[1, 0, 0, 2]]);
+      const s = compress24(a);
+      const b = tf.ones([3, 2]);
+      expect(() => spmm24(s, s as never)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+      expect(() => spmm24(s, b)).toThrow(/spmm24: b must have 4 rows \(a is \[1, 4\]\), got shape \[3, 2\]/);
+      expect(() => spmm24(a as never, b)).toThrow(/a must be a Sparse24Tensor/);
+      expect(() => sparseLinear(b, s)).toThrow(/x must have 4 columns/);
+      tf.dispose([a, b]);
+    });
+  });
+});
