@@ -1,2 +1,15 @@
-// @tessera/jagged-tensors exports nothing yet: its API lands with issue #3.
-export {};
+// @tessera/jagged-tensors — public API (spec jagged-sharding.md §2–§4).
+export type { DedupOptions } from './dedup.js';
+export { dedup, expand, isIkjt } from './dedup.js';
+export type { EmbeddingBagConfig, EmbeddingBagTable } from './embedding-bag-collection.js';
+export { EmbeddingBagCollection } from './embedding-bag-collection.js';
+export type { IntArrayLike } from './int-array.js';
+export { completeCumsum } from './int-array.js';
+export type { JtInit, PadOptions, Tolerance } from './jagged-tensor.js';
+export { JaggedTensor } from './jagged-tensor.js';
+export type { GroupStats, Groups, InverseIndices, KjtInit, KjtParts } from './keyed-jagged-tensor.js';
+export { InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
+export type { KtInit } from './keyed-tensor.js';
+export { KeyedTensor } from './keyed-tensor.js';
+export type { EmbeddingBagOptions, PoolingMode } from './pooling.js';
+export { embeddingBag } from './pooling.js';

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkTensor, describe } from '@tessera/core';
+import { fail } from './errors.js';
+
+type Groups = readonly (readonly string[])[];
+
+/** Constructor input of a {@link KeyedTensor}. */
+export interface KtInit {
+  keys: readonly string[];
+  /** Width of each key along dim 1. */
+  lengthPerKey: readonly number[];
+  /** `[B, Σ widths]`. Kept by reference. */
+  values: tf.Tensor;
+}
+
+/**
+ * Pooled outputs keyed along dim 1 (torchrec `KeyedTensor`, `key_dim = 1`): `values` is `[B, Σ w_k]` and key k
+ * occupies columns `offsetPerKey[k] .. offsetPerKey[k+1]`.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT` (keys/widths), `INVALID_KEY` (duplicate keys), `INVALID_SHAPE` (values
+ * not rank 2 or widths not summing to `values.shape[1]`).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { KeyedTensor } from '@tessera/jagged-tensors';
+ * const kt = KeyedTensor.fromTensorList(['t1', 't2'], [tf.ones([2, 3]), tf.zeros([2, 4])]);
+ * kt.offsetPerKey; // [0, 3, 7]
+ * const t2 = kt.get('t2'); // [2, 4]
+ * t2.dispose(); kt.dispose();
+ * ```
+ */
+export class KeyedTensor {
+  declare readonly format: 'kt';
+  declare readonly keys: readonly string[];
+  declare readonly lengthPerKey: readonly number[];
+  declare readonly offsetPerKey: readonly number[];
+  declare readonly values: tf.Tensor2D;
+  declare readonly keyDim: 1;
+  declare readonly indexPerKey: Readonly<Record<string, number>>;
+
+  constructor(init: KtInit) {
+    const fn = 'KeyedTensor';
+    const { keys, lengthPerKey } = init ?? ({} as KtInit);
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+      fail('INVALID_ARGUMENT', fn, 'keys must be an array of strings', keys);
+    if (new Set(keys).size !== keys.length) fail('INVALID_KEY', fn, 'keys must be unique', describe([...keys]));
+    if (!Array.isArray(lengthPerKey) || lengthPerKey.length !== keys.length || lengthPerKey.some((w) => !Number.isInteger(w) || w < 0)) {
+      fail('INVALID_ARGUMENT', fn, `lengthPerKey must hold ${keys.length} integers >= 0`, lengthPerKey);
+    }
+    const values = checkTensor(init.values, fn, 'values', { rank: 2 }) as tf.Tensor2D;
+    const opk = [0];
+    for (const w of lengthPerKey) opk.push(opk[opk.length - 1] + w);
+    if (opk[opk.length - 1] !== values.shape[1]) {
+      fail('INVALID_SHAPE', fn, `sum(lengthPerKey) must equal values.shape[1] = ${values.shape[1]}`, opk[opk.length - 1]);
+    }
+    const ipk: Record<string, number> = Object.create(null);
+    keys.forEach((k, i) => {
+      ipk[k] = i;
+    });
+    Object.assign(this, {
+      format: 'kt',
+      keys: Object.freeze([...keys]),
+      lengthPerKey: Object.freeze([...lengthPerKey]),
+      offsetPerKey: Object.freeze(opk),
+      values,
+      keyDim: 1,
+      indexPerKey: Object.freeze(ipk),
+    });
+    Object.freeze(this);
+  }
+
+  /**
+   * Concatenates `[B, w_k]` tensors along dim 1; widths come from `shape[1]`.
+   * @throws TesseraError `INVALID_ARGUMENT` (count mismatch / empty), `INVALID_SHAPE` (rank or B mismatch).
+   * @example `KeyedTensor.fromTensorList(['a', 'b'], [ta, tb])`
+   */
+  static fromTensorList(keys: readonly string[], tensors: readonly tf.Tensor[]): KeyedTensor {
+    const fn = 'KeyedTensor.fromTensorList';
+    if (!Array.isArray(tensors) || !Array.isArray(keys) || tensors.length !== keys.length || tensors.length === 0) {
+      fail(
+        'INVALID_ARGUMENT',
+        fn,
+        'keys and tensors must be non-empty arrays of equal length',
+        `${keys?.length} keys, ${tensors?.length} tensors`,
+      );
+    }
+    tensors.forEach((t, i) => {
+      checkTensor(t, fn, `tensors[${i}]`, { rank: 2 });
+    });
+    const B = tensors[0].shape[0];
+    tensors.forEach((t, i) => {
+      if (t.shape[0] !== B) fail('INVALID_SHAPE', fn, `every tensor must have ${B} rows`, `tensors[${i}] shape [${t.shape.join(', ')}]`);
+    });
+    const widths = tensors.map((t) => t.shape[1]);
+    if (new Set(keys).size !== keys.length) fail('INVALID_KEY', fn, 'keys must be unique', describe([...keys]));
+    const values = tf.concat(tensors as tf.Tensor2D[], 1);
+    return new KeyedTensor({ keys, lengthPerKey: widths, values });
+  }
+
+  /** Columns of one key, `[B, w_k]`. @throws TesseraError `INVALID_KEY` for an unknown key. @example `kt.get('t1')` */
+  get(key: string): tf.Tensor2D {
+    const k = this.indexPerKey[key];
+    if (k === undefined) fail('INVALID_KEY', 'KeyedTensor.get', 'unknown key', `'${key}'`);
+    return tf.slice(this.values, [0, this.offsetPerKey[k]], [-1, this.lengthPerKey[k]]);
+  }
+
+  /** `{ key: get(key) }` in key order. @example `kt.toDict()` */
+  toDict(): Record<string, tf.Tensor2D> {
+    const out: Record<string, tf.Tensor2D> = {};
+    for (const k of this.keys) out[k] = this.get(k);
+    return out;
+  }
+
+  /**
+   * Output g = concat along dim 1 of the named keys' columns, in group order. Keys may repeat across groups or be
+   * omitted; a key name in two input KTs is an error (D8); all KTs must have the same B.
+   *
+   * @throws TesseraError `INVALID_ARGUMENT` (empty inputs or groups), `INVALID_KEY` (unknown key or key in two
+   * KTs), `INVALID_SHAPE` (B differs).
+   * @example `const [g0] = KeyedTensor.regroup([kt1, kt2], [['a', 'c']]);`
+   */
+  static regroup(kts: readonly KeyedTensor[], groups: Groups): tf.Tensor2D[] {
+    const fn = 'KeyedTensor.regroup';
+    if (!Array.isArray(kts) || kts.length === 0) fail('INVALID_ARGUMENT', fn, 'kts must be a non-empty array of KeyedTensors', kts);
+    const where = new Map<string, [KeyedTensor, number]>();
+    kts.forEach((kt, i) => {
+      if (!(kt instanceof KeyedTensor)) fail('INVALID_ARGUMENT', fn, `kts[${i}] must be a KeyedTensor`, kt);
+      if (kt.values.shape[0] !== kts[0].values.shape[0])
+        fail('INVALID_SHAPE', fn, `every KT must have ${kts[0].values.shape[0]} rows`, kt.values.shape[0]);
+      kt.keys.forEach((k, j) => {
+        if (where.has(k)) fail('INVALID_KEY', fn, 'a key may appear in one input KT only (D8)', `'${k}'`);
+        where.set(k, [kt, j]);
+      });
+    });
+    if (!Array.isArray(groups) || groups.length === 0)
+      fail('INVALID_ARGUMENT', fn, 'groups must be a non-empty array of key arrays', groups);
+    for (const g of groups) {
+      if (!Array.isArray(g) || g.length === 0) fail('INVALID_ARGUMENT', fn, 'each group must be a non-empty array of keys', g);
+      for (const k of g) if (!where.has(k)) fail('INVALID_KEY', fn, 'unknown key', `'${k}'`);
+    }
+    return groups.map((g) =>
+      tf.tidy(() => {
+        const parts = g.map((k: string) => {
+          const [kt, j] = where.get(k) as [KeyedTensor, number];
+          return tf.slice(kt.values, [0, kt.offsetPerKey[j]], [-1, kt.lengthPerKey[j]]);
+        });
+        return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
+      }),
+    );
+  }
+
+  /**
+   * {@link KeyedTensor.regroup} returning `{ names[i]: group i }`.
+   * @throws TesseraError `INVALID_ARGUMENT` when names and groups differ in length, or as `regroup`.
+   * @example `KeyedTensor.regroupAsDict([kt], [['a']], ['ga'])`
+   */
+  static regroupAsDict(kts: readonly KeyedTensor[], groups: Groups, names: readonly string[]): Record<string, tf.Tensor2D> {
+    if (!Array.isArray(names) || !Array.isArray(groups) || names.length !== groups.length) {
+      fail('INVALID_ARGUMENT', 'KeyedTensor.regroupAsDict', 'names must have one entry per group', names);
+    }
+    const out: Record<string, tf.Tensor2D> = {};
+    KeyedTensor.regroup(kts, groups).forEach((t, i) => {
+      out[names[i]] = t;
+    });
+    return out;
+  }
+
+  /** Frees `values`. @example `kt.dispose()` */
+  dispose(): void {
+    this.values.dispose();
+  }
+}

@@ -1,0 +1,44 @@
+// Row-level tensor helpers shared by the jagged types. Values are `[nnz]` or `[nnz, D]`; every helper returns a
+// fresh tensor and disposes its temporaries (tf.tidy). Index math happens on the host; only one gather or a
+// handful of slices reach the backend, never one op per bag.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor with 0 rows and the same dtype and trailing dims as `x`. @internal */
+export function emptyRows(x: tf.Tensor): tf.Tensor {
+  return tf.zeros([0, ...x.shape.slice(1)], x.dtype);
+}
+
+/** Concatenation of the row ranges `[start, end)` of `x`, in order. @internal */
+export function takeRanges(x: tf.Tensor, ranges: ReadonlyArray<readonly [number, number]>): tf.Tensor {
+  const nonEmpty = ranges.filter(([s, e]) => e > s);
+  if (nonEmpty.length === 0) return emptyRows(x);
+  return tf.tidy(() => {
+    const parts = nonEmpty.map(([s, e]) => (s === 0 && e === x.shape[0] ? tf.clone(x) : tf.slice(x, s, e - s)));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+  });
+}
+
+/** Rows `x[rows[i]]` (a gather along dim 0; its gradient scatter-adds). @internal */
+export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
+  if (rows.length === 0) return emptyRows(x);
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32'), 0));
+}
+
+/** Host row indices of the bags `bagIdx` given bag offsets. @internal */
+export function bagRows(offsets: Int32Array, bagIdx: ArrayLike<number>): Int32Array {
+  let n = 0;
+  for (let i = 0; i < bagIdx.length; i++) n += offsets[bagIdx[i] + 1] - offsets[bagIdx[i]];
+  const out = new Int32Array(n);
+  let p = 0;
+  for (let i = 0; i < bagIdx.length; i++) {
+    const b = bagIdx[i];
+    for (let r = offsets[b]; r < offsets[b + 1]; r++) out[p++] = r;
+  }
+  return out;
+}
+
+/** Element bit patterns of an int32/float32 tensor's data, as an Int32Array view (no copy). @internal */
+export function bitsOf(x: tf.Tensor): Int32Array {
+  const d = x.dataSync() as Int32Array | Float32Array;
+  return new Int32Array(d.buffer, d.byteOffset, d.length);
+}
