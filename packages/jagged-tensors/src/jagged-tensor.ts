@@ -328,7 +328,11 @@ function padOptions(fn: string, a?: number | PadOptions, b?: number): { n: numbe
 
 function denseSlices(x: tf.Tensor, offsets: Int32Array): tf.Tensor[] {
   const out: tf.Tensor[] = [];
-  for (let b = 0; b + 1 < offsets.length; b++) out.push(tf.slice(x, offsets[b], offsets[b + 1] - offsets[b]));
+  for (let b = 0; b + 1 < offsets.length; b++) {
+    const n = offsets[b + 1] - offsets[b];
+    // tfjs-backend-cpu's slice fails on zero-size inputs: build empty bags directly.
+    out.push(n === 0 || x.size === 0 ? tf.zeros([n, ...x.shape.slice(1)], x.dtype) : tf.slice(x, offsets[b], n));
+  }
   return out;
 }
 

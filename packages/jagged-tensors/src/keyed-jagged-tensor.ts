@@ -107,9 +107,12 @@ export function checkKjt(fn: string, init: KjtInit, o: { allowDuplicateKeys?: bo
     const rowLen = inverse && inverse.idx.length > 0 ? inverse.idx[0].length : undefined;
     if (init.stride !== undefined) {
       stride = checkInteger(init.stride, fn, 'stride', { min: 0 });
-      if (stride < maxU) fail('INVALID_FORMAT', fn, `a VBE stride must be >= max stridePerKey = ${maxU}`, stride, 'K9');
+      // K9: with inverse rows the stride is their length (stored bags may outnumber it after a non-compact
+      // indexSelectDim1); without, it must cover every key's bag count.
       if (rowLen !== undefined && stride !== rowLen)
         fail('INVALID_FORMAT', fn, `stride must equal the inverse row length ${rowLen}`, stride, 'K9');
+      if (rowLen === undefined && stride < maxU)
+        fail('INVALID_FORMAT', fn, `a VBE stride must be >= max stridePerKey = ${maxU}`, stride, 'K9');
     } else stride = K === 0 ? 0 : (rowLen ?? maxU);
   } else if (K === 0) {
     stride = init.stride === undefined ? 0 : checkInteger(init.stride, fn, 'stride', { min: 0 });

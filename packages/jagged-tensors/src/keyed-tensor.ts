@@ -101,7 +101,7 @@ export class KeyedTensor {
   get(key: string): tf.Tensor2D {
     const k = this.indexPerKey[key];
     if (k === undefined) fail('INVALID_KEY', 'KeyedTensor.get', 'unknown key', `'${key}'`);
-    return tf.slice(this.values, [0, this.offsetPerKey[k]], [-1, this.lengthPerKey[k]]);
+    return sliceCols(this.values, this.offsetPerKey[k], this.lengthPerKey[k]);
   }
 
   /** `{ key: get(key) }` in key order. @example `kt.toDict()` */
@@ -142,7 +142,7 @@ export class KeyedTensor {
       tf.tidy(() => {
         const parts = g.map((k: string) => {
           const [kt, j] = where.get(k) as [KeyedTensor, number];
-          return tf.slice(kt.values, [0, kt.offsetPerKey[j]], [-1, kt.lengthPerKey[j]]);
+          return sliceCols(kt.values, kt.offsetPerKey[j], kt.lengthPerKey[j]);
         });
         return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
       }),
@@ -169,4 +169,10 @@ export class KeyedTensor {
   dispose(): void {
     this.values.dispose();
   }
+}
+
+// tfjs-backend-cpu's slice fails on zero-size inputs (their data is not a typed array): build empty blocks directly.
+function sliceCols(x: tf.Tensor2D, start: number, width: number): tf.Tensor2D {
+  if (width === 0 || x.size === 0) return tf.zeros([x.shape[0], width], x.dtype);
+  return tf.slice(x, [0, start], [-1, width]);
 }

@@ -12,6 +12,8 @@ export function emptyRows(x: tf.Tensor): tf.Tensor {
 export function takeRanges(x: tf.Tensor, ranges: ReadonlyArray<readonly [number, number]>): tf.Tensor {
   const nonEmpty = ranges.filter(([s, e]) => e > s);
   if (nonEmpty.length === 0) return emptyRows(x);
+  // tfjs-backend-cpu's slice fails on zero-size inputs (e.g. [n, 0]): build them directly.
+  if (x.size === 0) return tf.zeros([nonEmpty.reduce((a, [s, e]) => a + e - s, 0), ...x.shape.slice(1)], x.dtype);
   return tf.tidy(() => {
     const parts = nonEmpty.map(([s, e]) => (s === 0 && e === x.shape[0] ? tf.clone(x) : tf.slice(x, s, e - s)));
     return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
