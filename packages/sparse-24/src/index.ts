@@ -1,5 +1,7 @@
 export type { Compress24Options, DenseMatrix, Sparse24Prune } from './compress.js';
 export { compress24, decompress24, decompress24Raw } from './compress.js';
+export type { Ffn24Gradient, FfnContext, FfnGrads, FfnSparsityStats, SquaredReluFFN24Options, TokenSplitOptions } from './ffn.js';
+export { SquaredReluFFN24 } from './ffn.js';
 export {
   gemmHostUnchecked,
   sddmmHostUnchecked,
