@@ -4,6 +4,8 @@ export type { E8M0CastBehaviour } from './e8m0.js';
 export { E8M0 } from './e8m0.js';
 export type { ElementCodec, ElementFormat, EncodeOptions, RandomSource, Rounding } from './elements.js';
 export { ELEMENT_CODECS, FP4_E2M1, FP6_E2M3, FP6_E3M2, FP8_E4M3, FP8_E5M2, INT8_MX } from './elements.js';
+export type { FakeQuantizeMXOptions, FakeQuantKernel } from './fake-quant.js';
+export { fakeQuantizeMX } from './fake-quant.js';
 export type { MXPacking } from './kernel.js';
 export { loadMX, mxFromSafetensors, mxToSafetensors, saveMX } from './mx-safetensors.js';
 export type { MXTensor } from './mx-tensor.js';

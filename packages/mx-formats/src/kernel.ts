@@ -64,7 +64,7 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
       if (amax === 0) s = -127;
       else if (flushBlock && floorLog2Bits(amax) <= -127) {
         scales[r * nB + b] = 0;
-        for (let i = start; i < end; i++) codes[i + ob] = 0;
+        for (let i = start; i < end; i++) codes[i + ob] = isInt || u[i] >>> 31 === 0 ? 0 : signBit; // signed zeros
         continue;
       } else s = scaleExponentBits(amax, c, mode, f32log2);
       if (s > 127) {

@@ -1,0 +1,158 @@
+// tfjs-core alone registers no gradients; @tensorflow/tfjs (the union package) imports this too.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { fc, test as fcTest } from '@fast-check/vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, TesseraError } from '@tessera/core';
+import { expectNoLeaks } from '@tessera/core/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { caseArb } from '../test/arbitraries.js';
+import { f32, loadFixture } from '../test/fixtures.js';
+import { fakeQuantizeMX } from './fake-quant.js';
+import { dequantizeMXArray, quantizeMXArray } from './mx-tensor.js';
+import { MX_FORMATS, type MXFormat, type MXOptions } from './options.js';
+
+/** Bitwise float32 equality, −0 ≠ +0, NaN = NaN. */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
+  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    if (!Object.is(a[i], b[i])) return `[${i}] ${a[i]} vs ${b[i]}`;
+  }
+  return null;
+}
+
+function fakeVsPacked(x: Float32Array, shape: number[], o: MXOptions, kernel: 'tfjs' | 'host'): string | null {
+  const want = dequantizeMXArray(quantizeMXArray(x, shape, o));
+  const got = tf.tidy(() => {
+    const t = tf.tensor(x, shape, 'float32');
+    return fakeQuantizeMX(t, { ...o, kernel })
+      .dataSync()
+      .slice();
+  });
+  return firstDiff(got, want);
+}
+
+const FILES: [string, MXFormat][] = [
+  ['int8', 'mxint8'],
+  ['fp8_e4m3', 'mxfp8_e4m3'],
+  ['fp8_e5m2', 'mxfp8_e5m2'],
+  ['fp6_e3m2', 'mxfp6_e3m2'],
+  ['fp6_e2m3', 'mxfp6_e2m3'],
+  ['fp4_e2m1', 'mxfp4_e2m1'],
+];
+
+/** The same checks on whichever backend is active (run once on cpu and once on wasm). */
+function conformance(backend: string, numRuns: number) {
+  test(`[${backend}] golden mx-quantize inputs: fake (tfjs ops) = quantize→dequantize, every mode`, () => {
+    for (const [file, format] of FILES) {
+      const g = loadFixture(`mx-quantize/${file}.json`);
+      for (const c of g.cases) {
+        const x = f32(c.x_bits);
+        for (const rounding of ['even', 'nearest', 'floor'] as const) {
+          for (const scaleMode of ['floor', 'ceil', 'even', 'rceil'] as const) {
+            const d = fakeVsPacked(x, c.shape, { format, rounding, scaleMode }, 'tfjs');
+            if (d) throw new Error(`${format} ${c.name} ${rounding} ${scaleMode}: ${d}`);
+          }
+        }
+        expect(
+          firstDiff(
+            tf.tidy(() => fakeQuantizeMX(tf.tensor(x, c.shape), { format }).dataSync().slice()),
+            dequantizeMXArray(quantizeMXArray(x, c.shape, { format })),
+          ),
+        ).toBeNull();
+      }
+    }
+  });
+  fcTest.prop([caseArb(true), fc.constantFrom('keep' as const, 'flush-elements' as const, 'flush-block' as const)], { numRuns })(
+    `[${backend}] random tensors, any axis/blockSize/mode: tfjs kernel and host kernel = quantize→dequantize bitwise`,
+    (c, subnormals) => {
+      const o: MXOptions = {
+        format: c.format,
+        axis: c.axis,
+        blockSize: c.blockSize,
+        scaleMode: c.scaleMode,
+        rounding: c.rounding,
+        subnormals,
+      };
+      expect(fakeVsPacked(c.x, c.shape, o, 'tfjs')).toBeNull();
+      expect(fakeVsPacked(c.x, c.shape, o, 'host')).toBeNull();
+    },
+  );
+}
+
+describe('fakeQuantizeMX on the suite backend (cpu, or TESSERA_BACKEND)', () => {
+  conformance(process.env.TESSERA_BACKEND ?? 'cpu', 120);
+
+  test('straight-through gradient: d/dx sum(fq(x)·w) = w, NaN blocks and saturated elements included', () => {
+    expectNoLeaks(() =>
+      tf.tidy(() => {
+        const x = tf.tensor2d([[1e6, Number.NaN, 3, 0.001, -7, 2, 5, 6]]);
+        const w = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]]);
+        for (const format of MX_FORMATS) {
+          for (const kernel of ['tfjs', 'host'] as const) {
+            const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fakeQuantizeMX(v, { format, blockSize: 4, kernel }), w)))(x);
+            expect(Array.from(g.dataSync())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+          }
+        }
+      }),
+    );
+  });
+
+  test('host-only options fall back to the host kernel and stay bit-exact', () => {
+    const x = Float32Array.from({ length: 96 }, (_, i) => Math.cos(i * 1.7) * 2 ** ((i % 11) - 5));
+    let n = 0;
+    const random = () => {
+      n = (n * 1103515245 + 12345) % 2 ** 31;
+      return n / 2 ** 31;
+    };
+    for (const o of [
+      { format: 'mxfp8_e4m3', inputPrecision: 'bfloat16' },
+      { format: 'mxint8', scaleExponent: 'float32-log2' },
+    ] as MXOptions[]) {
+      expect(fakeVsPacked(x, [3, 32], o, 'tfjs')).toBeNull();
+    }
+    // stochastic: the same source sequence gives the same values
+    n = 7;
+    const want = dequantizeMXArray(quantizeMXArray(x, [96], { format: 'mxfp4_e2m1', rounding: 'stochastic', random }));
+    n = 7;
+    const got = tf.tidy(() => fakeQuantizeMX(tf.tensor(x), { format: 'mxfp4_e2m1', rounding: 'stochastic', random }).dataSync().slice());
+    expect(firstDiff(got, want)).toBeNull();
+  });
+
+  test('bad input → TesseraError, nothing leaked', () => {
+    const bad: [() => unknown, string][] = [
+      [() => fakeQuantizeMX(tf.tensor1d([1], 'int32'), { format: 'mxint8' }), 'INVALID_DTYPE'],
+      [() => fakeQuantizeMX(tf.ones([4]), { format: 'mxint8', blockSize: -1 }), 'INVALID_ARGUMENT'],
+      [() => fakeQuantizeMX(tf.ones([4]), { format: 'mxint8', kernel: 'gpu' as never }), 'INVALID_ARGUMENT'],
+      [() => fakeQuantizeMX(tf.ones([4]), { format: 'mxint8', axis: 1 }), 'INVALID_ARGUMENT'],
+      [() => fakeQuantizeMX(tf.ones([4]), { format: 'mxint8', padding: 'error' }), 'INVALID_SHAPE'],
+    ];
+    for (const [fn, code] of bad) {
+      const before = tf.memory().numTensors;
+      let err: unknown;
+      tf.tidy(() => {
+        try {
+          fn();
+        } catch (e) {
+          err = e;
+        }
+      });
+      expect(err).toBeInstanceOf(TesseraError);
+      expect((err as TesseraError).code).toBe(code);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});
+
+describe('fakeQuantizeMX on the wasm backend', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { log: null });
+  });
+  afterAll(async () => {
+    await initBackend((process.env.TESSERA_BACKEND as 'cpu' | 'wasm' | undefined) ?? 'cpu', { log: null });
+  });
+  test('wasm is active', () => {
+    expect(tf.getBackend()).toBe('wasm');
+  });
+  conformance('wasm', 60);
+});

@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkOneOf, checkTensor } from '@tessera/core';
+import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
+import { type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
+
+/** Where {@link fakeQuantizeMX} computes its forward value. */
+export type FakeQuantKernel = 'auto' | 'tfjs' | 'host';
+
+/** Options of {@link fakeQuantizeMX}: the MX options plus the kernel choice. */
+export interface FakeQuantizeMXOptions extends MXOptions {
+  /**
+   * `'tfjs'`: built from tfjs ops (runs on the tensor's backend, no download; exact on cpu and wasm, see the README).
+   * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): `'tfjs'`, except for
+   * options the tfjs path does not implement (`rounding: 'stochastic'`, `inputPrecision: 'bfloat16'`,
+   * `scaleExponent: 'float32-log2'`), which use `'host'`.
+   */
+  readonly kernel?: FakeQuantKernel;
+}
+
+// 2^n for n = −149 … 128 as float32 (the last is +Inf), indexed by n + 149. Gathering from it gives exact powers of
+// two on every backend (tfjs has no ldexp, and exp2/pow are not guaranteed exact).
+const P_OFFSET = 149;
+let powTable: Float32Array | null = null;
+function pow2Table(): Float32Array {
+  if (!powTable) {
+    powTable = new Float32Array(278);
+    for (let n = -149; n <= 128; n++) powTable[n + P_OFFSET] = 2 ** n;
+  }
+  return powTable;
+}
+
+/** 2^e for an integer-valued float tensor e (clipped to the table). */
+function pow2(P: tf.Tensor1D, e: tf.Tensor): tf.Tensor {
+  const idx = tf.cast(tf.clipByValue(tf.add(e, P_OFFSET), 0, 277), 'int32');
+  return tf.gather(P, idx);
+}
+
+/**
+ * Exact ⌊log2 a⌋ of a non-negative float32 tensor (−150 for 0): a float log2 estimate corrected by ±1 with exact
+ * comparisons against gathered powers of two, so the result never depends on the backend's log accuracy.
+ */
+function floorLog2T(P: tf.Tensor1D, a: tf.Tensor): tf.Tensor {
+  const est = tf.clipByValue(tf.floor(tf.mul(tf.log(a), Math.LOG2E)), -149, 127);
+  const lo = pow2(P, est);
+  const hi = pow2(P, tf.add(est, 1));
+  const down = tf.cast(tf.less(a, lo), 'float32');
+  const up = tf.cast(tf.greaterEqual(a, hi), 'float32');
+  return tf.add(tf.sub(est, down), up);
+}
+
+/** The MX forward value with tfjs ops only (called inside a tidy). @internal */
+export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
+  const c = o.element;
+  const M = c.mantissaBits;
+  const k = o.blockSize;
+  const rank = x.rank;
+  const perm = [...Array(rank).keys()].filter((d) => d !== o.axis).concat([o.axis]);
+  const moved = o.axis === rank - 1 ? x : tf.transpose(x, perm);
+  const movedShape = moved.shape;
+  const L = x.shape[o.axis];
+  const rows = L === 0 ? 0 : x.size / L;
+  const nB = Math.ceil(L / k);
+  if (x.size === 0) return tf.clone(x);
+  let flat = tf.reshape(moved, [rows, L]);
+  if (nB * k !== L)
+    flat = tf.pad(flat, [
+      [0, 0],
+      [0, nB * k - L],
+    ]);
+  let blocks: tf.Tensor = tf.reshape(flat, [rows, nB, k]);
+  const P = tf.tensor1d(pow2Table(), 'float32');
+  const finite = tf.isFinite(blocks);
+  const nonFinite = tf.logicalNot(tf.all(finite, -1, true));
+  if (o.subnormals === 'flush-elements') {
+    const sub = tf.logicalAnd(finite, tf.less(tf.abs(blocks), 2 ** -126));
+    blocks = tf.where(sub, tf.mul(blocks, 0), blocks);
+  }
+  const absb = tf.abs(blocks);
+  const amax = tf.max(tf.where(finite, absb, tf.zerosLike(absb)), -1, true);
+  const e = floorLog2T(P, amax);
+  let s: tf.Tensor;
+  switch (o.scaleMode) {
+    case 'floor':
+      s = tf.sub(e, c.emax);
+      break;
+    case 'ceil':
+      s = tf.sub(tf.add(e, tf.cast(tf.greater(amax, pow2(P, e)), 'float32')), c.emax);
+      break;
+    case 'even': {
+      // r_M(amax) carries into the next binade iff amax ≥ 2^e·(2 − 2^-(M+1)) (ties away)
+      const thr = tf.mul(pow2(P, e), 2 - 2 ** -(M + 1));
+      s = tf.sub(tf.add(e, tf.cast(tf.greaterEqual(amax, thr), 'float32')), c.emax);
+      break;
+    }
+    default: {
+      const d = tf.div(amax, Math.fround(c.maxNormal));
+      const ed = floorLog2T(P, d);
+      s = tf.add(ed, tf.cast(tf.greater(d, pow2(P, ed)), 'float32'));
+    }
+  }
+  s = tf.clipByValue(s, -127, 127);
+  const X = pow2(P, s);
+  const invX = pow2(P, tf.neg(s));
+  const v = tf.mul(blocks, invX);
+  const av = tf.abs(v);
+  const pe = tf.maximum(floorLog2T(P, av), c.emin);
+  const y = tf.mul(av, pow2(P, tf.sub(M, pe))); // |v| in grid steps (exact)
+  const fl = tf.floor(y);
+  const frac = tf.sub(y, fl); // exact
+  let r: tf.Tensor;
+  if (o.rounding === 'floor') r = fl;
+  else if (o.rounding === 'nearest') r = tf.add(fl, tf.cast(tf.greaterEqual(frac, 0.5), 'float32'));
+  else {
+    const odd = tf.equal(tf.sub(fl, tf.mul(tf.floor(tf.mul(fl, 0.5)), 2)), 1);
+    const up = tf.logicalOr(tf.greater(frac, 0.5), tf.logicalAnd(tf.equal(frac, 0.5), odd));
+    r = tf.add(fl, tf.cast(up, 'float32'));
+  }
+  const mag = tf.minimum(tf.mul(r, pow2(P, tf.sub(pe, M))), Math.fround(c.maxNormal));
+  const negative = tf.less(tf.div(1, blocks), 0); // true for −0 as well (1/−0 = −Inf)
+  const q = tf.where(negative, tf.neg(mag), mag);
+  let out = tf.mul(q, X);
+  if (o.subnormals === 'flush-block') {
+    const tiny = tf.less(amax, 2 ** -126);
+    out = tf.where(tf.broadcastTo(tiny, out.shape), tf.mul(blocks, 0), out); // signed zeros
+  }
+  if (c.signBit === 0) out = tf.add(out, 0); // INT8 has no −0: −0 + 0 = +0
+  out = tf.where(tf.broadcastTo(nonFinite, out.shape), tf.fill(out.shape, Number.NaN), out);
+  let res = tf.reshape(out, [rows, nB * k]);
+  if (nB * k !== L) res = tf.slice(res, [0, 0], [rows, L]);
+  res = tf.reshape(res, movedShape);
+  if (o.axis !== rank - 1) {
+    const inv = new Array<number>(rank);
+    perm.forEach((p, i) => {
+      inv[p] = i;
+    });
+    res = tf.transpose(res, inv);
+  }
+  return res;
+}
+
+function fakeQuantizeHost(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
+  const m = quantizeResolved(x.dataSync() as Float32Array, x.shape, o, 'fakeQuantizeMX');
+  return tf.tensor(dequantizeMXArrayUnchecked(m), x.shape, 'float32');
+}
+
+/**
+ * Fake quantization for quantization-aware training (spec §5): the forward value equals
+ * `dequantizeMX(quantizeMX(x, options))` bit for bit; the gradient is the identity (straight-through estimator,
+ * `tf.customGrad`) for every element, saturated ones and NaN blocks included; no gradient flows through the scale.
+ * The result is a new tensor owned by the caller; x is not disposed.
+ *
+ * @throws TesseraError as `quantizeMX` (`INVALID_DTYPE`, `INVALID_ARGUMENT`, `INVALID_SHAPE`), and
+ * `INVALID_ARGUMENT` for an unknown `kernel`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { fakeQuantizeMX } from '@tessera/mx-formats';
+ * const w = tf.variable(tf.randomNormal([64, 32]));
+ * const grad = tf.grad((v: tf.Tensor) => tf.sum(fakeQuantizeMX(v, { format: 'mxfp4_e2m1', axis: 0 })))(w);
+ * // grad is all ones: the straight-through estimator
+ * tf.dispose([w, grad]);
+ * ```
+ */
+export function fakeQuantizeMX(x: tf.Tensor, options: FakeQuantizeMXOptions): tf.Tensor {
+  const fn = 'fakeQuantizeMX';
+  checkTensor(x, fn, 'x', { dtype: 'float32' });
+  const o = resolveMXOptions(options, x.rank, fn);
+  let kernel = checkOneOf(options.kernel ?? 'auto', fn, 'kernel', ['auto', 'tfjs', 'host'] as const);
+  const tfjsOk = o.rounding !== 'stochastic' && o.inputPrecision === 'float32' && o.scaleExponent === 'exact';
+  if (kernel === 'auto') kernel = tfjsOk ? 'tfjs' : 'host';
+  else if (kernel === 'tfjs' && !tfjsOk) kernel = 'host';
+  if (o.padding === 'error' && x.shape[o.axis] % o.blockSize !== 0) {
+    quantizeResolved(new Float32Array(x.size), x.shape, o, fn); // throws the same INVALID_SHAPE as quantizeMX
+  }
+  const forward = kernel === 'tfjs' ? fakeQuantizeTfjs : fakeQuantizeHost;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.tidy(() => forward(args[0] as tf.Tensor, o)),
+    gradFunc: (dy: tf.Tensor) => dy,
+  }));
+  return f(x) as tf.Tensor;
+}
