@@ -5,6 +5,8 @@ export type { EmbeddingBagConfig, EmbeddingBagTable } from './embedding-bag-coll
 export { EmbeddingBagCollection } from './embedding-bag-collection.js';
 export type { IntArrayLike } from './int-array.js';
 export { completeCumsum } from './int-array.js';
+export type { TorchrecKjt } from './interchange.js';
+export { fromTorchrec, loadKjt, saveKjt, toTorchrec } from './interchange.js';
 export type { JtInit, PadOptions, Tolerance } from './jagged-tensor.js';
 export { JaggedTensor } from './jagged-tensor.js';
 export type { GroupStats, Groups, InverseIndices, KjtInit, KjtParts } from './keyed-jagged-tensor.js';
@@ -13,3 +15,5 @@ export type { KtInit } from './keyed-tensor.js';
 export { KeyedTensor } from './keyed-tensor.js';
 export type { EmbeddingBagOptions, PoolingMode } from './pooling.js';
 export { embeddingBag } from './pooling.js';
+export type { SessionBatch, SessionBatchOptions, SessionFeatureSpec } from './synthetic.js';
+export { defaultSessionFeatures, generateSessionBatch } from './synthetic.js';

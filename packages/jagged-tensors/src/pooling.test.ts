@@ -86,7 +86,7 @@ describe('embeddingBag', () => {
 
   it('out-of-range ids and bad inputs are errors, never clamps; no leaks on error paths', () =>
     noLeaks((t) => {
-      const table = t(tf.zeros([4, 2]));
+      const table = t(tf.zeros([4, 2])) as tf.Tensor2D;
       for (const bad of [4, -1, 1 << 30]) {
         const jt = t(new JaggedTensor({ values: i32([0, bad]), lengths: [1, 1] }));
         const e = expectError(() => embeddingBag(table, jt), 'INDEX_OUT_OF_RANGE');
