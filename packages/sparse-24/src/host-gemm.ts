@@ -5,9 +5,9 @@
 // issues exactly half the multiply-adds. Columns of B are processed in blocks so that the touched part of B stays
 // in cache when N is large (spec §1.7: only the skipped multiply-adds are claimed, nothing else).
 
-/** Column block width: the B panel (K × block floats) is reused across all rows of A. */
+/** Column block width: the B panel (K × 64 floats, 1 MiB at K = 4096: one L2) is reused across all rows of A. */
 function blockOf(n: number): number {
-  return n <= 128 ? n : 128;
+  return n <= 64 ? n : 64;
 }
 
 /**
@@ -191,7 +191,9 @@ export function spmmTHostUnchecked(
 /**
  * Sampled dense-dense product at the kept positions of a 2:4 pattern: `out[r, t] = a[r, :] · bt[cols[r, t], :]`
  * for `a` `[m, d]` and `bt` `[k, d]` (so the dense product would be `a · btᵀ`). Half the multiply-adds of the dense
- * product; used for `dS ⊙ M` in the FFN backward. Unchecked.
+ * product; used for `dS ⊙ M` in the FFN backward. `cols` must list 2 ascending columns per group of 4 (every
+ * kernel form does), so the slots of a block of columns are a contiguous range: the kernel walks blocks of `bt`
+ * rows that stay in cache across all rows of `a`, and computes the group's two dot products together. Unchecked.
  *
  * @example
  * ```ts
@@ -210,24 +212,38 @@ export function sddmmHostUnchecked(
   out = new Float32Array((m * k) >> 1),
 ): Float32Array {
   const h = k >> 1;
-  const d4 = d - (d % 4);
-  for (let r = 0; r < m; r++) {
-    const ra = r * d;
-    for (let t = 0; t < h; t++) {
-      const pb = cols[r * h + t] * d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let j = 0;
-      for (; j < d4; j += 4) {
-        s0 += a[ra + j] * bt[pb + j];
-        s1 += a[ra + j + 1] * bt[pb + j + 1];
-        s2 += a[ra + j + 2] * bt[pb + j + 2];
-        s3 += a[ra + j + 3] * bt[pb + j + 3];
+  const d2 = d - (d % 2);
+  // 32 rows of bt per block: 32·d floats (128 KiB at d = 1024) stay in L2 while every row of a visits them.
+  const CB = 32;
+  for (let c0 = 0; c0 < k; c0 += CB) {
+    const s0 = c0 >> 1;
+    const s1 = Math.min(k, c0 + CB) >> 1;
+    for (let r = 0; r < m; r++) {
+      const ra = r * d;
+      const ro = r * h;
+      for (let t = s0; t < s1; t += 2) {
+        const pb = cols[ro + t] * d;
+        const pc = cols[ro + t + 1] * d;
+        let u0 = 0;
+        let u1 = 0;
+        let w0 = 0;
+        let w1 = 0;
+        let j = 0;
+        for (; j < d2; j += 2) {
+          const x0 = a[ra + j];
+          const x1 = a[ra + j + 1];
+          u0 += x0 * bt[pb + j];
+          u1 += x1 * bt[pb + j + 1];
+          w0 += x0 * bt[pc + j];
+          w1 += x1 * bt[pc + j + 1];
+        }
+        if (j < d) {
+          u0 += a[ra + j] * bt[pb + j];
+          w0 += a[ra + j] * bt[pc + j];
+        }
+        out[ro + t] = u0 + u1;
+        out[ro + t + 1] = w0 + w1;
       }
-      for (; j < d; j++) s0 += a[ra + j] * bt[pb + j];
-      out[r * h + t] = s0 + s1 + (s2 + s3);
     }
   }
   return out;
