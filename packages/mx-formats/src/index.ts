@@ -18,6 +18,15 @@ export {
   quantizeMXAsync,
   validateMX,
 } from './mx-tensor.js';
+export type { NVFP4Options, NVFP4Tensor } from './nvfp4.js';
+export {
+  dequantizeNVFP4,
+  dequantizeNVFP4Array,
+  fakeQuantizeNVFP4,
+  quantizeNVFP4,
+  quantizeNVFP4Array,
+  validateNVFP4,
+} from './nvfp4.js';
 export type { MXFormat, MXOptions } from './options.js';
 export { MX_FORMATS, MX_PRESETS } from './options.js';
 export { packFP4, packFP6, unpackFP4, unpackFP6 } from './packing.js';

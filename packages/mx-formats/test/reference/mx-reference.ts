@@ -195,3 +195,35 @@ export function refQuantizeMX(
   }
   return { scales, codes, values };
 }
+
+/**
+ * Naive NVFP4 (spec §6), exact arithmetic: per block of 16 along the last axis of a 1-D/2-D row-major array,
+ * s_b = nearest E4M3 value (ties even) of clamp((amax/6)/s_t, 2^-6, 448), elements = nearest E2M1 of x/(s_t·s_b).
+ */
+export function refNVFP4(x: ArrayLike<number>, rows: number, L: number, st: number): Float32Array {
+  const out = new Float32Array(rows * L);
+  const e4 = refGrid('fp8_e4m3');
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < L; b += 16) {
+      const idx = [];
+      for (let i = b; i < Math.min(b + 16, L); i++) idx.push(r * L + i);
+      if (idx.some((i) => !Number.isFinite(x[i]))) {
+        for (const i of idx) out[i] = Number.NaN;
+        continue;
+      }
+      const amax = Math.max(...idx.map((i) => Math.abs(x[i])));
+      const target = Math.min(448, Math.max(2 ** -6, amax / 6 / st));
+      const sb = refDecode('fp8_e4m3', refEncodeMag('fp8_e4m3', target, 'even'));
+      expectPositive(sb, e4.length);
+      for (const i of idx) {
+        const c = refEncode('fp4_e2m1', x[i] / (st * sb), 'even');
+        out[i] = Math.fround(refDecode('fp4_e2m1', c) * sb * st);
+      }
+    }
+  }
+  return out;
+}
+
+function expectPositive(v: number, n: number): void {
+  if (!(v > 0) || n === 0) throw new Error('refNVFP4: bad scale');
+}
