@@ -95,7 +95,7 @@ describe('NVFP4 (spec §6)', () => {
     expect(codeOf(() => quantizeNVFP4(x, { padding: 'error' }))).toBe('INVALID_SHAPE');
     expect(codeOf(() => quantizeNVFP4(x, { axis: 1 }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => quantizeNVFP4(x, { tensorScale: -1 }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => tf.tidy(() => quantizeNVFP4(tf.tensor1d([1], 'int32'))))).toBe('INVALID_DTYPE');
+    expect(codeOf(() => tf.tidy(() => void quantizeNVFP4(tf.tensor1d([1], 'int32'))))).toBe('INVALID_DTYPE');
     expect(codeOf(() => validateNVFP4({ ...nv([1]), blockScales: new Uint8Array([0x80]) }))).toBe('INVALID_FORMAT');
     tf.dispose(x);
   });
