@@ -7,6 +7,8 @@ export { ELEMENT_CODECS, FP4_E2M1, FP6_E2M3, FP6_E3M2, FP8_E4M3, FP8_E5M2, INT8_
 export type { FakeQuantizeMXOptions, FakeQuantKernel } from './fake-quant.js';
 export { fakeQuantizeMX } from './fake-quant.js';
 export type { MXPacking } from './kernel.js';
+export type { MXBackwardCasts, MXCast, MXLinearOptions, MXMatMulOptions } from './matmul.js';
+export { mxLinear, mxMatMul } from './matmul.js';
 export { loadMX, mxFromSafetensors, mxToSafetensors, saveMX } from './mx-safetensors.js';
 export type { MXTensor } from './mx-tensor.js';
 export {
