@@ -13,6 +13,8 @@ export interface RowCodes {
 }
 
 const ROUND_MODE = { even: 0, nearest: 1, floor: 2, stochastic: 3 } as const;
+/** 2^52 + 2^51: (y + MAGIC) − MAGIC rounds 0 ≤ y < 2^51 to an integer, half to even. */
+const MAGIC = 6755399441055744;
 
 /** Code written for every element of a NaN block (spec §3.4): FP8 → 0x7F, others 0. @internal */
 export function nanBlockCode(c: ElementCodec): number {
@@ -37,11 +39,16 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
   const signBit = c.signBit;
   const isInt = signBit === 0;
   const nanCode = nanBlockCode(c);
-  const rm = ROUND_MODE[o.rounding];
+  const rm: number = ROUND_MODE[o.rounding];
   const random = o.random;
   const mode = o.scaleMode;
   const f32log2 = o.scaleExponent === 'float32-log2';
   const flushBlock = o.subnormals === 'flush-block';
+  const fv = new Float32Array(u.buffer, u.byteOffset, u.length);
+  const sh = 23 - M;
+  const bias = rm === 0 ? (1 << (sh - 1)) - 1 : rm === 1 ? 1 << (sh - 1) : 0;
+  const lsbMask = rm === 0 ? 1 : 0;
+  const subLimit = isInt ? Number.POSITIVE_INFINITY : 2 ** M;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
     const rowEnd = rowStart + L;
@@ -77,53 +84,84 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
         s = 127;
       } else if (s < -127) s = -127;
       scales[r * nB + b] = s + 127;
-      for (let i = start; i < end; i++) {
-        const bits = u[i];
-        const a = bits & 0x7fffffff;
-        let mag = 0;
-        if (a !== 0) {
-          const ef = a >>> 23;
-          let e: number;
-          let sig: number;
-          if (ef !== 0) {
-            e = ef - 127;
-            sig = (a & 0x7fffff) | 0x800000;
+      if (rm !== 3) {
+        // Fast path. Elements whose scaled value is a normal of the element type (exponent field ≥ efMin) round
+        // on the float32 bits: adding the rounding bias to the bits rounds the mantissa to M bits, and a carry
+        // moves into the exponent, so (bits >>> (23 − M)) re-biased is the code. Everything else (the element's
+        // subnormal range, FP32 subnormals, all of INT8's uniform grid) is y = |x|·2^(M − emin − s) in grid
+        // steps, exact in float64, rounded to an integer with the 2^52 + 2^51 trick (RNE) or floor.
+        const efMin = isInt ? 256 : Math.max(1, emin + 127 + s);
+        const rebias = (127 + s + emin - 1) * (1 << M);
+        const subMul = 2 ** (M - emin - s);
+        for (let i = start; i < end; i++) {
+          const bits = u[i];
+          const a = bits & 0x7fffffff;
+          let mag: number;
+          if (a >>> 23 >= efMin) {
+            mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
           } else {
-            const lz = Math.clz32(a) - 8;
-            e = -126 - lz;
-            sig = a << lz;
+            const y = Math.abs(fv[i]) * subMul;
+            // y ≥ 2^M: an FP32-subnormal input that scales into the element's normal range (X = 2^-127)
+            if (y >= subLimit) mag = slowMag(a, s, M, emin, rm, random);
+            else mag = rm === 0 ? y + MAGIC - MAGIC : rm === 1 ? Math.floor(y + 0.5) : Math.floor(y);
           }
-          const ee = e - s; // exponent of the scaled value v = x / 2^s (exact)
-          const pe = ee < emin ? emin : ee; // element exponent; grid step 2^(pe − M)
-          const shift = 23 - M + pe - ee; // ≥ 17: sig / 2^shift is v in grid steps
-          let q: number;
-          if (shift > 24) {
-            // v < half a step: 0, except that stochastic rounding may go up.
-            q = rm === 3 && sig * 2 ** -shift + (random as () => number)() >= 1 ? 1 : 0;
-          } else {
-            q = sig >>> shift;
-            const rem = sig & ((1 << shift) - 1);
-            const half = 1 << (shift - 1);
-            if (rm === 0) {
-              if (rem > half || (rem === half && (q & 1) === 1)) q++;
-            } else if (rm === 1) {
-              if (rem >= half) q++;
-            } else if (rm === 3) {
-              if (rem * 2 ** -shift + (random as () => number)() >= 1) q++;
-            }
-          }
-          // A carry (q = 2^(M+1)) moves into the next binade; then clamp to ±max (round, then clamp: spec §3.2).
-          mag = (pe - emin) * (1 << M) + q;
           if (mag > maxCode) mag = maxCode;
+          if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
+          else codes[i + ob] = mag | ((bits >>> 31) * signBit);
         }
-        if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
-        else codes[i + ob] = bits >>> 31 !== 0 ? mag | signBit : mag;
+      } else {
+        for (let i = start; i < end; i++) {
+          const bits = u[i];
+          let mag = slowMag(bits & 0x7fffffff, s, M, emin, rm, random);
+          if (mag > maxCode) mag = maxCode;
+          if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
+          else codes[i + ob] = mag | ((bits >>> 31) * signBit);
+        }
       }
       // padding positions keep code 0 (a fresh array is zeroed; a reused one is cleared here)
       if (codesOut) for (let i = end; i < start + k; i++) codes[i + ob] = 0;
     }
   }
   return { codes, scales };
+}
+
+/**
+ * Magnitude code (before clamping) of the float32 magnitude bits `a` divided by 2^s, any rounding: the grid step
+ * is 2^(pe − M) with pe = max(⌊log2 v⌋, emin); a carry to 2^(M+1) steps moves into the next binade. @internal
+ */
+function slowMag(a: number, s: number, M: number, emin: number, rm: number, random: (() => number) | undefined): number {
+  if (a === 0) return 0;
+  const ef = a >>> 23;
+  let e: number;
+  let sig: number; // 24-bit significand, leading one at bit 23
+  if (ef !== 0) {
+    e = ef - 127;
+    sig = (a & 0x7fffff) | 0x800000;
+  } else {
+    const lz = Math.clz32(a) - 8;
+    e = -126 - lz;
+    sig = a << lz;
+  }
+  const ee = e - s; // exponent of the scaled value v = x / 2^s (exact)
+  const pe = ee < emin ? emin : ee;
+  const shift = 23 - M + pe - ee; // ≥ 17: sig / 2^shift is v in grid steps
+  let q: number;
+  if (shift > 24) {
+    // v < half a step: 0, except that stochastic rounding may go up
+    q = rm === 3 && sig * 2 ** -shift + (random as () => number)() >= 1 ? 1 : 0;
+  } else {
+    q = sig >>> shift;
+    const rem = sig & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rm === 0) {
+      if (rem > half || (rem === half && (q & 1) === 1)) q++;
+    } else if (rm === 1) {
+      if (rem >= half) q++;
+    } else if (rm === 3) {
+      if (rem * 2 ** -shift + (random as () => number)() >= 1) q++;
+    }
+  }
+  return (pe - emin) * (1 << M) + q;
 }
 
 function preprocess(u: Uint32Array, o: ResolvedMXOptions): Uint32Array {

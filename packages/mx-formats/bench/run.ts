@@ -1,0 +1,122 @@
+// Benchmarks of @tessera/mx-formats (npm run bench -w @tessera/mx-formats). Every row is a ratio of two timings
+// taken in this run; see README "Performance".
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, rng } from '@tessera/core';
+import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
+import {
+  dequantizeMXArray,
+  dequantizeNVFP4Array,
+  fakeQuantizeMX,
+  MX_FORMATS,
+  mxMatMul,
+  quantizeMXArray,
+  quantizeNVFP4Array,
+} from '../src/index.js';
+
+async function main(): Promise<void> {
+  await initBackend(process.env.TESSERA_BACKEND ? undefined : 'cpu', { log: null });
+  const quick = process.argv.includes('--quick');
+  const N = quick ? 2 ** 20 : 2 ** 24;
+  const x = rng(1).normalArray(N);
+  const dst = new Float32Array(N);
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const copy = await timeIt(() => dst.set(x), { minReps: 10, minTimeMs: 500 });
+  const copyRate = N / copy.medianMs; // elements per ms
+  const detail = (ms: number) => `${((N / ms) * 1e-3).toFixed(1)} M values/s vs copy ${(copyRate * 1e-3).toFixed(0)} M values/s`;
+  const fractionRows: { fmt: string; q: number; dq: number }[] = [];
+  for (const format of MX_FORMATS) {
+    const tq = await timeIt(() => quantizeMXArray(x, [N], { format }), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const m = quantizeMXArray(x, [N], { format });
+    const tdq = await timeIt(() => dequantizeMXArray(m), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    rows.push({
+      case: `quantize+pack ${format}, 2^${Math.log2(N)} float32`,
+      baseline: 'Float32Array.set copy of the same array',
+      ratio: copy.medianMs / tq.medianMs,
+      ratioMeaning: 'fraction of the copy element rate (higher is better)',
+      goal: '>= 0.25',
+      detail: detail(tq.medianMs),
+    });
+    rows.push({
+      case: `dequantize ${format}, 2^${Math.log2(N)} values`,
+      baseline: 'Float32Array.set copy of the same array',
+      ratio: copy.medianMs / tdq.medianMs,
+      ratioMeaning: 'fraction of the copy element rate (higher is better)',
+      goal: '>= 0.40',
+      detail: detail(tdq.medianMs),
+    });
+    fractionRows.push({ fmt: format, q: copy.medianMs / tq.medianMs, dq: copy.medianMs / tdq.medianMs });
+  }
+  {
+    const tq = await timeIt(() => quantizeNVFP4Array(x, [N]), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const t = quantizeNVFP4Array(x, [N]);
+    const tdq = await timeIt(() => dequantizeNVFP4Array(t), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    rows.push({
+      case: `quantize NVFP4, 2^${Math.log2(N)} float32`,
+      baseline: 'Float32Array.set copy',
+      ratio: copy.medianMs / tq.medianMs,
+      ratioMeaning: 'fraction of the copy element rate',
+      detail: detail(tq.medianMs),
+    });
+    rows.push({
+      case: `dequantize NVFP4, 2^${Math.log2(N)} values`,
+      baseline: 'Float32Array.set copy',
+      ratio: copy.medianMs / tdq.medianMs,
+      ratioMeaning: 'fraction of the copy element rate',
+      detail: detail(tdq.medianMs),
+    });
+  }
+  // fakeQuantizeMX: tfjs-op kernel vs host kernel (download, quantize, dequantize, upload), same tensor
+  const shape = [512, 512];
+  const xt = tf.tensor(x.subarray(0, 512 * 512), shape);
+  for (const format of ['mxfp8_e4m3', 'mxfp4_e2m1'] as const) {
+    const ttf = await timeIt(() => tf.tidy(() => fakeQuantizeMX(xt, { format, kernel: 'tfjs' }).dataSync()), { minReps: 3 });
+    const thost = await timeIt(() => tf.tidy(() => fakeQuantizeMX(xt, { format, kernel: 'host' }).dataSync()), { minReps: 3 });
+    rows.push({
+      case: `fakeQuantizeMX ${format} [512, 512], tfjs-op kernel (${tf.getBackend()})`,
+      baseline: 'fakeQuantizeMX host kernel (dataSync + host quantize/dequantize + upload)',
+      ratio: thost.medianMs / ttf.medianMs,
+      ratioMeaning: 'speedup of the tfjs kernel over the host kernel (×; < 1 means slower)',
+      detail: `tfjs ${ttf.medianMs.toFixed(1)} ms, host ${thost.medianMs.toFixed(1)} ms`,
+    });
+  }
+  // mxMatMul vs plain tf.matMul of the same shapes
+  for (const [M, K, Nn] of [
+    [256, 512, 256],
+    [64, 1024, 1024],
+  ]) {
+    const mmData = rng(2).normalArray(M * K + K * Nn);
+    const a = tf.tensor(mmData.subarray(0, M * K), [M, K]);
+    const b = tf.tensor(mmData.subarray(M * K), [K, Nn]);
+    const opts = { a: { format: 'mxfp8_e4m3' as const }, b: { format: 'mxfp8_e4m3' as const } };
+    const tm = await timeIt(() => tf.tidy(() => mxMatMul(a, b, opts).dataSync()), { minReps: 3 });
+    const tp = await timeIt(() => tf.tidy(() => tf.matMul(a, b).dataSync()), { minReps: 3 });
+    rows.push({
+      case: `mxMatMul mxfp8_e4m3 [${M}, ${K}]·[${K}, ${Nn}] forward (${tf.getBackend()})`,
+      baseline: 'tf.matMul of the same shapes',
+      ratio: tp.medianMs / tm.medianMs,
+      ratioMeaning: 'throughput relative to tf.matMul (1 = same speed; < 1 slower)',
+      detail: `mxMatMul ${tm.medianMs.toFixed(1)} ms, tf.matMul ${tp.medianMs.toFixed(1)} ms`,
+    });
+    tf.dispose([a, b]);
+  }
+  xt.dispose();
+  const minQ = Math.min(...fractionRows.map((r) => r.q));
+  const minDq = Math.min(...fractionRows.map((r) => r.dq));
+  notes.push(
+    `Single thread, host kernels over typed arrays. Lowest quantize fraction ${minQ.toFixed(2)}, lowest dequantize fraction ${minDq.toFixed(2)} of a Float32Array.set copy (${(copyRate * 1e-3).toFixed(0)} M values/s).`,
+  );
+  writeBenchReport(quick ? 'bench/results/mx-formats-quick.json' : 'bench/results/mx-formats.json', {
+    package: '@tessera/mx-formats',
+    title: 'MX quantize/dequantize throughput, fake quantization, MX matmul',
+    rows,
+    notes,
+  });
+  for (const r of rows) console.log(`${r.case.padEnd(70)} ${r.ratio.toFixed(3).padStart(8)}  ${r.detail ?? ''}`);
+  for (const n of notes) console.log(n);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
