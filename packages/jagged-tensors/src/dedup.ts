@@ -77,33 +77,49 @@ export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {})
   for (const g of groups) {
     const ks = g.map((k) => x.keys.indexOf(k));
     const idx = new Int32Array(B);
-    const reps: number[] = [];
-    const table = new Map<number, number[]>();
+    const reps = new Int32Array(B);
+    let U = 0;
+    // Open-addressing hash table (linear probing) of unique samples: slot → u + 1 (0 = empty), plus each u's hash.
+    let cap = 16;
+    while (cap < 2 * B) cap <<= 1;
+    const slots = new Int32Array(cap);
+    const hashes = new Int32Array(B);
+    const mask = cap - 1;
     for (let b = 0; b < B; b++) {
       let h = 0x811c9dc5;
       for (const k of ks) h = hashBag(k * B + b, h);
-      let bucket = table.get(h);
+      h ^= h >>> 15; // finalise so the low bits index well
+      h = Math.imul(h, 0x2c1b3c6d);
+      h ^= h >>> 12;
+      let i = h & mask;
       let found = -1;
-      if (bucket) {
-        for (const u of bucket) {
+      while (slots[i] !== 0) {
+        const u = slots[i] - 1;
+        if (hashes[u] === h) {
           const r = reps[u];
-          if (ks.every((k) => sameBag(k * B + b, k * B + r))) {
+          let same = true;
+          for (const k of ks) {
+            if (!sameBag(k * B + b, k * B + r)) {
+              same = false;
+              break;
+            }
+          }
+          if (same) {
             found = u;
             break;
           }
         }
-      } else {
-        bucket = [];
-        table.set(h, bucket);
+        i = (i + 1) & mask;
       }
       if (found < 0) {
-        found = reps.length;
-        reps.push(b);
-        bucket.push(found);
+        found = U++;
+        reps[found] = b;
+        hashes[found] = h;
+        slots[i] = found + 1;
       }
       idx[b] = found;
     }
-    const r = Int32Array.from(reps);
+    const r = reps.slice(0, U);
     for (const k of g) {
       rowOfKey.set(k, idx);
       repsOfKey.set(k, r);

@@ -136,13 +136,13 @@ export class EmbeddingBagCollection {
           table: t.name,
           feature: f,
         };
-        return { t, spec };
+        return { table: this.tables.indexOf(t), spec };
       }),
     );
-    const values = tf.tidy(() => {
-      const parts = specs.map(({ t, spec }) => pooledOp(t.weight, spec));
-      return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
-    });
+    const values = pooledOp(
+      this.tables.map((t) => t.weight),
+      specs,
+    );
     return new KeyedTensor({
       keys: this.featureNames,
       lengthPerKey: this.tables.flatMap((t) => t.featureNames.map(() => t.embeddingDim)),

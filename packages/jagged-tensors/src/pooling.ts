@@ -1,4 +1,4 @@
-// Pooled embedding lookup (spec §3.4, §4.1). The kernel is a host-side CSR segment sum wrapped in tf.customGrad:
+// Pooled embedding lookup (spec §3.4, §4.1). The kernel is a host-side CSR segment sum wrapped in one tf.customGrad:
 // forward sums table rows bag by bag straight into the output (no [nnz, D] intermediate), backward scatter-adds
 // into a dense [R, D] table gradient. Reason: tfjs's gather gradient is an unsortedSegmentSum whose cpu kernel loops
 // once per segment over all rows (O(R·nnz)), and per-bag tensor ops are far too slow. With an IKJT the kernel pools
@@ -47,82 +47,172 @@ export function checkIds(spec: BagSpec, R: number): void {
   }
 }
 
-function poolHost(T: Float32Array, D: number, s: BagSpec): Float32Array {
-  const { ids, offsets, weights, mode } = s;
-  const U = offsets.length - 1;
-  const P = new Float32Array(U * D);
-  for (let u = 0; u < U; u++) {
-    const o = u * D;
-    const a = offsets[u];
-    const e = offsets[u + 1];
-    // Sequential in bag order, rounded to float32 after every add (the accumulator is a Float32Array row).
-    for (let j = a; j < e; j++) {
-      const r = ids[j] * D;
-      if (weights) {
-        const wj = weights[j];
-        for (let d = 0; d < D; d++) P[o + d] += wj * T[r + d];
-      } else {
-        for (let d = 0; d < D; d++) P[o + d] += T[r + d];
-      }
-    }
-    if (mode === 'mean' && e - a > 0) {
-      const n = e - a;
-      for (let d = 0; d < D; d++) P[o + d] /= n;
-    }
+// y[yo .. yo+D) += x[xo .. xo+D), unrolled by 4 (V8 runs it ~1.5× faster than the plain loop).
+function addRow(y: Float32Array, yo: number, x: Float32Array, xo: number, D: number): void {
+  let d = 0;
+  for (; d + 3 < D; d += 4) {
+    y[yo + d] += x[xo + d];
+    y[yo + d + 1] += x[xo + d + 1];
+    y[yo + d + 2] += x[xo + d + 2];
+    y[yo + d + 3] += x[xo + d + 3];
   }
-  if (!s.inverse) return P;
-  const inv = s.inverse;
-  const out = new Float32Array(inv.length * D);
-  for (let b = 0; b < inv.length; b++) out.set(P.subarray(inv[b] * D, inv[b] * D + D), b * D);
-  return out;
+  for (; d < D; d++) y[yo + d] += x[xo + d];
 }
 
-function poolGradHost(G: Float32Array, R: number, D: number, s: BagSpec): Float32Array {
-  const { ids, offsets, weights, mode } = s;
-  const U = offsets.length - 1;
-  let gP = G;
-  if (s.inverse) {
-    const inv = s.inverse;
-    gP = new Float32Array(U * D);
-    for (let b = 0; b < inv.length; b++) {
-      const o = inv[b] * D;
-      const g = b * D;
-      for (let d = 0; d < D; d++) gP[o + d] += G[g + d];
-    }
+// y[yo .. yo+D) += c · x[xo .. xo+D), unrolled by 4.
+function axpy(y: Float32Array, yo: number, x: Float32Array, xo: number, c: number, D: number): void {
+  let d = 0;
+  for (; d + 3 < D; d += 4) {
+    y[yo + d] += c * x[xo + d];
+    y[yo + d + 1] += c * x[xo + d + 1];
+    y[yo + d + 2] += c * x[xo + d + 2];
+    y[yo + d + 3] += c * x[xo + d + 3];
   }
-  const dT = new Float32Array(R * D);
-  for (let u = 0; u < U; u++) {
-    const a = offsets[u];
-    const e = offsets[u + 1];
-    if (e === a) continue;
-    const o = u * D;
-    const scale = mode === 'mean' ? 1 / (e - a) : 1;
-    for (let j = a; j < e; j++) {
-      const r = ids[j] * D;
-      const c = weights ? weights[j] * scale : scale;
-      if (c === 1) for (let d = 0; d < D; d++) dT[r + d] += gP[o + d];
-      else for (let d = 0; d < D; d++) dT[r + d] += c * gP[o + d];
-    }
+  for (; d < D; d++) y[yo + d] += c * x[xo + d];
+}
+
+/** Pools bag u of `s` from table data `T` ([R, D]) into `out[o .. o+D)` (which must hold zeros). */
+function poolBag(T: Float32Array, D: number, s: BagSpec, u: number, out: Float32Array, o: number): void {
+  const { ids, weights } = s;
+  const a = s.offsets[u];
+  const e = s.offsets[u + 1];
+  // Sequential in bag order, rounded to float32 after every add (the accumulator lives in a Float32Array).
+  if (weights) for (let j = a; j < e; j++) axpy(out, o, T, ids[j] * D, weights[j], D);
+  else for (let j = a; j < e; j++) addRow(out, o, T, ids[j] * D, D);
+  if (s.mode === 'mean' && e > a) {
+    const n = e - a;
+    for (let d = 0; d < D; d++) out[o + d] /= n;
   }
-  return dT;
 }
 
 /**
- * Differentiable pooled lookup over host bag structure (validated by the caller; ids are bounds-checked here).
- * Returns `[rows, D]` with rows = `inverse.length` or U. Gradients flow to `table` only. @internal
+ * Pools the bags of `s` into columns `col .. col+D` of `out` (row stride `ld`). With an inverse index, output row b
+ * is stored bag `inverse[b]`: the first row that needs a bag pools it in place, later rows copy that row, so the work
+ * is U pooled bags plus B − U row copies, with no scratch buffer.
  */
-export function pooledOp(table: tf.Tensor2D, spec: BagSpec): tf.Tensor2D {
-  const [R, D] = table.shape;
-  checkIds(spec, R);
-  const rows = spec.inverse ? spec.inverse.length : spec.offsets.length - 1;
-  const op = tf.customGrad(((t: tf.Tensor) => {
-    const out = poolHost(t.dataSync() as Float32Array, D, spec);
+function poolInto(T: Float32Array, D: number, s: BagSpec, out: Float32Array, ld: number, col: number): void {
+  const U = s.offsets.length - 1;
+  const inv = s.inverse;
+  if (!inv) {
+    for (let u = 0; u < U; u++) poolBag(T, D, s, u, out, u * ld + col);
+    return;
+  }
+  const first = new Int32Array(U).fill(-1);
+  for (let b = 0; b < inv.length; b++) {
+    const u = inv[b];
+    const o = b * ld + col;
+    if (first[u] < 0) {
+      first[u] = b;
+      poolBag(T, D, s, u, out, o);
+    } else {
+      const src = first[u] * ld + col;
+      out.copyWithin(o, src, src + D);
+    }
+  }
+}
+
+/** Scatters the gradient row `g[go .. go+D)` of bag u into the table gradient `dT`. */
+function scatterBag(g: Float32Array, go: number, D: number, s: BagSpec, u: number, dT: Float32Array): void {
+  const { ids, weights } = s;
+  const a = s.offsets[u];
+  const e = s.offsets[u + 1];
+  if (e === a) return;
+  const scale = s.mode === 'mean' ? 1 / (e - a) : 1;
+  for (let j = a; j < e; j++) {
+    const c = weights ? weights[j] * scale : scale;
+    if (c === 1) addRow(dT, ids[j] * D, g, go, D);
+    else axpy(dT, ids[j] * D, g, go, c, D);
+  }
+}
+
+/**
+ * Adds the table gradient of the bags of `s`, given output-gradient columns `col .. col+D` of `G`, into `dT`. With
+ * an inverse index the gradient of stored bag u is Σ_{b: inverse[b] = u} G[b] (the scatter-add of spec §3.4), summed
+ * only for bags used more than once; a bag used once reads its row of G directly.
+ */
+function gradInto(G: Float32Array, ld: number, col: number, D: number, s: BagSpec, dT: Float32Array): void {
+  const U = s.offsets.length - 1;
+  const inv = s.inverse;
+  if (!inv) {
+    for (let u = 0; u < U; u++) scatterBag(G, u * ld + col, D, s, u, dT);
+    return;
+  }
+  const first = new Int32Array(U).fill(-1);
+  const slot = new Int32Array(U).fill(-1);
+  let dups = 0;
+  for (let b = 0; b < inv.length; b++) {
+    const u = inv[b];
+    if (first[u] < 0) first[u] = b;
+    else if (slot[u] < 0) slot[u] = dups++;
+  }
+  const acc = new Float32Array(dups * D);
+  for (let b = 0; b < inv.length; b++) {
+    const k = slot[inv[b]];
+    if (k >= 0) addRow(acc, k * D, G, b * ld + col, D);
+  }
+  for (let u = 0; u < U; u++) {
+    if (first[u] < 0) continue; // a stored bag no sample uses gets no gradient
+    if (slot[u] >= 0) scatterBag(acc, slot[u] * D, D, s, u, dT);
+    else scatterBag(G, first[u] * ld + col, D, s, u, dT);
+  }
+}
+
+// Host copies of table data keyed by the tensor's dataId. tfjs data is immutable and `Variable.assign` swaps the
+// dataId, so an entry can never go stale; it dies with its dataId. Saves the per-call copy that non-cpu backends
+// make in dataSync() (the cpu backend returns its own array, which costs nothing either way).
+const hostCache = new WeakMap<object, Float32Array>();
+function hostData(t: tf.Tensor): Float32Array {
+  const key = t.dataId as object;
+  let d = hostCache.get(key);
+  if (!d) {
+    d = t.dataSync() as Float32Array;
+    hostCache.set(key, d);
+  }
+  return d;
+}
+
+/** One feature of a pooled op: which table it reads and its bags. @internal */
+export interface PooledFeature {
+  table: number;
+  spec: BagSpec;
+}
+
+/**
+ * Differentiable pooled lookup of several features over several tables in one op (validated by the caller; ids are
+ * bounds-checked here): output `[rows, Σ D_f]`, feature f in its column block, rows = `inverse.length` or U (equal
+ * for all features). Gradients flow to the tables only; one op means no Concat/Slice gradient is needed.
+ * @internal
+ */
+export function pooledOp(tables: readonly tf.Tensor2D[], features: readonly PooledFeature[]): tf.Tensor2D {
+  for (const f of features) checkIds(f.spec, tables[f.table].shape[0]);
+  const s0 = features[0].spec;
+  const rows = s0.inverse ? s0.inverse.length : s0.offsets.length - 1;
+  const cols: number[] = [];
+  let width = 0;
+  for (const f of features) {
+    cols.push(width);
+    width += tables[f.table].shape[1];
+  }
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const ts = args.slice(0, tables.length) as tf.Tensor[];
+    const data = ts.map(hostData);
+    const out = new Float32Array(rows * width);
+    features.forEach((f, i) => {
+      poolInto(data[f.table], tables[f.table].shape[1], f.spec, out, width, cols[i]);
+    });
     return {
-      value: tf.tensor2d(out, [rows, D], 'float32'),
-      gradFunc: (dy: tf.Tensor) => tf.tensor2d(poolGradHost(dy.dataSync() as Float32Array, R, D, spec), [R, D], 'float32'),
+      value: tf.tensor2d(out, [rows, width], 'float32'),
+      gradFunc: (dy: tf.Tensor) => {
+        const G = dy.dataSync() as Float32Array;
+        const grads = tables.map((t) => new Float32Array(t.shape[0] * t.shape[1]));
+        features.forEach((f, i) => {
+          gradInto(G, width, cols[i], tables[f.table].shape[1], f.spec, grads[f.table]);
+        });
+        return grads.map((g, i) => tf.tensor2d(g, tables[i].shape, 'float32'));
+      },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(table) as tf.Tensor2D;
+  return op(...tables) as tf.Tensor2D;
 }
 
 /** Options of {@link embeddingBag}. */
@@ -170,7 +260,7 @@ export function embeddingBag(table: tf.Tensor2D, jt: JaggedTensor, options: Embe
       fail('INVALID_SHAPE', fn, `perSampleWeights must have ${jt.values.shape[0]} entries`, w.shape[0]);
   }
   if (w && mode === 'mean') fail('UNSUPPORTED', fn, "per-sample weights are supported with mode 'sum' only", mode);
-  return pooledOp(table, {
+  const spec: BagSpec = {
     ids: jt.values.dataSync() as Int32Array,
     offsets: jt.offsets,
     weights: w ? (w.dataSync() as Float32Array) : null,
@@ -179,5 +269,6 @@ export function embeddingBag(table: tf.Tensor2D, jt: JaggedTensor, options: Embe
     fn,
     table: 'table',
     feature: 'jt',
-  });
+  };
+  return pooledOp([table], [{ table: 0, spec }]);
 }

@@ -20,9 +20,21 @@ export function takeRanges(x: tf.Tensor, ranges: ReadonlyArray<readonly [number,
   });
 }
 
-/** Rows `x[rows[i]]` (a gather along dim 0; its gradient scatter-adds). @internal */
+/**
+ * Rows `x[rows[i]]`. Float tensors go through `tf.gather` (differentiable: its gradient scatter-adds); int32 ids are
+ * not differentiable, so they are gathered on the host, several times faster than the cpu backend's gather.
+ * @internal
+ */
 export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
   if (rows.length === 0) return emptyRows(x);
+  if (x.dtype === 'int32') {
+    const w = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const src = x.dataSync() as Int32Array;
+    const out = new Int32Array(rows.length * w);
+    if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = src[rows[i]];
+    else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * w, rows[i] * w + w), i * w);
+    return tf.tensor(out, [rows.length, ...x.shape.slice(1)], 'int32');
+  }
   return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32'), 0));
 }
 
