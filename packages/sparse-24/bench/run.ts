@@ -1,7 +1,7 @@
 // Benchmarks of @tessera/sparse-24 (ratios measured in one run, on one thread of this machine):
 // 1. spmm24 (host 2:4 kernel) vs the equally optimized dense host kernel and vs tf.matMul, 4096×4096 @ 4096×N.
 // 2. Squared-ReLU FFN forward+backward, 2:4 activations ('24sparse') vs dense, d_model 1024, hidden 4096, 512 tokens.
-// Large cases use few repetitions (timeIt minReps) rather than smaller sizes. Run: npm run bench -w @tessera/sparse-24
+// Large cases use few repetitions rather than smaller sizes; the sides of each ratio are timed in interleaved rounds. Run: npm run bench -w @tessera/sparse-24
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, rng } from '@tessera/core';
 import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
@@ -14,6 +14,23 @@ console.log(`backend: ${info.name}${quick ? ' (quick run: reduced sizes, results
 const r = rng(24);
 const rows: BenchRow[] = [];
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+/**
+ * Times several functions in interleaved rounds (A B C, A B C, …), one timeIt repetition each per round, and
+ * returns each one's median: the machine is shared, so the sides of a ratio must see the same load.
+ */
+async function interleaved(fns: (() => unknown)[], rounds: number, warmup = 1): Promise<{ medianMs: number; reps: number }[]> {
+  for (let w = 0; w < warmup; w++) for (const f of fns) f();
+  const times: number[][] = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < fns.length; i++)
+      times[i].push((await timeIt(fns[i], { warmup: 0, minReps: 1, maxReps: 1, minTimeMs: 0 })).medianMs);
+  }
+  return times.map((t) => {
+    const sorted = [...t].sort((a, b) => a - b);
+    return { medianMs: sorted[sorted.length >> 1], reps: t.length };
+  });
+}
 
 // ---- 1. spmm24 ---------------------------------------------------------------------------------------------
 const M = quick ? 512 : 4096;
@@ -28,10 +45,15 @@ for (const N of [64, 512]) {
   const bData = r.normalArray(K * N);
   const b = tf.tensor(bData, [K, N]);
   const big = N >= 512;
-  const o = big ? { warmup: 1, minReps: 3, minTimeMs: 0 } : { warmup: 1, minReps: 5, minTimeMs: 0 };
-  const tSparse = await timeIt(() => tf.dispose(spmm24(a, b)), o);
-  const tDense = await timeIt(() => gemmHostUnchecked(aPruned, M, K, bData, N), o);
-  const tTf = await timeIt(() => tf.tidy(() => tf.matMul(aPrunedT, b).dataSync()), o);
+  const [tSparse, tDense, tTf] = await interleaved(
+    [
+      () => tf.dispose(spmm24(a, b)),
+      () => gemmHostUnchecked(aPruned, M, K, bData, N),
+      () => tf.tidy(() => tf.matMul(aPrunedT, b).dataSync()),
+    ],
+    big ? 3 : 7,
+    big ? 0 : 1,
+  );
   const gmac = (M * K * N) / 1e9;
   console.log(
     `spmm ${M}x${K} @ ${K}x${N}: sparse ${fmt(tSparse.medianMs)}, dense host ${fmt(tDense.medianMs)}, tf.matMul ${fmt(tTf.medianMs)}`,
@@ -67,12 +89,12 @@ const denseFfn = new SquaredReluFFN24({ dModel: D, hidden: Hd, seed: 5, sparsity
 const w1 = sparseFfn.w1.dataSync() as Float32Array;
 const w2 = sparseFfn.w2.dataSync() as Float32Array;
 const step = (f: SquaredReluFFN24) => () => f.backwardHost(f.forwardHost(x, T, w1, w2), dy, w1, w2);
-const fo = { warmup: 1, minReps: 3, minTimeMs: 0 };
-const tFfnSparse = await timeIt(step(sparseFfn), fo);
-const tFfnDense = await timeIt(step(denseFfn), fo);
-const tFfn24Dense = await timeIt(step(dense24Ffn), fo);
-const tFwdSparse = await timeIt(() => sparseFfn.forwardHost(x, T, w1, w2), fo);
-const tFwdDense = await timeIt(() => denseFfn.forwardHost(x, T, w1, w2), fo);
+const [tFfnSparse, tFfnDense, tFfn24Dense] = await interleaved([step(sparseFfn), step(denseFfn), step(dense24Ffn)], 3, 0);
+const [tFwdSparse, tFwdDense] = await interleaved(
+  [() => sparseFfn.forwardHost(x, T, w1, w2), () => denseFfn.forwardHost(x, T, w1, w2)],
+  3,
+  0,
+);
 const stats = sparseFfn.lastStats!;
 console.log(
   `FFN d=${D} h=${Hd} T=${T}: fwd+bwd 2:4 ${fmt(tFfnSparse.medianMs)}, dense ${fmt(tFfnDense.medianMs)}, 24dense ${fmt(tFfn24Dense.medianMs)}; fwd 2:4 ${fmt(tFwdSparse.medianMs)}, dense ${fmt(tFwdDense.medianMs)}`,
@@ -114,6 +136,7 @@ if (!quick) {
       'Host kernels are single-threaded scalar JavaScript (no SIMD): the 2:4 kernel does exactly half the multiply-adds of the dense kernel with the same loop shape (4-term fused axpy over a block of B columns), so the ideal GEMM ratio is 2×; index loads and scattered B-row access cost the rest.',
       'The FFN step has 6 GEMMs; Y1 = X·W1 must stay dense (the mask depends on it), the other 5 use the 2:4 pattern (Y3, dW2, dS at kept positions only, dX, dW1), so the ideal ratio is 6 / 3.5 ≈ 1.71×; masking, compression, transposes and the CSR transposition of the scatter form come on top.',
       "The '24dense' gradient mode computes dS, dX and dW1 densely, so it gains only on Y3 and dW2.",
+      'The machine is shared (2 cores, other jobs running): every ratio is taken from interleaved rounds (A, B, A, B …) and medians, so both sides see the same load; absolute times in `detail` are only context.',
       'tf.matMul rows compare against the tfjs backend named in the machine line; its kernels (and threads, for wasm) differ from ours, so that ratio is context, not the goal.',
       'A CPU could also skip the natural zeros of ReLU² (≈50 % at random init, > 85 % in trained models per the paper); the dense baseline here does not, to measure 2:4 alone (spec §1.7). Tensor-core figures (1.3× and more) are GPU results and are not claimed here.',
     ],

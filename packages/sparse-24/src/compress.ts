@@ -156,7 +156,7 @@ function selectFlags(fn: string, x: DenseMatrix, layout: Sparse24Layout, prune: 
         'INVALID_ARGUMENT',
         fn,
         f32c
-          ? 'float32 CUTLASS storage is 1:2: every pair of columns must hold at most 1 non-zero (or pass prune)'
+          ? "float32 CUTLASS storage is 1:2: every pair of columns must hold at most 1 non-zero (for 2:4 data use dtype: 'float16', PyTorch's half layout, or pass prune)"
           : 'x must be 2:4 sparse along its last axis: at most 2 non-zeros per aligned group of 4 (or pass prune)',
         `${n} non-zeros at row ${r}, columns ${c}..${c + step - 1}`,
         { rule: f32c ? '1.1' : '1.3.2' },

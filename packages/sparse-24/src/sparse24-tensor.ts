@@ -53,6 +53,12 @@ export interface Sparse24Tensor extends EncodedTensor {
  * CUTLASS shape minimums per value dtype (PyTorch `semi_structured.py@01deafdb`, spec §1.3.3): the sparse matrix's
  * rows and columns must each be ≥ and a multiple of these, so the result loads into
  * `SparseSemiStructuredTensorCUTLASS`.
+ *
+ * @example
+ * ```ts
+ * import { CUTLASS_MIN_SHAPE } from '@tessera/sparse-24';
+ * CUTLASS_MIN_SHAPE.float16; // [32, 64]
+ * ```
  */
 export const CUTLASS_MIN_SHAPE: Readonly<Record<Sparse24Dtype, readonly [number, number]>> = Object.freeze({
   int8: [16, 128] as const,
