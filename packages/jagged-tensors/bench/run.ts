@@ -4,6 +4,8 @@
 //    with pooling ~20, 13 sample-scoped item features with pooling 1–4).
 // 2. dedup cost as a fraction of one pooled forward over the KJT.
 // Run: npm run bench -w @tessera/jagged-tensors   (--quick: B 512, results not written)
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tessera/core';
@@ -48,10 +50,19 @@ async function interleaved(a: () => unknown, b: () => unknown, reps: number): Pr
 async function interleaved3(a: () => unknown, b: () => unknown, c: () => unknown, reps: number) {
   return interleavedN([a, b, c], reps);
 }
+// A full GC before each timed call (outside the timing): each backward frees ~130 MB of dense table gradients, and
+// without this the collection lands in whichever later call happens to trigger it.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 async function interleavedN(fs: (() => unknown)[], reps: number): Promise<{ medianMs: number }[]> {
   for (const f of fs) await f(); // warm-up
   const ts: number[][] = fs.map(() => []);
-  for (let r = 0; r < reps; r++) for (let i = 0; i < fs.length; i++) ts[i].push((await timeIt(fs[i], one)).medianMs);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < fs.length; i++) {
+      gc();
+      ts[i].push((await timeIt(fs[i], one)).medianMs);
+    }
+  }
   return ts.map((t) => ({ medianMs: median(t) }));
 }
 
