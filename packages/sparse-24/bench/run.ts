@@ -96,6 +96,14 @@ const [tFwdSparse, tFwdDense] = await interleaved(
   0,
 );
 const stats = sparseFfn.lastStats!;
+// Sparsify only: 2:4-compress a [T, h] activation through the public API (top 2 by value, simple layout), against
+// the dense GEMM it feeds (Y3 = Y2·W2); the ratio is the overhead as a fraction of that GEMM.
+const y2 = r.normalArray(T * Hd).map((v) => (v > 0 ? v * v : 0));
+const [tSparsify, tGemmY3] = await interleaved(
+  [() => compress24({ dtype: 'float32', shape: [T, Hd], data: y2 }, { prune: 'value' }), () => gemmHostUnchecked(y2, T, Hd, w2, D)],
+  3,
+  1,
+);
 console.log(
   `FFN d=${D} h=${Hd} T=${T}: fwd+bwd 2:4 ${fmt(tFfnSparse.medianMs)}, dense ${fmt(tFfnDense.medianMs)}, 24dense ${fmt(tFfn24Dense.medianMs)}; fwd 2:4 ${fmt(tFwdSparse.medianMs)}, dense ${fmt(tFwdDense.medianMs)}`,
 );
@@ -121,6 +129,13 @@ rows.push({
   ratio: tFwdDense.medianMs / tFwdSparse.medianMs,
   ratioMeaning: 'speedup (dense time / sparse time)',
   detail: `2:4 ${fmt(tFwdSparse.medianMs)} (mask + compress included), dense ${fmt(tFwdDense.medianMs)}`,
+});
+rows.push({
+  case: `sparsify only: compress24 (top 2 of 4 by value) of a ${T}×${Hd} ReLU² activation`,
+  baseline: `dense host GEMM it feeds, ${T}×${Hd} @ ${Hd}×${D}`,
+  ratio: tSparsify.medianMs / tGemmY3.medianMs,
+  ratioMeaning: 'overhead (sparsify time / dense GEMM time; lower is better)',
+  detail: `sparsify ${fmt(tSparsify.medianMs)}, GEMM ${fmt(tGemmY3.medianMs)}`,
 });
 sparseFfn.dispose();
 dense24Ffn.dispose();

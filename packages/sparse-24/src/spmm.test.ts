@@ -41,6 +41,35 @@ describe('spmm24 against the golden products (PyTorch cuSPARSELt / float64 refer
   }
 });
 
+describe('spmm24 on every storage dtype and layout', () => {
+  it('int8 (CUTLASS, int32 meta), float32 (CUTLASS 1:2) and simple float16 equal the oracle', () => {
+    expectNoLeaks(() => {
+      const i8 = new Int8Array(16 * 128);
+      for (let i = 0; i < i8.length; i += 4) {
+        i8[i + ((i >> 2) % 4)] = ((i * 7) % 255) - 127;
+        i8[i + 3 - ((i >> 3) % 2)] = ((i * 13) % 255) - 127;
+      }
+      const f32 = new Float32Array(32 * 32);
+      for (let i = 0; i < f32.length; i += 2) f32[i + ((i >> 1) % 2)] = (i % 17) - 8.5;
+      const f16 = float32ToFloat16Bits(Float32Array.from({ length: 8 * 12 }, (_, i) => (i % 4 < 2 ? (i % 9) - 4 : 0)));
+      const cases = [
+        { s: compress24({ dtype: 'int8', shape: [16, 128], data: i8 }, { layout: 'cutlass' }), dense: Float32Array.from(i8) },
+        { s: compress24({ dtype: 'float32', shape: [32, 32], data: f32 }, { layout: 'cutlass' }), dense: f32 },
+        { s: compress24({ dtype: 'float16', shape: [8, 12], data: f16 }), dense: float16BitsToFloat32(f16) },
+      ];
+      for (const { s, dense } of cases) {
+        const [m, k] = s.shape;
+        const bData = Float32Array.from({ length: k * 3 }, (_, i) => Math.sin(i));
+        const b = tf.tensor(bData, [k, 3]);
+        const y = spmm24(s, b);
+        const { c, absSum } = refMatmul(dense, m, k, bData, 3);
+        expect(maxRelError(y.dataSync(), c, absSum), `${s.layout} ${s.dtype}`).toBeLessThanOrEqual(1e-6);
+        tf.dispose([b, y]);
+      }
+    });
+  });
+});
+
 describe('spmm24T and sparseLinear', () => {
   it('spmm24T equals the float64 oracle of Aᵀ·B', () => {
     expectNoLeaks(() => {
