@@ -107,7 +107,7 @@ export function mask24(x: tf.Tensor, options: Mask24Options = {}): tf.Tensor {
  * Whether `x` is 2:4 sparse along its last axis: every aligned group of 4 holds at most 2 non-zeros (`x != 0`, so
  * −0 counts as zero and NaN as non-zero). A last dimension that is not a multiple of 4 gives `false`.
  *
- * @param x - a tensor (any numeric dtype) or a typed array with `rowLength`
+ * @param x - a tensor (any numeric dtype), or a flat Float32Array / Int32Array read as consecutive groups of 4
  * @throws TesseraError `INVALID_ARGUMENT` when `x` is neither a tensor nor a typed array.
  * @example
  * ```ts
