@@ -196,8 +196,22 @@ export function dequantizeRows(
   c: ElementCodec,
   out: Float32Array,
 ): Float32Array {
+  if (packing === 'byte' || packing === 'fp6-unpacked') dequantBytes(data, scales, rows, L, k, c.decodeTable, out);
+  else if (packing === 'fp4x2') dequantFP4(data, scales, rows, L, k, c.decodeTable, out);
+  else dequantFP6(data, scales, rows, L, k, c.decodeTable, out);
+  return out;
+}
+
+function dequantBytes(
+  data: Uint8Array,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  k: number,
+  table: Float32Array,
+  out: Float32Array,
+): void {
   const nB = Math.ceil(L / k);
-  const table = c.decodeTable;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
     const rowEnd = rowStart + L;
@@ -211,22 +225,80 @@ export function dequantizeRows(
         continue;
       }
       const X = E8M0_VALUES[sb];
-      if (packing === 'byte' || packing === 'fp6-unpacked') {
-        for (let i = start; i < end; i++) out[i] = table[data[i + ob]] * X;
-      } else if (packing === 'fp4x2') {
-        for (let i = start; i < end; i++) {
-          const idx = i + ob;
-          out[i] = table[(data[idx >> 1] >> ((idx & 1) << 2)) & 0xf] * X;
-        }
-      } else {
-        for (let i = start; i < end; i++) {
-          const bit = 6 * (i + ob);
-          const j = bit >> 3;
-          const w = data[j] | (data[j + 1] << 8); // past the end reads undefined → 0
-          out[i] = table[(w >> (bit & 7)) & 0x3f] * X;
-        }
+      for (let i = start; i < end; i++) out[i] = table[data[i + ob]] * X;
+    }
+  }
+}
+
+function dequantFP4(
+  data: Uint8Array,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  k: number,
+  table: Float32Array,
+  out: Float32Array,
+): void {
+  const nB = Math.ceil(L / k);
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * L;
+    const rowEnd = rowStart + L;
+    for (let b = 0; b < nB; b++) {
+      const start = rowStart + b * k;
+      const end = start + k < rowEnd ? start + k : rowEnd;
+      const ob = (r * nB + b) * k - start;
+      const sb = scales[r * nB + b];
+      if (sb === 0xff) {
+        out.fill(Number.NaN, start, end);
+        continue;
+      }
+      const X = E8M0_VALUES[sb];
+      let i = start;
+      if ((i + ob) & 1) {
+        out[i] = table[data[(i + ob) >> 1] >> 4] * X;
+        i++;
+      }
+      // two codes per byte
+      for (; i + 1 < end; i += 2) {
+        const byte = data[(i + ob) >> 1];
+        out[i] = table[byte & 0xf] * X;
+        out[i + 1] = table[byte >> 4] * X;
+      }
+      if (i < end) out[i] = table[data[(i + ob) >> 1] & 0xf] * X;
+    }
+  }
+}
+
+function dequantFP6(
+  data: Uint8Array,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  k: number,
+  table: Float32Array,
+  out: Float32Array,
+): void {
+  const nB = Math.ceil(L / k);
+  const last = data.length - 1;
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * L;
+    const rowEnd = rowStart + L;
+    for (let b = 0; b < nB; b++) {
+      const start = rowStart + b * k;
+      const end = start + k < rowEnd ? start + k : rowEnd;
+      const ob = (r * nB + b) * k - start;
+      const sb = scales[r * nB + b];
+      if (sb === 0xff) {
+        out.fill(Number.NaN, start, end);
+        continue;
+      }
+      const X = E8M0_VALUES[sb];
+      for (let i = start; i < end; i++) {
+        const bit = 6 * (i + ob);
+        const j = bit >> 3;
+        const w = data[j] | (j < last ? data[j + 1] << 8 : 0);
+        out[i] = table[(w >> (bit & 7)) & 0x3f] * X;
       }
     }
   }
-  return out;
 }

@@ -100,3 +100,19 @@ describe('NVFP4 (spec §6)', () => {
     tf.dispose(x);
   });
 });
+
+describe('NVFP4 element rounding', () => {
+  fcTest.prop([fc.double({ noNaN: true, min: -8, max: 8 })], { numRuns: 500 })('matches FP4_E2M1.encode (RNE, saturating)', (v) => {
+    const x = Float32Array.from([v]);
+    const t = quantizeNVFP4Array(x, [1], { tensorScale: 1 });
+    const sb = FP8_E4M3.decode(t.blockScales[0]);
+    expect(unpackFP4(t.data, 16)[0]).toBe(FP4_E2M1.encode(x[0] / sb));
+  });
+  test('every FP4 midpoint', () => {
+    for (const m of [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5]) {
+      const x = Float32Array.from([m, -m, 6]); // amax 6 → s_b = 1
+      const codes = unpackFP4(quantizeNVFP4Array(x, [3]).data, 16);
+      expect([codes[0], codes[1]]).toEqual([FP4_E2M1.encode(m), FP4_E2M1.encode(-m)]);
+    }
+  });
+});

@@ -4,6 +4,16 @@ import { FP4_E2M1, FP8_E4M3 } from './elements.js';
 import { layoutOf, moveAxisBack, moveAxisLast } from './mx-tensor.js';
 import { fp4Bytes, packFP4Unchecked } from './packing.js';
 
+/**
+ * E2M1 code of v with round half to even and saturation at ±6 (grid 0, 0.5, 1, 1.5, 2, 3, 4, 6: the midpoints
+ * 0.25, 1.25, 2.5 and 5 go down to the even code, 0.75, 1.75 and 3.5 up). Equals `FP4_E2M1.encode(v)` for finite v.
+ */
+function fp4Rne(v: number): number {
+  const a = v < 0 ? -v : v;
+  const c = a <= 0.25 ? 0 : a < 0.75 ? 1 : a <= 1.25 ? 2 : a < 1.75 ? 3 : a <= 2.5 ? 4 : a < 3.5 ? 5 : a <= 5 ? 6 : 7;
+  return v < 0 || Object.is(v, -0) ? c | 8 : c;
+}
+
 /** NVFP4 block size (fixed). */
 const K = 16;
 /** 448 · 6: the largest E4M3 scale times the largest E2M1 element (torchao `per_tensor_amax_to_scale`). */
@@ -137,7 +147,7 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
       const div = st * sb; // exact in float64
       for (let i = start; i < end; i++) {
         const v = f32 ? Math.fround(x[i] * rcp) : x[i] / div;
-        codes[i + ob] = FP4_E2M1.encode(v); // RNE, then clamp to ±6
+        codes[i + ob] = fp4Rne(v);
       }
     }
   }
