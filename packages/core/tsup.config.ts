@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // tfjs-core's gradient registrations ship only as extensionless ESM; bundle them (see src/register-gradients.ts).
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
 });

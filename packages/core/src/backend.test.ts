@@ -67,3 +67,21 @@ describe('initBackend', () => {
     }
   });
 });
+
+describe('gradients', () => {
+  it('initBackend registers every tfjs-core gradient (tf.grad works with tfjs-core alone)', async () => {
+    await initBackend('cpu', { log: null });
+    const g = tf.tidy(() => {
+      const x = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]);
+      return Array.from(
+        tf
+          .grad((v: tf.Tensor) => tf.sum(tf.relu(tf.square(tf.matMul(v as tf.Tensor2D, v as tf.Tensor2D)))))(x)
+          .dataSync(),
+      );
+    });
+    expect(g).toEqual([158, 274, 266, 482]); // d/dx sum((x@x)^2) = 2y@xᵀ + xᵀ@2y with y = x@x
+  });
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from './errors.js';
+import { registerAllGradients } from './gradients.js';
 
 /** Backends tessera knows how to pick, best first. `tensorflow` is libtensorflow via tfjs-node(-gpu). */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -63,7 +64,8 @@ async function tryCandidate(c: Candidate): Promise<void> {
  * Picks the best tfjs backend that loads, in the order tfjs-node-gpu → tfjs-node → wasm → cpu, or exactly the
  * one named by `preference` or the `TESSERA_BACKEND` environment variable (`tensorflow`, `wasm`, `cpu`, `auto`).
  * Logs one line saying what it chose and why it skipped the others. Calling it again with the same preference
- * returns the first result without reloading anything.
+ * returns the first result without reloading anything. It also registers every tfjs-core gradient
+ * ({@link registerAllGradients}), so autograd works with tfjs-core alone.
  *
  * @param preference - overrides `TESSERA_BACKEND`; `'auto'` (the default) tries every candidate in order
  * @throws TesseraError `INVALID_ARGUMENT` for an unknown backend name; `BACKEND_UNAVAILABLE` when the named
@@ -81,6 +83,7 @@ export async function initBackend(preference?: BackendName | 'auto', options: In
   if (!VALID.includes(pref)) {
     throw new TesseraError('INVALID_ARGUMENT', 'initBackend', `backend must be one of ${VALID.join(', ')}`, pref);
   }
+  await registerAllGradients();
   if (current && current.preference === pref && tf.getBackend() === current.info.name) return current.info;
 
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;

@@ -17,6 +17,7 @@ export {
 } from './bits.js';
 export type { TesseraErrorCode, TesseraErrorDetails } from './errors.js';
 export { describe, TESSERA_ERROR_CODES, TesseraError } from './errors.js';
+export { registerAllGradients } from './gradients.js';
 export { sqnrDb } from './metrics.js';
 export type { Rng } from './rng.js';
 export { rng } from './rng.js';
