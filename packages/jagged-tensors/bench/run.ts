@@ -83,11 +83,13 @@ for (const s of [1, 2, 4, 8]) {
   console.log(
     `dup ${s}×: ids ${nnzK} → ${nnzI} (ideal ${idealIds.toFixed(2)}×, bags ${ikjt.dedupRatio.toFixed(2)}×), fwd+bwd KJT ${fmt(tK.medianMs)} IKJT ${fmt(tI.medianMs)} → ${speed.toFixed(2)}×; fwd KJT ${fmt(tFwdK.medianMs)} IKJT ${fmt(tFwdI.medianMs)}; dedup ${fmt(tDedup.medianMs)}`,
   );
+  // Goal of issue #3: within 20% of the ideal dedup ratio (the IKJT's dedupRatio, K·B/ΣU over bags). The ratio of
+  // pooled ids (the work actually saved) is higher and reported beside it.
   const goal =
     s === 1
       ? '≥ 0.95 (no worse than 5% slower)'
       : s >= 4
-        ? `≥ ${(0.8 * idealIds).toFixed(2)} (80% of ideal ${idealIds.toFixed(2)})`
+        ? `≥ ${(0.8 * ikjt.dedupRatio).toFixed(2)} (80% of dedup ratio ${ikjt.dedupRatio.toFixed(2)})`
         : undefined;
   rows.push({
     case: `pooled lookup fwd+bwd over IKJT, duplication ${s}×`,
@@ -95,7 +97,7 @@ for (const s of [1, 2, 4, 8]) {
     ratio: speed,
     ratioMeaning: 'speedup (KJT time / IKJT time)',
     ...(goal ? { goal } : {}),
-    detail: `B ${B}, ${NF} features, D ${D}; ids ${nnzK} → ${nnzI} (ideal ${idealIds.toFixed(2)}×, bag dedup ratio ${ikjt.dedupRatio.toFixed(2)}); KJT ${fmt(tK.medianMs)}, IKJT ${fmt(tI.medianMs)}; bytes ${bytesK} → ${bytesI}`,
+    detail: `B ${B}, ${NF} features, D ${D}; dedup ratio (bags) ${ikjt.dedupRatio.toFixed(2)}, pooled ids ${nnzK} → ${nnzI} (${idealIds.toFixed(2)}×, ${((100 * speed) / idealIds).toFixed(0)}% reached); KJT ${fmt(tK.medianMs)}, IKJT ${fmt(tI.medianMs)}; forward alone KJT ${fmt(tFwdK.medianMs)}, IKJT ${fmt(tFwdI.medianMs)} (${(tFwdK.medianMs / tFwdI.medianMs).toFixed(2)}×); input bytes ${bytesK} → ${bytesI}`,
   });
   rows.push({
     case: `pooled lookup fwd+bwd over IKJT incl. dedup, duplication ${s}×`,
@@ -119,9 +121,10 @@ for (const s of [1, 2, 4, 8]) {
 }
 notes.push(
   `Backend ${info.name}; the pooled lookup is a host CSR kernel (forward sum into the output, backward scatter-add) in tf.customGrad, so backends differ little. ` +
-    'The ideal speedup is the ratio of pooled ids (work) KJT/IKJT; the bag dedup ratio K·B/ΣU is lower because item features are sample-scoped.',
+    'Goals follow issue #3: the speedup is compared with the dedup ratio (K·B/ΣU over bags). The ratio of pooled ids (the pooling work saved) is higher, because the deduplicated session features have the long bags; the detail column gives the share of it reached.',
   'Fixed costs not reduced by dedup: the dense [R, D] table gradients tfjs requires (no sparse gradients: 26 × 20,000 × 64 floats zero-filled and returned per backward), the [B, 26·64] output and its gradient, and the O(B·D) expansion copy / scatter. They bound the speedup below the id ratio.',
   `dedup/forward at 4×: ${dedupFrac4.toFixed(3)}.`,
+  'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. Published figures were taken on a quiet 16-core Xeon with this script bundled by esbuild (the 2-core development machine is shared by four engineers, where ratios swing by ±20%).',
 );
 if (!quick)
   writeBenchReport(process.env.BENCH_RESULTS ?? 'bench/results/ikjt-pooled-lookup.json', {
