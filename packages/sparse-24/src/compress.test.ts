@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { float16BitsToFloat32 } from '@tessera/core';
 import { expectNoLeaks } from '@tessera/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadGolden } from '../test/golden.js';
@@ -17,6 +18,13 @@ describe('compress24 CUTLASS layout: golden PyTorch packed/meta, bit for bit', (
         expect(Array.from(s.values)).toEqual(c.packed_f16_bits);
         expect(Array.from(s.meta)).toEqual(c.meta_int16);
         expect(Array.from(new Uint16Array((s.meta as Int16Array).buffer))).toEqual(c.meta_uint16);
+        // a plain float32 tf tensor of the same values (tfjs has no float16) gives the same bytes by default
+        const asTensor = tf.tensor2d(float16BitsToFloat32(Uint16Array.from(c.dense_f16_bits)), [c.m, c.k]);
+        const st = compress24(asTensor, { layout: 'cutlass' });
+        asTensor.dispose();
+        expect(st.dtype).toBe('float16');
+        expect(Array.from(st.values)).toEqual(c.packed_f16_bits);
+        expect(Array.from(st.meta)).toEqual(c.meta_int16);
         // to_dense gives the input back (PyTorch's to_dense_roundtrip_equal)
         expect(Array.from(decompress24Raw(s).data)).toEqual(c.dense_f16_bits.map((b) => ((b & 0x7fff) === 0 ? 0 : b)));
         // and the golden packed/meta decode to the same dense matrix
@@ -156,10 +164,11 @@ describe('compress24 shape and dtype rules', () => {
   it('gives clear errors', () => {
     expectNoLeaks(() => {
       const a = tf.zeros([16, 64]);
-      expect(() => compress24(a, { layout: 'cutlass' })).toThrow(
+      expect(() => compress24(a, { layout: 'cutlass', dtype: 'float32' })).toThrow(
         /compress24: the CUTLASS layout for float32 needs rows a multiple of 32 and columns a multiple of 32, got \[16, 64\]/,
       );
       expect(() => compress24(a, { layout: 'cutlass', dtype: 'float16' })).toThrow(/multiple of 32 and columns a multiple of 64/);
+      expect(() => compress24(a, { layout: 'cutlass' })).toThrow(/CUTLASS layout for float16 needs/); // the default for float32 tensors
       const b = tf.zeros([16, 64], 'int32');
       expect(() => compress24(b, { layout: 'cutlass' })).toThrow(/int8 needs rows a multiple of 16 and columns a multiple of 128/);
       const c = tf.zeros([2, 6]);
@@ -168,7 +177,7 @@ describe('compress24 shape and dtype rules', () => {
       expect(() => compress24(d)).toThrow(/int8 values must lie in \[-128, 127\], got 300/);
       expect(() => compress24(a, { layout: 'csr' as never })).toThrow(/options.layout must be one of/);
       const f32pair = tf.tidy(() => tf.tile(tf.tensor2d([[1, 1, 0, 0]]), [32, 8]));
-      expect(() => compress24(f32pair, { layout: 'cutlass' })).toThrow(/float32 CUTLASS storage is 1:2/);
+      expect(() => compress24(f32pair, { layout: 'cutlass', dtype: 'float32' })).toThrow(/float32 CUTLASS storage is 1:2/);
       tf.dispose([a, b, c, d, f32pair]);
     });
   });

@@ -33,9 +33,11 @@ export interface Compress24Options {
   /** `'simple'` (default, spec §1.3.1) or `'cutlass'` (PyTorch/CUTLASS bit-exact, spec §1.3.2). */
   layout?: Sparse24Layout;
   /**
-   * Storage dtype when `x` is a tf tensor: `'float32'` (default for float32 tensors), `'float16'` (rounded to nearest
-   * even first; the non-zero test then applies to the float16 values) or `'int8'` (default for int32 tensors, which
-   * must hold values in [−128, 127]). Ignored for a {@link DenseMatrix}, whose dtype is its own.
+   * Storage dtype when `x` is a tf tensor: `'float16'` (rounded to nearest even first, as `.half()`; the non-zero
+   * test then applies to the float16 values; the default for float32 tensors with `layout: 'cutlass'`, since tfjs
+   * has no float16 dtype), `'float32'` (the default for float32 tensors with `layout: 'simple'`; with `'cutlass'`
+   * it selects PyTorch's 1:2 float32 layout) or `'int8'` (default for int32 tensors, which must hold values in
+   * [−128, 127]). Ignored for a {@link DenseMatrix}, whose dtype is its own.
    */
   dtype?: Sparse24Dtype;
   /** Handling of groups that are not 2:4; default `'none'` (throw). */
@@ -46,13 +48,15 @@ function isTensor(x: unknown): x is tf.Tensor {
   return x instanceof tf.Tensor;
 }
 
-function toDenseMatrix(fn: string, x: tf.Tensor | DenseMatrix, dtypeOpt: Sparse24Dtype | undefined): DenseMatrix {
+function toDenseMatrix(fn: string, x: tf.Tensor | DenseMatrix, dtypeOpt: Sparse24Dtype | undefined, layout: Sparse24Layout): DenseMatrix {
   if (isTensor(x)) {
     if (x.isDisposed) throw new TesseraError('INVALID_ARGUMENT', fn, 'x must not be disposed', 'a disposed tensor');
     if (x.rank !== 2) throw new TesseraError('INVALID_SHAPE', fn, 'x must have rank 2', `shape [${x.shape.join(', ')}]`);
     const shape: readonly [number, number] = [x.shape[0], x.shape[1] as number];
     if (x.dtype === 'float32') {
-      const dtype = dtypeOpt ?? 'float32';
+      // tfjs has no float16 dtype, so fp16 data arrives as float32 tensors. 2:4 CUTLASS is an fp16/bf16/int8
+      // format (float32 CUTLASS is PyTorch's 1:2 tf32 layout), so 'cutlass' defaults to float16 storage.
+      const dtype = dtypeOpt ?? (layout === 'cutlass' ? 'float16' : 'float32');
       const f = x.dataSync() as Float32Array;
       if (dtype === 'float32') return { dtype, shape, data: Float32Array.from(f) };
       if (dtype === 'float16') return { dtype, shape, data: float32ToFloat16Bits(f) };
@@ -210,7 +214,7 @@ export function compress24(x: tf.Tensor | DenseMatrix, options: Compress24Option
   const layout = checkOneOf(options.layout ?? 'simple', fn, 'options.layout', ['simple', 'cutlass'] as const);
   const prune = checkOneOf(options.prune ?? 'none', fn, 'options.prune', ['none', 'magnitude', 'value', 'position'] as const);
   if (options.dtype !== undefined) checkOneOf(options.dtype, fn, 'options.dtype', ['float32', 'float16', 'int8'] as const);
-  const dm = toDenseMatrix(fn, x, options.dtype);
+  const dm = toDenseMatrix(fn, x, options.dtype, layout);
   const [m, k] = dm.shape;
   checkLayoutShape(fn, layout, dm.dtype, m, k);
   const flags = selectFlags(fn, dm, layout, prune);
