@@ -3,6 +3,8 @@ export type { DedupOptions } from './dedup.js';
 export { dedup, expand, isIkjt } from './dedup.js';
 export type { EmbeddingBagConfig, EmbeddingBagTable } from './embedding-bag-collection.js';
 export { EmbeddingBagCollection } from './embedding-bag-collection.js';
+export type { EmbeddingConfig } from './embedding-collection.js';
+export { EmbeddingCollection } from './embedding-collection.js';
 export type { IntArrayLike } from './int-array.js';
 export { completeCumsum } from './int-array.js';
 export type { TorchrecKjt } from './interchange.js';
@@ -13,6 +15,7 @@ export type { GroupStats, Groups, InverseIndices, KjtInit, KjtParts } from './ke
 export { InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 export type { KtInit } from './keyed-tensor.js';
 export { KeyedTensor } from './keyed-tensor.js';
+export { jaggedIndexSelect, ops } from './ops.js';
 export type { EmbeddingBagOptions, PoolingMode } from './pooling.js';
 export { embeddingBag } from './pooling.js';
 export type { SessionBatch, SessionBatchOptions, SessionFeatureSpec } from './synthetic.js';

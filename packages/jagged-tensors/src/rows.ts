@@ -26,7 +26,8 @@ export function takeRanges(x: tf.Tensor, ranges: ReadonlyArray<readonly [number,
  * @internal
  */
 export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
-  if (rows.length === 0) return emptyRows(x);
+  // Float gathers stay connected to x even when empty, so that gradients (zeros) exist.
+  if (rows.length === 0 && x.dtype === 'int32') return emptyRows(x);
   if (x.dtype === 'int32') {
     const w = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const src = x.dataSync() as Int32Array;
@@ -35,7 +36,38 @@ export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
     else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * w, rows[i] * w + w), i * w);
     return tf.tensor(out, [rows.length, ...x.shape.slice(1)], 'int32');
   }
-  return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32'), 0));
+  return hostGatherOp(x, rows);
+}
+
+/**
+ * Differentiable host gather of float rows: forward copies rows, backward scatter-adds the output gradient into a
+ * zero `[n, …]` tensor (FBGEMM `jagged_index_select` backward). Replaces `tf.gather`, whose gradient on the cpu
+ * backend is an unsortedSegmentSum that loops over every segment.
+ */
+function hostGatherOp(x: tf.Tensor, rows: Int32Array): tf.Tensor {
+  const trailing = x.shape.slice(1);
+  const w = trailing.reduce((a, b) => a * b, 1);
+  const n = x.shape[0];
+  const op = tf.customGrad(((t: tf.Tensor) => {
+    const src = t.dataSync() as Float32Array;
+    const out = new Float32Array(rows.length * w);
+    if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = src[rows[i]];
+    else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * w, rows[i] * w + w), i * w);
+    return {
+      value: tf.tensor(out, [rows.length, ...trailing], 'float32'),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * w);
+        for (let i = 0; i < rows.length; i++) {
+          const o = rows[i] * w;
+          const q = i * w;
+          for (let d = 0; d < w; d++) dx[o + d] += g[q + d];
+        }
+        return tf.tensor(dx, x.shape, 'float32');
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x);
 }
 
 /** Host row indices of the bags `bagIdx` given bag offsets. @internal */
