@@ -105,6 +105,9 @@ async function main(): Promise<void> {
   const minDq = Math.min(...fractionRows.map((r) => r.dq));
   notes.push(
     `Single thread, host kernels over typed arrays. Lowest quantize fraction ${minQ.toFixed(2)}, lowest dequantize fraction ${minDq.toFixed(2)} of a Float32Array.set copy (${(copyRate * 1e-3).toFixed(0)} M values/s).`,
+    'Goals (quantize >= 0.25, dequantize >= 0.40 of the copy rate) are missed. What limits it: the copy is a memcpy (SIMD, memory bound), while the kernels are scalar JavaScript: per value a block-amax pass, a bit-level round-to-nearest-even (or an exact float64 rounding in the element subnormal range), a clamp and a sign merge to quantize; a table lookup, a float64 multiply and a float32 store to dequantize. Closing the gap needs WebAssembly SIMD kernels, which are not written. The machine is a shared 2-core VM under load from other jobs, which also depresses and scatters these figures.',
+    'fakeQuantizeMX tfjs-op kernel: about 40 elementwise tfjs ops (exact exponents via gathered powers of two), each a full pass on the cpu backend; the host kernel is one download, two host passes and one upload. On GPU backends the tfjs kernel would avoid the download, but it is only verified exact on cpu and wasm.',
+    'mxMatMul forward = two tfjs-op fake quantizations plus tf.matMul; the quantization passes dominate at these sizes on the cpu backend.',
   );
   writeBenchReport(quick ? 'bench/results/mx-formats-quick.json' : 'bench/results/mx-formats.json', {
     package: '@tessera/mx-formats',
