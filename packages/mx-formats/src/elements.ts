@@ -33,7 +33,7 @@ export interface EncodeOptions {
  * @example
  * ```ts
  * import { FP8_E4M3 } from '@tessera/mx-formats';
- * FP8_E4M3.encode(400);                    // → 0x5c (384: 400 is a tie, RNE picks the even mantissa)
+ * FP8_E4M3.encode(400);                    // → 0x7c (384: 400 is a tie, RNE picks the even mantissa)
  * FP8_E4M3.decode(0x7e);                   // → 448
  * FP8_E4M3.encode(480, { saturate: false }); // → 0x7f (NaN, as a plain cast)
  * ```

@@ -127,7 +127,7 @@ export function mxFromSafetensors(contents: SafetensorsContents<RawTensor>, name
  * ```ts
  * import { quantizeMXArray, saveMX, loadMX } from '@tessera/mx-formats';
  * const bytes = saveMX(quantizeMXArray(new Float32Array([1, 2, 3, 4]), [4], { format: 'mxfp8_e5m2' }));
- * loadMX(bytes).scales; // → Uint8Array [113]
+ * loadMX(bytes).scales; // → Uint8Array [114]  (amax 4: 2 − 15 + 127)
  * ```
  */
 export function saveMX(m: MXTensor, name?: string): Uint8Array {
