@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor, rng } from '@tessera/core';
 import { fail } from './errors.js';
-import { InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
-import { KeyedTensor } from './keyed-tensor.js';
-import { type PoolingMode, pooledOp } from './pooling.js';
+import type { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
+import type { KeyedTensor } from './keyed-tensor.js';
+import { pooledLookupCore } from './lookup.js';
+import type { PoolingMode } from './pooling.js';
 
 /** One table of an {@link EmbeddingBagCollection} (torchrec `EmbeddingBagConfig`). */
 export interface EmbeddingBagConfig {
@@ -112,42 +113,7 @@ export class EmbeddingBagCollection {
    * @example `const kt = ebc.forward(kjt);`
    */
   forward(x: KeyedJaggedTensor): KeyedTensor {
-    const fn = 'EmbeddingBagCollection.forward';
-    if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', fn, 'x must be a KeyedJaggedTensor', x);
-    checkTensor(x.values, fn, 'x.values (ids)', { dtype: 'int32', rank: 1 });
-    const ikjt = x instanceof InverseKeyedJaggedTensor ? x : null;
-    if (x.stridePerKeyPerRank && !ikjt)
-      fail('UNSUPPORTED', fn, 'a VBE KJT without inverse indices has no B-row pooled output', 'stridePerKeyPerRank set');
-    const ids = x.values.dataSync() as Int32Array;
-    const weights = x.weights ? (x.weights.dataSync() as Float32Array) : null;
-    const specs = this.tables.flatMap((t) =>
-      t.featureNames.map((f) => {
-        const k = x.keyIndex(fn, f);
-        if (weights && t.pooling === 'mean')
-          fail('UNSUPPORTED', fn, `feature '${f}': per-sample weights are supported with 'sum' only`, t.pooling);
-        const lop = x.lengthsOffsetPerKey;
-        const spec = {
-          ids,
-          offsets: x.offsets.subarray(lop[k], lop[k + 1] + 1),
-          weights,
-          mode: t.pooling,
-          inverse: ikjt ? ikjt.inverseIndicesOf(f) : null,
-          fn,
-          table: t.name,
-          feature: f,
-        };
-        return { table: this.tables.indexOf(t), spec };
-      }),
-    );
-    const values = pooledOp(
-      this.tables.map((t) => t.weight),
-      specs,
-    );
-    return new KeyedTensor({
-      keys: this.featureNames,
-      lengthPerKey: this.tables.flatMap((t) => t.featureNames.map(() => t.embeddingDim)),
-      values,
-    });
+    return pooledLookupCore('EmbeddingBagCollection.forward', this.tables, x);
   }
 
   /** `{ tableName: weight variable }`. @example `tf.variableGrads(loss, Object.values(ebc.parameters()))` */

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, rng } from '@tessera/core';
 import { fail } from './errors.js';
-import { JaggedTensor } from './jagged-tensor.js';
-import { cumsum, InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
-import { jaggedIndexSelect } from './ops.js';
-import { checkIds } from './pooling.js';
-import { gatherRows } from './rows.js';
+import type { JaggedTensor } from './jagged-tensor.js';
+import type { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
+import { sequenceLookupCore } from './lookup.js';
 
 /** One table of an {@link EmbeddingCollection} (torchrec `EmbeddingConfig`). */
 export interface EmbeddingConfig {
@@ -100,36 +98,11 @@ export class EmbeddingCollection {
    * @example `const seqs = ec.forward(ikjt);`
    */
   forward(x: KeyedJaggedTensor): Record<string, JaggedTensor> {
-    const fn = 'EmbeddingCollection.forward';
-    if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', fn, 'x must be a KeyedJaggedTensor', x);
-    checkTensor(x.values, fn, 'x.values (ids)', { dtype: 'int32', rank: 1 });
-    if (x.weights) fail('UNSUPPORTED', fn, 'weights are not supported by an unpooled lookup', 'a weighted KJT');
-    const ikjt = x instanceof InverseKeyedJaggedTensor ? x : null;
-    if (x.stridePerKeyPerRank && !ikjt)
-      fail('UNSUPPORTED', fn, 'a VBE KJT without inverse indices has no B-bag output', 'stridePerKeyPerRank set');
-    const ids = x.values.dataSync() as Int32Array;
-    const plan = this.tables.flatMap((t) =>
-      t.featureNames.map((f) => {
-        const k = x.keyIndex(fn, f);
-        const lop = x.lengthsOffsetPerKey;
-        const offs = x.offsets.subarray(lop[k], lop[k + 1] + 1);
-        checkIds({ ids, offsets: offs, weights: null, mode: 'sum', inverse: null, fn, table: t.name, feature: f }, t.numEmbeddings);
-        return { t, f, k, rows: ids.slice(offs[0], offs[offs.length - 1]) };
-      }),
+    return sequenceLookupCore(
+      'EmbeddingCollection.forward',
+      this.tables.map((t) => ({ ...t, pooling: 'none' as const })),
+      x,
     );
-    const out: Record<string, JaggedTensor> = {};
-    for (const { t, f, k, rows } of plan) {
-      const lengths = x.lengths.slice(x.lengthsOffsetPerKey[k], x.lengthsOffsetPerKey[k + 1]);
-      const stored = gatherRows(t.weight, rows);
-      if (!ikjt) {
-        out[f] = JaggedTensor.createUnsafe({ values: stored, lengths, offsets: cumsum(lengths) });
-        continue;
-      }
-      const e = jaggedIndexSelect(stored, lengths, ikjt.inverseIndicesOf(f));
-      stored.dispose();
-      out[f] = JaggedTensor.createUnsafe({ values: e.values, lengths: e.lengths, offsets: cumsum(e.lengths) });
-    }
-    return out;
   }
 
   /** `{ tableName: weight variable }`. @example `ec.parameters()` */

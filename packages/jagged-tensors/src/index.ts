@@ -15,6 +15,9 @@ export type { GroupStats, Groups, InverseIndices, KjtInit, KjtParts } from './ke
 export { InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 export type { KtInit } from './keyed-tensor.js';
 export { KeyedTensor } from './keyed-tensor.js';
+export type { EmbeddingTable } from './lookup.js';
+export { pooledLookup, sequenceLookup } from './lookup.js';
+export { jt, kjt, kt } from './namespaces.js';
 export { jaggedIndexSelect, ops } from './ops.js';
 export type { EmbeddingBagOptions, PoolingMode } from './pooling.js';
 export { embeddingBag } from './pooling.js';
