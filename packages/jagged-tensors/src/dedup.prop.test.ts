@@ -156,3 +156,33 @@ describe('dedup / expand', () => {
       RUNS,
     ));
 });
+
+describe('dedup of 2-D float values (sequence rows)', () => {
+  it('rows compare by bit pattern; expand(dedup(x)) == x bitwise; permute/split keep [nnz, D] rows', () =>
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 18, maxLength: 18 }),
+        fc.array(fc.constantFrom(0, -0, 1.5, Number.NaN), { minLength: 36, maxLength: 36 }),
+        (K, B, lens, pool) =>
+          owned((t) => {
+            const lengths = lens.slice(0, K * B);
+            const nnz = lengths.reduce((a, b) => a + b, 0);
+            const keys = Array.from({ length: K }, (_, i) => `k${i}`);
+            const values = tf.tensor2d(
+              new Float32Array(pool.slice(0, nnz * 2).concat(new Array(Math.max(0, nnz * 2 - pool.length)).fill(1))),
+              [nnz, 2],
+            );
+            const x = t(KeyedJaggedTensor.fromLengths({ keys, values, lengths, stride: B }));
+            const y = t(dedup(x));
+            y.validate({ dedupOrder: true });
+            expect(t(y.expand()).bitwiseEqual(x)).toBe(true);
+            const p = keys.map((_, i) => K - 1 - i);
+            expect(t(t(y.permute(p)).permute(p)).bitwiseEqual(y)).toBe(true);
+            expect(t(KeyedJaggedTensor.concat(y.split(keys.map(() => 1)).map(t))).bitwiseEqual(y)).toBe(true);
+          }),
+      ),
+      { numRuns: 100, seed: 12 },
+    ));
+});

@@ -399,7 +399,13 @@ export class KeyedJaggedTensor {
       0,
     );
     const weights = weighted ? (tf.concat(jts.map((j) => j.weights as tf.Tensor1D)) as tf.Tensor1D) : null;
-    return new KeyedJaggedTensor({ keys, values, weights, lengths, stridePerKeyPerRank: vbe ? U.map((u) => [u]) : null });
+    try {
+      return new KeyedJaggedTensor({ keys, values, weights, lengths, stridePerKeyPerRank: vbe ? U.map((u) => [u]) : null });
+    } catch (e) {
+      values.dispose();
+      weights?.dispose();
+      throw e;
+    }
   }
 
   /**
