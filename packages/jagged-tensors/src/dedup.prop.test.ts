@@ -37,6 +37,7 @@ describe('dedup / expand', () => {
           expect(y).toBeInstanceOf(InverseKeyedJaggedTensor);
           y.validate({ dedupOrder: true });
           expect(y.stride).toBe(d.B);
+          expect(y.inverseIndices).toBe(y.inverse);
           expect(t(y.expand()).bitwiseEqual(x)).toBe(true);
           expect(t(expand(y)).bitwiseEqual(x)).toBe(true);
           const rx = toRef(x);

@@ -479,6 +479,11 @@ export class KeyedJaggedTensor {
     });
   }
 
+  /** torchrec's name for {@link KeyedJaggedTensor.inverse}: `{ names, idx }` (one row of length B per name) or null. */
+  get inverseIndices(): InverseIndices | null {
+    return this.inverse;
+  }
+
   /** K, the number of keys. */
   get numKeys(): number {
     return this.keys.length;
