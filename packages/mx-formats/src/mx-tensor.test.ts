@@ -319,3 +319,17 @@ describe('safetensors (torchao names: qdata, scale)', () => {
     expect(FP4_E2M1.maxNormal).toBe(6);
   });
 });
+
+describe('dequantizeMXArray into an existing buffer', () => {
+  test('same values as a fresh array for axis −1 and axis 0; a wrong buffer is rejected', () => {
+    const vals = Float32Array.from({ length: 6 * 40 }, (_, i) => Math.sin(i * 0.37) * 3);
+    for (const axis of [-1, 0]) {
+      const m = quantizeMXArray(vals, [6, 40], { format: 'mxfp4_e2m1', axis });
+      const out = new Float32Array(240).fill(99);
+      expect(dequantizeMXArray(m, out)).toBe(out);
+      expect(Array.from(out)).toEqual(Array.from(dequantizeMXArray(m)));
+    }
+    const m = quantizeMXArray(vals, [6, 40], { format: 'mxint8' });
+    expect(() => dequantizeMXArray(m, new Float32Array(10))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

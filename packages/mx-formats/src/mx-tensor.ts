@@ -263,9 +263,10 @@ export function isMXTensor(u: unknown): u is MXTensor {
 
 /**
  * Dequantizes to a host `Float32Array` in the original shape (row-major): element value × 2^(byte − 127), rounded
- * once to float32; a 0xFF scale makes the block NaN. Padding is dropped.
+ * once to float32; a 0xFF scale makes the block NaN. Padding is dropped. Pass `out` to reuse a buffer.
  *
- * @throws TesseraError `INVALID_FORMAT` when `t` is not a valid MXTensor.
+ * @throws TesseraError `INVALID_FORMAT` when `t` is not a valid MXTensor; `INVALID_ARGUMENT` when `out` is not a
+ * Float32Array of the tensor's size.
  * @example
  * ```ts
  * import { quantizeMXArray, dequantizeMXArray } from '@tessera/mx-formats';
@@ -273,17 +274,32 @@ export function isMXTensor(u: unknown): u is MXTensor {
  * dequantizeMXArray(m); // → Float32Array [6, 1, 0.5]  (FLOOR saturates 7 → 6)
  * ```
  */
-export function dequantizeMXArray(t: MXTensor): Float32Array {
+export function dequantizeMXArray(t: MXTensor, out?: Float32Array): Float32Array {
   validateMX(t);
-  return dequantizeMXArrayUnchecked(t);
+  if (out !== undefined) {
+    const n = t.shape.reduce((p, d) => p * d, 1);
+    if (!(out instanceof Float32Array) || out.length !== n)
+      throw new TesseraError('INVALID_ARGUMENT', 'dequantizeMXArray', `out must be a Float32Array of ${n} elements`, describe(out));
+  }
+  return dequantizeMXArrayUnchecked(t, out);
 }
 
 /** {@link dequantizeMXArray} without validation (the object must be valid). @internal */
-export function dequantizeMXArrayUnchecked(t: MXTensor): Float32Array {
+export function dequantizeMXArrayUnchecked(t: MXTensor, out?: Float32Array): Float32Array {
   const g = layoutOf(t.shape, t.axis, t.blockSize);
-  const out = new Float32Array(g.numel);
-  dequantizeRows(t.data, t.packing, t.scales, g.rows, g.L, t.blockSize, elementOf(canonicalFormat(t.format, 'dequantizeMX')), out);
-  return moveAxisBack(out, g);
+  const c = elementOf(canonicalFormat(t.format, 'dequantizeMX'));
+  if (g.inner === 1) {
+    const dst = out ?? new Float32Array(g.numel);
+    dequantizeRows(t.data, t.packing, t.scales, g.rows, g.L, t.blockSize, c, dst);
+    return dst;
+  }
+  const tmp = dequantizeRows(t.data, t.packing, t.scales, g.rows, g.L, t.blockSize, c, new Float32Array(g.numel));
+  const back = moveAxisBack(tmp, g);
+  if (out) {
+    out.set(back);
+    return out;
+  }
+  return back;
 }
 
 /**
