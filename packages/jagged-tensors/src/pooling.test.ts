@@ -1,5 +1,4 @@
 // Embedding bags and the EmbeddingBagCollection (spec §3.4, §4.1, §7 item 7) against the float64 reference.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectBitsEqual, expectNoLeaks, expectUlpClose } from '@tessera/core/testing';
 import fc from 'fast-check';
