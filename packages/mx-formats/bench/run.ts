@@ -26,10 +26,10 @@ async function main(): Promise<void> {
   const detail = (ms: number) => `${((N / ms) * 1e-3).toFixed(1)} M values/s vs copy ${(copyRate * 1e-3).toFixed(0)} M values/s`;
   const fractionRows: { fmt: string; q: number; dq: number }[] = [];
   for (const format of MX_FORMATS) {
-    const tq = await timeIt(() => quantizeMXArray(x, [N], { format }), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const tq = await timeIt(() => quantizeMXArray(x, [N], { format }), { warmup: 3, minReps: 5, minTimeMs: 300 });
     const m = quantizeMXArray(x, [N], { format });
     const out = new Float32Array(N); // like the copy, dequantize writes into an existing array
-    const tdq = await timeIt(() => dequantizeMXArray(m, out), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const tdq = await timeIt(() => dequantizeMXArray(m, out), { warmup: 3, minReps: 5, minTimeMs: 300 });
     rows.push({
       case: `quantize+pack ${format}, 2^${Math.log2(N)} float32`,
       baseline: 'Float32Array.set copy of the same array',
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     fractionRows.push({ fmt: format, q: copy.medianMs / tq.medianMs, dq: copy.medianMs / tdq.medianMs });
   }
   {
-    const tq = await timeIt(() => quantizeNVFP4Array(x, [N]), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const tq = await timeIt(() => quantizeNVFP4Array(x, [N]), { warmup: 3, minReps: 5, minTimeMs: 300 });
     const t = quantizeNVFP4Array(x, [N]);
-    const tdq = await timeIt(() => dequantizeNVFP4Array(t), { warmup: 1, minReps: 3, minTimeMs: 300 });
+    const tdq = await timeIt(() => dequantizeNVFP4Array(t), { warmup: 3, minReps: 5, minTimeMs: 300 });
     rows.push({
       case: `quantize NVFP4, 2^${Math.log2(N)} float32`,
       baseline: 'Float32Array.set copy',

@@ -13,6 +13,13 @@ export interface RowCodes {
 }
 
 const ROUND_MODE = { even: 0, nearest: 1, floor: 2, stochastic: 3 } as const;
+/** 2^n for n = −400 … 200, indexed by n + POW_OFFSET (exact float64 powers of two). */
+const POW_OFFSET = 400;
+const POW2: Float64Array = (() => {
+  const t = new Float64Array(601);
+  for (let n = -400; n <= 200; n++) t[n + POW_OFFSET] = 2 ** n;
+  return t;
+})();
 /** 2^52 + 2^51: (y + MAGIC) − MAGIC rounds 0 ≤ y < 2^51 to an integer, half to even. */
 const MAGIC = 6755399441055744;
 
@@ -99,6 +106,10 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
           encodeInt8Block(fv, codes, start, end, ob, subMul);
           continue;
         }
+        if (!isInt && s > -127 - emin) {
+          encodeMixedBlock(u, fv, codes, start, end, ob, s, M, 1 << M, emin, rm, maxCode, signBit);
+          continue;
+        }
         for (let i = start; i < end; i++) {
           const bits = u[i];
           const a = bits & 0x7fffffff;
@@ -183,6 +194,40 @@ function encodeNormalBlock(
     const a = bits & 0x7fffffff;
     const mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
     codes[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
+  }
+}
+
+/**
+ * Codes of a block that mixes element normals (bit-level rounding) and the element's subnormal range (y = |x|·2^(M −
+ * emin − s) in grid steps, exact in float64, rounded with the 2^52 + 2^51 trick, ⌊y + 0.5⌋ or ⌊y⌋).
+ */
+function encodeMixedBlock(
+  u: Uint32Array,
+  fv: Float32Array,
+  codes: Uint8Array,
+  start: number,
+  end: number,
+  ob: number,
+  s: number,
+  M: number,
+  twoM: number,
+  emin: number,
+  rm: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  // Branch-free: pe = max(ee, emin) picks the grid step 2^(pe − M) (an FP32-subnormal input has ee < emin here,
+  // since the caller sends blocks with s ≤ −127 − emin to the general path), y = |x|·2^(M − pe − s) is exact.
+  const base = POW_OFFSET + M - s;
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const ee = (bits >>> 23) - 127 - s - ((bits >>> 31) << 8);
+    const pe = Math.max(ee, emin);
+    const y = Math.abs(fv[i]) * POW2[base - pe];
+    const r = rm === 0 ? y + MAGIC - MAGIC : rm === 1 ? Math.floor(y + 0.5) : Math.floor(y);
+    let mag = (pe - emin) * twoM + r;
+    mag = mag > maxCode ? maxCode : mag;
+    codes[i + ob] = mag | ((bits >>> 31) * signBit);
   }
 }
 

@@ -198,6 +198,10 @@ describe('layout and packing', () => {
     expect(Array.from(unpackFP6(p.data, 8))).toEqual(Array.from(u.data));
     expect(Array.from(dequantizeMXArray(p))).toEqual(Array.from(dequantizeMXArray(u)));
     expect(p.byteLength).toBe(7);
+    const u2 = q(x, { format: 'mxfp6_e2m3', blockSize: 8, unpacked: true });
+    expect(u2.packing).toBe('fp6-unpacked');
+    expect(Array.from(u2.data)).toEqual(Array.from(u.data));
+    expect(() => q(x, { format: 'mxfp6_e2m3', unpacked: false, fp6Packing: 'unpacked' })).toThrow(/disagree/);
   });
   test('axis 0 of a 3-D tensor: axis moved last, scales in (outer, inner, block) order', () => {
     const vals = Float32Array.from({ length: 3 * 4 * 2 }, (_, i) => (i % 5) - 2 + i / 7);

@@ -59,6 +59,8 @@ export interface MXOptions {
   readonly scaleExponent?: 'exact' | 'float32-log2';
   /** FP6 storage: `'packed'` (default, 4 values in 3 bytes) or `'unpacked'` (one per byte, as torchao). */
   readonly fp6Packing?: 'packed' | 'unpacked';
+  /** Shorthand: `unpacked: true` is `fp6Packing: 'unpacked'` (FP6 one code per byte; no effect on other formats). */
+  readonly unpacked?: boolean;
 }
 
 /** Validated options with defaults applied. @internal */
@@ -111,7 +113,14 @@ export function resolveMXOptions(o: unknown, rank: number, fn: string): Resolved
   const scaleExponent = checkOneOf(opts.scaleExponent ?? 'exact', fn, 'scaleExponent', ['exact', 'float32-log2'] as const);
   if (scaleExponent === 'float32-log2' && scaleMode !== 'floor')
     throw new TesseraError('INVALID_ARGUMENT', fn, "scaleExponent 'float32-log2' applies to scaleMode 'floor' only", scaleMode);
-  const fp6Packing = checkOneOf(opts.fp6Packing ?? 'packed', fn, 'fp6Packing', ['packed', 'unpacked'] as const);
+  if (opts.unpacked !== undefined && typeof opts.unpacked !== 'boolean')
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'unpacked must be a boolean', describe(opts.unpacked));
+  const fp6Packing = checkOneOf(opts.fp6Packing ?? (opts.unpacked ? 'unpacked' : 'packed'), fn, 'fp6Packing', [
+    'packed',
+    'unpacked',
+  ] as const);
+  if (opts.unpacked !== undefined && opts.fp6Packing !== undefined && (opts.fp6Packing === 'unpacked') !== opts.unpacked)
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'unpacked and fp6Packing disagree', `${opts.unpacked}, '${opts.fp6Packing}'`);
   return {
     format,
     element: FORMAT_ELEMENT[format],
