@@ -10,9 +10,10 @@ export type FakeQuantKernel = 'auto' | 'tfjs' | 'host';
 export interface FakeQuantizeMXOptions extends MXOptions {
   /**
    * `'tfjs'`: built from tfjs ops (runs on the tensor's backend, no download; exact on cpu and wasm, see the README).
-   * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): `'tfjs'`, except for
-   * options the tfjs path does not implement (`rounding: 'stochastic'`, `inputPrecision: 'bfloat16'`,
-   * `scaleExponent: 'float32-log2'`), which use `'host'`.
+   * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): `'tfjs'` on the cpu and
+   * wasm backends, where it is verified exact; `'host'` on other backends (WebGL/WebGPU/libtensorflow, which may
+   * flush subnormals) and for options the tfjs path does not implement (`rounding: 'stochastic'`,
+   * `inputPrecision: 'bfloat16'`, `scaleExponent: 'float32-log2'`).
    */
   readonly kernel?: FakeQuantKernel;
 }
@@ -46,6 +47,20 @@ function floorLog2T(P: tf.Tensor1D, a: tf.Tensor): tf.Tensor {
   const down = tf.cast(tf.less(a, lo), 'float32');
   const up = tf.cast(tf.greaterEqual(a, hi), 'float32');
   return tf.add(tf.sub(est, down), up);
+}
+
+/** Whether the tfjs-op kernel implements these options (stochastic rounding, bf16 inputs and float32-log2 do not). @internal */
+export function tfjsKernelApplies(o: ResolvedMXOptions): boolean {
+  return o.rounding !== 'stochastic' && o.inputPrecision === 'float32' && o.scaleExponent === 'exact';
+}
+
+/**
+ * Backends on which the tfjs-op kernel is verified bit-exact (tests): cpu and wasm. WebGL/WebGPU guarantee neither
+ * float32 subnormals nor exact comparisons of them, and libtensorflow may flush denormals (spec §1). @internal
+ */
+export function exactBackend(): boolean {
+  const b = tf.getBackend();
+  return b === 'cpu' || b === 'wasm';
 }
 
 /** The MX forward value with tfjs ops only (called inside a tidy). @internal */
@@ -166,8 +181,8 @@ export function fakeQuantizeMX(x: tf.Tensor, options: FakeQuantizeMXOptions): tf
   checkTensor(x, fn, 'x', { dtype: 'float32' });
   const o = resolveMXOptions(options, x.rank, fn);
   let kernel = checkOneOf(options.kernel ?? 'auto', fn, 'kernel', ['auto', 'tfjs', 'host'] as const);
-  const tfjsOk = o.rounding !== 'stochastic' && o.inputPrecision === 'float32' && o.scaleExponent === 'exact';
-  if (kernel === 'auto') kernel = tfjsOk ? 'tfjs' : 'host';
+  const tfjsOk = tfjsKernelApplies(o);
+  if (kernel === 'auto') kernel = tfjsOk && exactBackend() ? 'tfjs' : 'host';
   else if (kernel === 'tfjs' && !tfjsOk) kernel = 'host';
   if (o.padding === 'error' && x.shape[o.axis] % o.blockSize !== 0) {
     quantizeResolved(new Float32Array(x.size), x.shape, o, fn); // throws the same INVALID_SHAPE as quantizeMX

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor, describe, TesseraError } from '@tessera/core';
-import { fakeQuantizeTfjs } from './fake-quant.js';
+import { exactBackend, fakeQuantizeTfjs, tfjsKernelApplies } from './fake-quant.js';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
 import { type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
@@ -32,11 +32,10 @@ export interface MXMatMulOptions {
   readonly backward?: 'ste' | 'none' | MXBackwardCasts;
 }
 
-/** MX forward value along a given axis (no gradient; tfjs kernel where it applies, else host). */
+/** MX forward value along a given axis (no gradient; the tfjs kernel on cpu/wasm where it applies, else host). */
 function q(x: tf.Tensor, cast: MXCast, axis: number, fn: string): tf.Tensor {
   const o: ResolvedMXOptions = resolveMXOptions({ ...cast, axis }, x.rank, fn);
-  const tfjsOk = o.rounding !== 'stochastic' && o.inputPrecision === 'float32' && o.scaleExponent === 'exact';
-  if (tfjsOk) return fakeQuantizeTfjs(x, o);
+  if (tfjsKernelApplies(o) && exactBackend()) return fakeQuantizeTfjs(x, o);
   const m = quantizeResolved(x.dataSync() as Float32Array, x.shape, o, fn);
   return tf.tensor(dequantizeMXArrayUnchecked(m), x.shape, 'float32');
 }
