@@ -28,13 +28,13 @@ describe('element codecs vs the mx-elements golden set (ml_dtypes 0.6.0 / torch 
         expect(sameValue(codec.decodeTable[c], want[i])).toBe(true);
       }
     });
-    test(`${codec.name}: encode 20,000 inputs as a plain cast (saturate: false, RNE)`, () => {
+    test(`${codec.name}: encode 20,000 inputs as a plain cast (defaults: RNE, no saturation)`, () => {
       const xs = f32(g.encode.x_bits);
       let bad = 0;
       const msgs: string[] = [];
       for (let i = 0; i < xs.length; i++) {
-        const got = codec.encode(xs[i], { saturate: false });
-        if (got !== g.encode.ml_code[i]) {
+        const got = codec.encode(xs[i]);
+        if (got !== g.encode.ml_code[i] || codec.encode(xs[i], { saturate: false }) !== got) {
           bad++;
           if (msgs.length < 5)
             msgs.push(
@@ -127,15 +127,17 @@ describe('every code round-trips, midpoints round to even (spec §8.1-1/2)', () 
     });
   }
   test('MX saturation vs plain-cast overflow', () => {
-    for (const v of [464, 480, 1e6, Number.POSITIVE_INFINITY]) expect(FP8_E4M3.encode(v)).toBe(0x7e);
-    expect(FP8_E4M3.encode(-480)).toBe(0xfe);
+    for (const v of [464, 480, 1e6, Number.POSITIVE_INFINITY]) expect(FP8_E4M3.encode(v, { saturate: true })).toBe(0x7e);
+    expect(FP8_E4M3.encode(480)).toBe(0x7f); // default: plain-cast overflow
+    expect(FP8_E4M3.encode(-480, { saturate: true })).toBe(0xfe);
     expect(FP8_E4M3.encode(480, { saturate: false })).toBe(0x7f);
     expect(FP8_E4M3.encode(464, { saturate: false })).toBe(0x7e);
     expect(FP8_E4M3.encode(-500, { saturate: false })).toBe(0xff);
     expect(FP8_E5M2.encode(57344, { saturate: false })).toBe(0x7b);
     expect(FP8_E5M2.encode(61440, { saturate: false })).toBe(0x7c);
     expect(FP8_E5M2.encode(-61440, { saturate: false })).toBe(0xfc);
-    expect(FP8_E5M2.encode(61440)).toBe(0x7b);
+    expect(FP8_E5M2.encode(61440, { saturate: true })).toBe(0x7b);
+    expect(FP8_E5M2.encode(1e9)).toBe(0x7c);
     expect(FP6_E3M2.encode(100, { saturate: false })).toBe(0x1f);
     expect(FP4_E2M1.encode(-7)).toBe(0xf);
     expect(FP4_E2M1.encode(-0.1)).toBe(0x8); // −0
@@ -156,8 +158,8 @@ describe('codec vs the naive reference on random float32 inputs', () => {
       `${codec.name} saturating encode = reference`,
       (v, r) => {
         const scaled = Math.fround(v / 2 ** (codec.bits === 8 ? 10 : 16));
-        expect(codec.encode(scaled, { rounding: r })).toBe(refEncode(codec.name as RefElement, scaled, r));
-        expect(codec.encode(v, { rounding: r })).toBe(refEncode(codec.name as RefElement, v, r));
+        expect(codec.encode(scaled, { rounding: r, saturate: true })).toBe(refEncode(codec.name as RefElement, scaled, r));
+        expect(codec.encode(v, { rounding: r, saturate: true })).toBe(refEncode(codec.name as RefElement, v, r));
       },
     );
   }

@@ -19,8 +19,9 @@ export interface EncodeOptions {
   /** Default `'even'`. */
   readonly rounding?: Rounding;
   /**
-   * `true` (default, MX semantics): values past the largest normal clamp to ±max. `false`: IEEE-like overflow as a
-   * plain cast does (E4M3 → NaN, E5M2 → ±Inf; FP6/FP4/INT8 have no such codes and saturate anyway).
+   * `false` (default): IEEE-like overflow, as a plain cast does (ml_dtypes, PyTorch 2.11 eager: E4M3 → NaN, E5M2 →
+   * ±Inf; FP6/FP4/INT8 have no such codes and saturate anyway). `true`: MX semantics, values past the largest normal
+   * clamp to ±max (what `quantizeMX` does).
    */
   readonly saturate?: boolean;
   /** Required when `rounding` is `'stochastic'`. */
@@ -35,7 +36,8 @@ export interface EncodeOptions {
  * import { FP8_E4M3 } from '@tessera/mx-formats';
  * FP8_E4M3.encode(400);                    // → 0x7c (384: 400 is a tie, RNE picks the even mantissa)
  * FP8_E4M3.decode(0x7e);                   // → 448
- * FP8_E4M3.encode(480, { saturate: false }); // → 0x7f (NaN, as a plain cast)
+ * FP8_E4M3.encode(480);                    // → 0x7f (NaN, as a plain cast)
+ * FP8_E4M3.encode(480, { saturate: true }); // → 0x7e (448, MX saturation)
  * ```
  */
 export interface ElementCodec {
@@ -178,7 +180,7 @@ function makeCodec(p: FpParams): ElementCodec {
     const rounding = canonicalRounding(o.rounding ?? 'even', `${p.name}.encode`);
     if (rounding === 'stochastic' && typeof o.random !== 'function')
       throw new TesseraError('INVALID_ARGUMENT', `${p.name}.encode`, "rounding 'stochastic' needs a random source", o.random);
-    const saturate = o.saturate ?? true;
+    const saturate = o.saturate ?? false;
     if (typeof v !== 'number') throw new TesseraError('INVALID_ARGUMENT', `${p.name}.encode`, 'v must be a number', v);
     const neg = v < 0 || Object.is(v, -0);
     if (Number.isNaN(v)) {
@@ -258,7 +260,7 @@ export const FP8_E4M3: ElementCodec = makeCodec({
  * @example
  * ```ts
  * import { FP8_E5M2 } from '@tessera/mx-formats';
- * FP8_E5M2.encode(61440, { saturate: false }); // → 0x7c (+Inf: the tie rounds to even)
+ * FP8_E5M2.encode(61440); // → 0x7c (+Inf: the tie rounds to even)
  * ```
  */
 export const FP8_E5M2: ElementCodec = makeCodec({
