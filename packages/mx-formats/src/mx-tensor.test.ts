@@ -4,10 +4,19 @@ import { expectNoLeaks } from '@tessera/core/testing';
 import { describe, expect, test } from 'vitest';
 import { bitsOf, f32 } from '../test/fixtures.js';
 import { E8M0 } from './e8m0.js';
-import { FP4_E2M1, FP8_E4M3, INT8_MX } from './elements.js';
+import { FP4_E2M1, FP6_E2M3, FP8_E4M3, INT8_MX } from './elements.js';
 import { loadMX, mxFromSafetensors, mxToSafetensors, saveMX } from './mx-safetensors.js';
-import { dequantizeMX, dequantizeMXArray, isMXTensor, type MXTensor, quantizeMX, quantizeMXArray, validateMX } from './mx-tensor.js';
-import type { MXOptions } from './options.js';
+import {
+  dequantizeMX,
+  dequantizeMXArray,
+  isMXTensor,
+  type MXTensor,
+  quantizeMX,
+  quantizeMXArray,
+  quantizeMXAsync,
+  validateMX,
+} from './mx-tensor.js';
+import { MX_PRESETS, type MXOptions } from './options.js';
 import { unpackFP4, unpackFP6 } from './packing.js';
 import { scaleByte } from './scale.js';
 
@@ -335,5 +344,29 @@ describe('dequantizeMXArray into an existing buffer', () => {
     }
     const m = quantizeMXArray(vals, [6, 40], { format: 'mxint8' });
     expect(() => dequantizeMXArray(m, new Float32Array(10))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('quantizeMXAsync and presets', () => {
+  test('quantizeMXAsync equals quantizeMX', async () => {
+    const x = tf.tensor2d([
+      [1, -2, 3.3, 1e-3],
+      [7, 0, -0.5, 100],
+    ]);
+    const a = await quantizeMXAsync(x, { format: 'mxfp6_e3m2', axis: 0, blockSize: 2 });
+    const b = quantizeMX(x, { format: 'mxfp6_e3m2', axis: 0, blockSize: 2 });
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(Array.from(a.scales)).toEqual(Array.from(b.scales));
+    await expect(quantizeMXAsync(x, { format: 'mxfp6_e3m2', blockSize: -2 })).rejects.toThrow(/blockSize/);
+    x.dispose();
+  });
+  test('presets: torchaoRceil (padding error, FP6 unpacked), microxcaling (ties-away)', () => {
+    const x = Float32Array.from({ length: 64 }, (_, i) => (i - 20) / 3);
+    const t = quantizeMXArray(x, [2, 32], { ...MX_PRESETS.torchaoRceil, format: 'mxfp6_e2m3' });
+    expect(t.packing).toBe('fp6-unpacked');
+    expect(Array.from(t.scales)).toEqual([scaleByte(20 / 3, FP6_E2M3, 'rceil'), scaleByte(43 / 3, FP6_E2M3, 'rceil')]);
+    expect(() => quantizeMXArray(x, [64], { ...MX_PRESETS.torchaoFloor, format: 'mxfp8_e4m3', blockSize: 48 })).toThrow(/multiple/);
+    const m = quantizeMXArray(Float32Array.from([400, 448]), [2], { ...MX_PRESETS.microxcaling, format: 'mxfp8_e4m3' });
+    expect(Array.from(dequantizeMXArray(m))).toEqual([416, 448]);
   });
 });
