@@ -72,7 +72,9 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
         continue;
       }
       let s: number;
-      if (amax === 0) s = -127;
+      // A zero block: byte 0 for FP elements; MXINT8 follows microxcaling (amax := 2^-126 → X = 2^-126, byte 1),
+      // which the golden scale bytes record. The decoded block is zero either way.
+      if (amax === 0) s = isInt ? -126 : -127;
       else if (flushBlock && floorLog2Bits(amax) <= -127) {
         scales[r * nB + b] = 0;
         for (let i = start; i < end; i++) codes[i + ob] = isInt || u[i] >>> 31 === 0 ? 0 : signBit; // signed zeros

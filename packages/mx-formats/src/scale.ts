@@ -57,7 +57,8 @@ const u32 = new Uint32Array(f32.buffer);
 
 /**
  * The E8M0 scale byte MX assigns to a block whose largest magnitude is `amax` (spec §3.1): 0xFF when amax is NaN or
- * ±Inf, 0 for a zero block, else `clamp(s, −127, 127) + 127` with s from the scale mode. `amax` is rounded to float32.
+ * ±Inf, 0 for a zero block (1 for MXINT8, microxcaling's 2^-126 convention), else `clamp(s, −127, 127) + 127` with
+ * s from the scale mode. `amax` is rounded to float32.
  *
  * @throws TesseraError `INVALID_ARGUMENT` for an unknown mode or a negative amax.
  * @example
@@ -74,7 +75,7 @@ export function scaleByte(amax: number, element: ElementCodec, mode: ScaleMode =
   if (typeof amax !== 'number' || amax < 0) throw new TesseraError('INVALID_ARGUMENT', 'scaleByte', 'amax must be a number >= 0', amax);
   const bits = f32ToBits(amax) & 0x7fffffff;
   if (bits >= 0x7f800000) return 0xff;
-  if (bits === 0) return 0;
+  if (bits === 0) return element.exponentBits === 0 ? 1 : 0; // zero block: see the kernel (MXINT8 → 2^-126)
   const s = scaleExponentBits(bits, element, mode);
   return (s < -127 ? -127 : s > 127 ? 127 : s) + 127;
 }

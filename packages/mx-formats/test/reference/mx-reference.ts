@@ -177,7 +177,8 @@ export function refQuantizeMX(
         continue;
       }
       const amax = Math.max(...vals.map(Math.abs));
-      let s = amax === 0 ? -127 : refScaleExponent(t, amax, mode);
+      // zero block: X = 2^-127 (byte 0) for FP elements, 2^-126 (byte 1) for INT8 as microxcaling
+      let s = amax === 0 ? (SPECS[t].int ? -126 : -127) : refScaleExponent(t, amax, mode);
       s = Math.min(127, Math.max(-127, s));
       scales.push(s + 127);
       const X = 2 ** s;
