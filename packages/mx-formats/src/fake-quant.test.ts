@@ -1,5 +1,4 @@
 // tfjs-core alone registers no gradients; @tensorflow/tfjs (the union package) imports this too.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, TesseraError } from '@tessera/core';

@@ -1,4 +1,3 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
