@@ -1,6 +1,5 @@
 // IKJT / RecD dedup properties (spec §3.5, §7 item 6) against the naive reference.
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeaks } from '@tessera/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupingArb, kjtDataArb, makeKjt } from '../test/arbitraries.js';
@@ -11,27 +10,13 @@ import { InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tens
 
 const RUNS = { numRuns: 150, seed: 3 };
 
-function owned(f: (t: <T extends { dispose(): void }>(x: T) => T) => void): void {
-  expectNoLeaks(() => {
-    const list: { dispose(): void }[] = [];
-    try {
-      f((x) => {
-        list.push(x);
-        return x;
-      });
-    } finally {
-      for (const o of list) o.dispose();
-    }
-  });
-}
-
 const caseArb = kjtDataArb({ maxKeys: 4, maxB: 8, maxLen: 2, idRange: 2 }).chain((d) => fc.tuple(fc.constant(d), groupingArb(d.keys)));
 
 describe('dedup / expand', () => {
   it('expand(dedup(x, G)) == x bitwise for every grouping; idx and stored bags match the reference; U ≤ B; I1–I4 hold', () =>
     fc.assert(
       fc.property(caseArb, ([d, groups]) =>
-        owned((t) => {
+        noLeaks((t) => {
           const x = t(makeKjt(d));
           const y = t(dedup(x, { groups }));
           expect(y).toBeInstanceOf(InverseKeyedJaggedTensor);
@@ -65,7 +50,7 @@ describe('dedup / expand', () => {
   it('dedup ∘ expand is idempotent on dedup outputs (same U and idx)', () =>
     fc.assert(
       fc.property(caseArb, ([d, groups]) =>
-        owned((t) => {
+        noLeaks((t) => {
           const x = t(makeKjt(d));
           const y = t(dedup(x, { groups }));
           const z = t(dedup(t(y.expand()), { groups }));
@@ -121,7 +106,7 @@ describe('dedup / expand', () => {
           ),
         ),
         ([d, groups, sel, perm, compact]) =>
-          owned((t) => {
+          noLeaks((t) => {
             const x = t(makeKjt(d));
             const y = t(dedup(x, { groups }));
             const ys = t(y.indexSelectDim1(sel, { compact }));
@@ -167,7 +152,7 @@ describe('dedup of 2-D float values (sequence rows)', () => {
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 18, maxLength: 18 }),
         fc.array(fc.constantFrom(0, -0, 1.5, Number.NaN), { minLength: 36, maxLength: 36 }),
         (K, B, lens, pool) =>
-          owned((t) => {
+          noLeaks((t) => {
             const lengths = lens.slice(0, K * B);
             const nnz = lengths.reduce((a, b) => a + b, 0);
             const keys = Array.from({ length: K }, (_, i) => `k${i}`);

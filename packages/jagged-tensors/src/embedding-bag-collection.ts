@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor, rng } from '@tessera/core';
-import { fail } from './errors.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { checkOneOf, rng } from '@tessera/core';
 import type { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import type { KeyedTensor } from './keyed-tensor.js';
 import { pooledLookupCore } from './lookup.js';
 import type { PoolingMode } from './pooling.js';
+import { createTableWeight, validateTableConfigs } from './table-config.js';
 
 /** One table of an {@link EmbeddingBagCollection} (torchrec `EmbeddingBagConfig`). */
 export interface EmbeddingBagConfig {
@@ -57,49 +57,20 @@ export class EmbeddingBagCollection {
 
   constructor(o: { tables: readonly EmbeddingBagConfig[]; seed?: number; trainable?: boolean }) {
     const fn = 'EmbeddingBagCollection';
-    if (!o || !Array.isArray(o.tables) || o.tables.length === 0)
-      fail('INVALID_ARGUMENT', fn, 'tables must be a non-empty array', o?.tables);
-    const names = new Set<string>();
-    const feats = new Set<string>();
-    for (const t of o.tables) {
-      if (typeof t?.name !== 'string') fail('INVALID_ARGUMENT', fn, 'each table needs a name', t);
-      if (names.has(t.name)) fail('INVALID_KEY', fn, 'table names must be unique', `'${t.name}'`);
-      names.add(t.name);
-      if (!Number.isInteger(t.numEmbeddings) || t.numEmbeddings < 1)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': numEmbeddings must be an integer >= 1`, t.numEmbeddings);
-      if (!Number.isInteger(t.embeddingDim) || t.embeddingDim < 1)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': embeddingDim must be an integer >= 1`, t.embeddingDim);
-      if (!Array.isArray(t.featureNames) || t.featureNames.length === 0)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': featureNames must be non-empty`, t.featureNames);
-      for (const f of t.featureNames) {
-        if (feats.has(f)) fail('INVALID_KEY', fn, 'a feature may feed one table only', `'${f}'`);
-        feats.add(f);
-      }
-      checkOneOf(t.pooling ?? 'sum', fn, `table '${t.name}' pooling`, ['sum', 'mean'] as const);
-      if (t.weight !== undefined) {
-        const w = checkTensor(t.weight, fn, `table '${t.name}' weight`, { dtype: 'float32', rank: 2 });
-        if (w.shape[0] !== t.numEmbeddings || w.shape[1] !== t.embeddingDim) {
-          fail('INVALID_SHAPE', fn, `table '${t.name}' weight must be [${t.numEmbeddings}, ${t.embeddingDim}]`, `[${w.shape.join(', ')}]`);
-        }
-      }
-    }
+    validateTableConfigs(fn, o?.tables);
+    for (const t of o.tables) checkOneOf(t.pooling ?? 'sum', fn, `table '${t.name}' pooling`, ['sum', 'mean'] as const);
     const r = rng(o.seed ?? 0);
     const trainable = o.trainable ?? true;
     this.tables = Object.freeze(
       o.tables.map((t) => {
-        const R = t.numEmbeddings;
-        const D = t.embeddingDim;
-        const bound = Math.sqrt(1 / R);
-        const weight = t.weight
-          ? tf.tidy(() => tf.variable(tf.clone(t.weight as tf.Tensor2D), trainable))
-          : tf.tidy(() => tf.variable(tf.tensor2d(r.uniformArray(R * D, -bound, bound), [R, D]), trainable));
+        const weight = createTableWeight(t, r, trainable);
         return Object.freeze({
           name: t.name,
-          numEmbeddings: R,
-          embeddingDim: D,
+          numEmbeddings: t.numEmbeddings,
+          embeddingDim: t.embeddingDim,
           featureNames: Object.freeze([...t.featureNames]),
           pooling: t.pooling ?? 'sum',
-          weight: weight as tf.Variable<tf.Rank.R2>,
+          weight,
         });
       }),
     );

@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, rng } from '@tessera/core';
-import { fail } from './errors.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { rng } from '@tessera/core';
 import type { JaggedTensor } from './jagged-tensor.js';
 import type { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import { sequenceLookupCore } from './lookup.js';
+import { createTableWeight, validateTableConfigs } from './table-config.js';
 
 /** One table of an {@link EmbeddingCollection} (torchrec `EmbeddingConfig`). */
 export interface EmbeddingConfig {
@@ -45,41 +45,11 @@ export class EmbeddingCollection {
 
   constructor(o: { tables: readonly EmbeddingConfig[]; seed?: number; trainable?: boolean }) {
     const fn = 'EmbeddingCollection';
-    if (!o || !Array.isArray(o.tables) || o.tables.length === 0)
-      fail('INVALID_ARGUMENT', fn, 'tables must be a non-empty array', o?.tables);
-    const names = new Set<string>();
-    const feats = new Set<string>();
-    for (const t of o.tables) {
-      if (typeof t?.name !== 'string' || names.has(t.name)) fail('INVALID_KEY', fn, 'table names must be unique strings', t?.name);
-      names.add(t.name);
-      if (!Number.isInteger(t.numEmbeddings) || t.numEmbeddings < 1)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': numEmbeddings must be an integer >= 1`, t.numEmbeddings);
-      if (!Number.isInteger(t.embeddingDim) || t.embeddingDim < 1)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': embeddingDim must be an integer >= 1`, t.embeddingDim);
-      if (!Array.isArray(t.featureNames) || t.featureNames.length === 0)
-        fail('INVALID_ARGUMENT', fn, `table '${t.name}': featureNames must be non-empty`, t.featureNames);
-      for (const f of t.featureNames) {
-        if (feats.has(f)) fail('INVALID_KEY', fn, 'a feature may feed one table only', `'${f}'`);
-        feats.add(f);
-      }
-      if (t.weight !== undefined) {
-        const w = checkTensor(t.weight, fn, `table '${t.name}' weight`, { dtype: 'float32', rank: 2 });
-        if (w.shape[0] !== t.numEmbeddings || w.shape[1] !== t.embeddingDim)
-          fail('INVALID_SHAPE', fn, `table '${t.name}' weight must be [${t.numEmbeddings}, ${t.embeddingDim}]`, w.shape);
-      }
-    }
+    validateTableConfigs(fn, o?.tables);
     const r = rng(o.seed ?? 0);
     this.tables = Object.freeze(
       o.tables.map((t) => {
-        const bound = Math.sqrt(1 / t.numEmbeddings);
-        const weight = tf.tidy(() =>
-          tf.variable(
-            t.weight
-              ? tf.clone(t.weight)
-              : tf.tensor2d(r.uniformArray(t.numEmbeddings * t.embeddingDim, -bound, bound), [t.numEmbeddings, t.embeddingDim]),
-            o.trainable ?? true,
-          ),
-        ) as tf.Variable<tf.Rank.R2>;
+        const weight = createTableWeight(t, r, o.trainable ?? true);
         return Object.freeze({
           name: t.name,
           numEmbeddings: t.numEmbeddings,

@@ -1,30 +1,15 @@
 // Property tests of JT/KJT structure ops against the naive reference (spec §7 items 1–5).
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeaks } from '@tessera/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kjtDataArb, makeKjt } from '../test/arbitraries.js';
+import { noLeaks } from '../test/helpers.js';
 import { refIndexSelect, refPadded, refPermute, refSplit, toRef } from '../test/reference/naive.js';
 import { completeCumsum } from './int-array.js';
 import { JaggedTensor } from './jagged-tensor.js';
 import { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 
 const RUNS = { numRuns: 150, seed: 20261123 };
-
-/** Runs a property body with owned objects disposed afterwards and a leak check around it. */
-function owned(f: (t: <T extends { dispose(): void }>(x: T) => T) => void): void {
-  expectNoLeaks(() => {
-    const list: { dispose(): void }[] = [];
-    try {
-      f((x) => {
-        list.push(x);
-        return x;
-      });
-    } finally {
-      for (const o of list) o.dispose();
-    }
-  });
-}
 
 const derivedOk = (x: KeyedJaggedTensor) => {
   x.validate();
@@ -38,7 +23,7 @@ describe('KJT properties vs the naive reference', () => {
   it('generated KJTs validate; fromLengths and fromOffsets agree; derived fields match their definitions', () =>
     fc.assert(
       fc.property(kjtDataArb(), (d) =>
-        owned((t) => {
+        noLeaks((t) => {
           const x = t(makeKjt(d));
           derivedOk(x);
           const y = t(
@@ -70,7 +55,7 @@ describe('KJT properties vs the naive reference', () => {
           ),
         ),
         ([d, p, q]) =>
-          owned((t) => {
+          noLeaks((t) => {
             const x = t(makeKjt(d));
             const y = t(x.permute(p));
             expect(toRef(y)).toEqual(refPermute(toRef(x), p));
@@ -99,7 +84,7 @@ describe('KJT properties vs the naive reference', () => {
           ),
         ),
         ([d, segs]) =>
-          owned((t) => {
+          noLeaks((t) => {
             const x = t(makeKjt(d));
             const parts = x.split(segs).map(t);
             expect(parts.map(toRef)).toEqual(refSplit(toRef(x), segs));
@@ -129,7 +114,7 @@ describe('KJT properties vs the naive reference', () => {
           fc.tuple(fc.constant(d), fc.array(fc.integer({ min: 0, max: Math.max(0, d.B - 1) }), { maxLength: d.B === 0 ? 0 : 8 })),
         ),
         ([d, sel]) =>
-          owned((t) => {
+          noLeaks((t) => {
             const x = t(makeKjt(d));
             const y = t(x.indexSelectDim1(sel));
             expect(toRef(y)).toEqual(refIndexSelect(toRef(x), sel));
@@ -149,7 +134,7 @@ describe('KJT properties vs the naive reference', () => {
         fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 5 }), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 0, max: 4 }),
         (perKey, cut) =>
-          owned((t) => {
+          noLeaks((t) => {
             const lengths = perKey.flat();
             const nnz = lengths.reduce((a, b) => a + b, 0);
             const keys = perKey.map((_, i) => `k${i}`);
@@ -185,7 +170,7 @@ describe('JT padded-dense properties', () => {
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: -9, max: 9 }),
         (rows, extra, cut, pad) =>
-          owned((t) => {
+          noLeaks((t) => {
             const lengths = rows.map((r) => r.length);
             const jt = t(new JaggedTensor({ values: tf.tensor1d(rows.flat(), 'int32'), lengths }));
             const maxLen = Math.max(0, ...lengths);
