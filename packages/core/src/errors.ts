@@ -29,7 +29,15 @@ export type TesseraErrorCode =
   | 'PLANNER_STRICT_CONSTRAINTS'
   | 'INVALID_PLAN';
 
-/** Every code, in declaration order; handy for exhaustive tests. */
+/**
+ * Every code, in declaration order; handy for exhaustive tests.
+ *
+ * @example
+ * ```ts
+ * import { TESSERA_ERROR_CODES } from '@tessera/core';
+ * TESSERA_ERROR_CODES.includes('CORRUPT_DATA'); // → true
+ * ```
+ */
 export const TESSERA_ERROR_CODES: readonly TesseraErrorCode[] = Object.freeze([
   'INVALID_ARGUMENT',
   'INVALID_DTYPE',
@@ -95,7 +103,16 @@ export class TesseraError extends Error {
   }
 }
 
-/** Short printable description of a received value for error messages (arrays are abbreviated). */
+/**
+ * Short printable description of a received value for error messages (arrays and typed arrays are abbreviated).
+ *
+ * @example
+ * ```ts
+ * import { describe } from '@tessera/core';
+ * describe([1, 2, 3]);          // → '[1, 2, 3]'
+ * describe(new Int32Array(10)); // → 'Int32Array(10)'
+ * ```
+ */
 export function describe(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
