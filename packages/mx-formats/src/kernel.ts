@@ -4,22 +4,16 @@ import { bitsView, floorLog2Bits } from '@tessera/core';
 import { E8M0_VALUES } from './e8m0.js';
 import type { ElementCodec } from './elements.js';
 import type { ResolvedMXOptions } from './options.js';
+import { fp4Bytes, fp6Bytes } from './packing.js';
 import { scaleExponentBits } from './scale.js';
 
-/** Element codes of the padded rows (one per byte) and the scale bytes. @internal */
-export interface RowCodes {
-  codes: Uint8Array;
+/** Packed element codes of the padded rows (in the layout of `packing`) and the scale bytes. @internal */
+export interface RowData {
+  data: Uint8Array;
   scales: Uint8Array;
 }
 
 const ROUND_MODE = { even: 0, nearest: 1, floor: 2, stochastic: 3 } as const;
-/** 2^n for n = −400 … 200, indexed by n + POW_OFFSET (exact float64 powers of two). */
-const POW_OFFSET = 400;
-const POW2: Float64Array = (() => {
-  const t = new Float64Array(601);
-  for (let n = -400; n <= 200; n++) t[n + POW_OFFSET] = 2 ** n;
-  return t;
-})();
 /** 2^52 + 2^51: (y + MAGIC) − MAGIC rounds 0 ≤ y < 2^51 to an integer, half to even. */
 const MAGIC = 6755399441055744;
 
@@ -28,15 +22,36 @@ export function nanBlockCode(c: ElementCodec): number {
   return c.bits === 8 && c.signBit !== 0 ? 0x7f : 0;
 }
 
+/** Bytes of `data` for n codes in a packing. @internal */
+export function packedBytes(packing: MXPacking, n: number): number {
+  if (packing === 'fp4x2') return fp4Bytes(n);
+  if (packing === 'fp6x4in3') return fp6Bytes(n);
+  return n;
+}
+
 /**
  * Quantizes `rows` rows of length `L` (contiguous, row-major) in blocks of `o.blockSize`, zero-padding each row to
- * nBlocks·k. Codes of padding positions are 0. @internal
+ * nBlocks·k, and writes the codes straight into the packed layout of `packing` (padding codes are 0). @internal
+ *
+ * Per block: one pass for amax, the scale, then one encode pass. The common blocks (rounding even/nearest/floor, a
+ * scale whose element grid lies in the float32 normal range, an aligned block) go through fused encode-and-pack
+ * loops; every other block is encoded into a scratch array by the general per-element code and then packed.
+ * `generalOnly` sends every block through the general code (tests compare both).
  */
-export function quantizeRows(src: Float32Array, rows: number, L: number, o: ResolvedMXOptions): RowCodes {
+export function quantizeRows(
+  src: Float32Array,
+  rows: number,
+  L: number,
+  o: ResolvedMXOptions,
+  packing: MXPacking,
+  generalOnly = false,
+): RowData {
   const k = o.blockSize;
   const nB = Math.ceil(L / k);
-  const codes = new Uint8Array(rows * nB * k); // zeroed: padding positions keep code 0
+  const data = new Uint8Array(packedBytes(packing, rows * nB * k)); // zeroed: padding codes are 0
   const scales = new Uint8Array(rows * nB);
+  const scratch = new Uint8Array(k);
+  const pm = packing === 'fp4x2' ? 1 : packing === 'fp6x4in3' ? 2 : 0;
   const c = o.element;
   let u = bitsView(src);
   if (o.inputPrecision === 'bfloat16' || o.subnormals === 'flush-elements') u = preprocess(u, o);
@@ -47,7 +62,6 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
   const isInt = signBit === 0;
   const nanCode = nanBlockCode(c);
   const rm: number = ROUND_MODE[o.rounding];
-  const random = o.random;
   const mode = o.scaleMode;
   const f32log2 = o.scaleExponent === 'float32-log2';
   const flushBlock = o.subnormals === 'flush-block';
@@ -55,20 +69,19 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
   const sh = 23 - M;
   const bias = rm === 0 ? (1 << (sh - 1)) - 1 : rm === 1 ? 1 << (sh - 1) : 0;
   const lsbMask = rm === 0 ? 1 : 0;
-  const subLimit = isInt ? Number.POSITIVE_INFINITY : 2 ** M;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
     const rowEnd = rowStart + L;
     for (let b = 0; b < nB; b++) {
       const start = rowStart + b * k;
       const end = start + k < rowEnd ? start + k : rowEnd;
-      const ob = (r * nB + b) * k - start; // codes index = i + ob
-      const amax = blockAbsMax(u, start, end); // also sets blockAbsMin
-      const amin = blockAbsMin;
+      const n = end - start;
+      const ci = (r * nB + b) * k; // code index of the block's first element
+      const amax = blockAbsMax(u, start, end);
       if (amax >= 0x7f800000) {
         // NaN or ±Inf in the block → NaN scale; the whole block decodes to NaN (spec §3.4).
         scales[r * nB + b] = 0xff;
-        for (let i = start; i < end; i++) codes[i + ob] = nanCode;
+        if (nanCode !== 0) data.fill(nanCode, ci, ci + n); // FP8 (byte packing); other codes are 0
         continue;
       }
       let s: number;
@@ -77,69 +90,275 @@ export function quantizeRows(src: Float32Array, rows: number, L: number, o: Reso
       if (amax === 0) s = isInt ? -126 : -127;
       else if (flushBlock && floorLog2Bits(amax) <= -127) {
         scales[r * nB + b] = 0;
-        for (let i = start; i < end; i++) codes[i + ob] = isInt || u[i] >>> 31 === 0 ? 0 : signBit; // signed zeros
+        for (let i = start; i < end; i++) scratch[i - start] = isInt || u[i] >>> 31 === 0 ? 0 : signBit; // signed zeros
+        putCodes(data, pm, ci, scratch, n);
         continue;
       } else s = scaleExponentBits(amax, c, mode, f32log2);
       if (s > 127) {
         if (f32log2) {
           // microxcaling turns a shared exponent above the E8M0 range into a NaN block (spec §4.3, FLT_MAX).
           scales[r * nB + b] = 0xff;
-          for (let i = start; i < end; i++) codes[i + ob] = nanCode;
+          if (nanCode !== 0) data.fill(nanCode, ci, ci + n);
           continue;
         }
         s = 127;
       } else if (s < -127) s = -127;
       scales[r * nB + b] = s + 127;
-      if (rm !== 3) {
-        // Fast path. Elements whose scaled value is a normal of the element type (exponent field ≥ efMin) round
-        // on the float32 bits: adding the rounding bias to the bits rounds the mantissa to M bits, and a carry
-        // moves into the exponent, so (bits >>> (23 − M)) re-biased is the code. Everything else (the element's
-        // subnormal range, FP32 subnormals, all of INT8's uniform grid) is y = |x|·2^(M − emin − s) in grid
-        // steps, exact in float64, rounded to an integer with the 2^52 + 2^51 trick (RNE) or floor.
-        const efMin = isInt ? 256 : Math.max(1, emin + 127 + s);
-        const rebias = (127 + s + emin - 1) * (1 << M);
-        const subMul = 2 ** (M - emin - s);
-        if (amin >>> 23 >= efMin) {
-          // every element is a normal of the element type: bit-level rounding only
-          encodeNormalBlock(u, codes, start, end, ob, bias, lsbMask, sh, rebias, maxCode, signBit);
-          continue;
+      if (rm !== 3 && !isInt && s >= -126 - emin && !generalOnly) {
+        // Fused fast path: the element grid's smallest normal 2^(emin + s) is a float32 normal (exponent field efMin
+        // ≥ 1), so every element rounds on its float32 bits (see encodeFP8).
+        const efMin = emin + 127 + s;
+        const rebias = (efMin - 1) << M;
+        // every element (min |x| included) a normal of the element grid: the significand needs no shift
+        const normal = blockAbsMin >>> 23 >= efMin;
+        if (pm === 0 && normal) encodeFP8Normal(u, start, end, data, ci, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else if (pm === 0) encodeFP8(u, start, end, data, ci, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else if (pm === 1 && (ci & 1) === 0 && (n & 1) === 0)
+          encodeFP4(u, start, end, data, ci >> 1, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else if (pm === 2 && (ci & 3) === 0 && (n & 3) === 0)
+          encodeFP6(u, start, end, data, (ci >> 2) * 3, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else {
+          encodeFP8(u, start, end, scratch, 0, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
+          putCodes(data, pm, ci, scratch, n);
         }
-        if (isInt && rm === 0) {
-          encodeInt8Block(fv, codes, start, end, ob, subMul);
-          continue;
-        }
-        if (!isInt && s > -127 - emin) {
-          encodeMixedBlock(u, fv, codes, start, end, ob, s, M, 1 << M, emin, rm, maxCode, signBit);
-          continue;
-        }
-        for (let i = start; i < end; i++) {
-          const bits = u[i];
-          const a = bits & 0x7fffffff;
-          let mag: number;
-          if (a >>> 23 >= efMin) {
-            mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
-          } else {
-            const y = Math.abs(fv[i]) * subMul;
-            // y ≥ 2^M: an FP32-subnormal input that scales into the element's normal range (X = 2^-127)
-            if (y >= subLimit) mag = slowMag(a, s, M, emin, rm, random);
-            else mag = rm === 0 ? y + MAGIC - MAGIC : rm === 1 ? Math.floor(y + 0.5) : Math.floor(y);
-          }
-          if (mag > maxCode) mag = maxCode;
-          if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
-          else codes[i + ob] = mag | ((bits >>> 31) * signBit);
-        }
-      } else {
-        for (let i = start; i < end; i++) {
-          const bits = u[i];
-          let mag = slowMag(bits & 0x7fffffff, s, M, emin, rm, random);
-          if (mag > maxCode) mag = maxCode;
-          if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
-          else codes[i + ob] = mag | ((bits >>> 31) * signBit);
-        }
+        continue;
       }
+      if (isInt && rm === 0 && !generalOnly) {
+        encodeInt8Block(fv, data, start, end, ci - start, 2 ** (M - emin - s));
+        continue;
+      }
+      encodeGeneralBlock(u, fv, scratch, start, end, s, o, c);
+      if (pm === 0) data.set(scratch.subarray(0, n), ci);
+      else putCodes(data, pm, ci, scratch, n);
     }
   }
-  return { codes, scales };
+  return { data, scales };
+}
+
+/**
+ * ORs n codes into packed `data` at code index ci (data holds zeros there): FP4 nibbles (low first), FP6 as the
+ * LSB-first bitstream, or bytes.
+ */
+function putCodes(data: Uint8Array, pm: number, ci: number, codes: Uint8Array, n: number): void {
+  if (pm === 0) {
+    for (let t = 0; t < n; t++) data[ci + t] = codes[t];
+  } else if (pm === 1) {
+    for (let t = 0; t < n; t++) {
+      const idx = ci + t;
+      data[idx >> 1] |= codes[t] << ((idx & 1) << 2);
+    }
+  } else {
+    for (let t = 0; t < n; t++) {
+      const bit = 6 * (ci + t);
+      const j = bit >> 3;
+      const w = codes[t] << (bit & 7);
+      data[j] |= w & 0xff;
+      if (w > 0xff) data[j + 1] |= w >> 8;
+    }
+  }
+}
+
+/**
+ * One element's magnitude code from its float32 magnitude bits `a` (all rounding on integers). The block's grid has
+ * smallest normal exponent field efMin ≥ 1 (the scale is already folded into it). pe = max(exponent, efMin) is the
+ * binade whose grid step applies; the significand is shifted right by d = pe − exponent (capped at 25, where the
+ * value is far below half a step) with a sticky bit for what falls off, and rebuilt as a float32 bit pattern a2 in
+ * binade pe. Rounding a2 to M mantissa bits on the bits (bias + the kept lsb for RNE) then gives the code after
+ * subtracting the re-bias (efMin − 1)·2^M; a carry moves into the next binade. The sticky bit sits at bit 0, below
+ * the half bit (bit sh − 1 ≥ 19), so it only separates "exactly half" from "more than half". FP32 subnormal
+ * inputs (exponent field 0) count as exponent field 1 without the implicit bit.
+ */
+function encodeFP8(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o0: number,
+  efMin: number,
+  bias: number,
+  lsbMask: number,
+  sh: number,
+  rebias: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  const ob = o0 - start;
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const a = bits & 0x7fffffff;
+    const ef = a >>> 23;
+    const e1 = ef + ((ef - 1) >>> 31);
+    const sig = a - ((e1 - 1) << 23);
+    const pe = e1 > efMin ? e1 : efMin;
+    let d = pe - e1;
+    d = d > 25 ? 25 : d;
+    const a2 = ((pe - 1) << 23) + ((sig >>> d) | (-(sig & ((1 << d) - 1)) >>> 31));
+    const mag = ((a2 + bias + ((a2 >>> sh) & lsbMask)) >>> sh) - rebias;
+    out[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
+  }
+}
+
+/** {@link encodeFP8} for a block whose elements all have exponent field ≥ efMin (d = 0: a2 = a). */
+function encodeFP8Normal(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o0: number,
+  bias: number,
+  lsbMask: number,
+  sh: number,
+  rebias: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  const ob = o0 - start;
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const a = bits & 0x7fffffff;
+    const mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
+    out[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
+  }
+}
+
+/** {@link encodeFP8} writing two codes per byte (low nibble first) from byte j0; (end − start) is even. */
+function encodeFP4(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  j0: number,
+  efMin: number,
+  bias: number,
+  lsbMask: number,
+  sh: number,
+  rebias: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  let j = j0;
+  for (let i = start; i < end; i += 2, j++) {
+    const bits0 = u[i];
+    const a0 = bits0 & 0x7fffffff;
+    const ef0 = a0 >>> 23;
+    const e10 = ef0 + ((ef0 - 1) >>> 31);
+    const sig0 = a0 - ((e10 - 1) << 23);
+    const pe0 = e10 > efMin ? e10 : efMin;
+    let d0 = pe0 - e10;
+    d0 = d0 > 25 ? 25 : d0;
+    const b0 = ((pe0 - 1) << 23) + ((sig0 >>> d0) | (-(sig0 & ((1 << d0) - 1)) >>> 31));
+    let m0 = ((b0 + bias + ((b0 >>> sh) & lsbMask)) >>> sh) - rebias;
+    m0 = (m0 > maxCode ? maxCode : m0) | ((bits0 >>> 31) * signBit);
+    const bits1 = u[i + 1];
+    const a1 = bits1 & 0x7fffffff;
+    const ef1 = a1 >>> 23;
+    const e11 = ef1 + ((ef1 - 1) >>> 31);
+    const sig1 = a1 - ((e11 - 1) << 23);
+    const pe1 = e11 > efMin ? e11 : efMin;
+    let d1 = pe1 - e11;
+    d1 = d1 > 25 ? 25 : d1;
+    const b1 = ((pe1 - 1) << 23) + ((sig1 >>> d1) | (-(sig1 & ((1 << d1) - 1)) >>> 31));
+    let m1 = ((b1 + bias + ((b1 >>> sh) & lsbMask)) >>> sh) - rebias;
+    m1 = (m1 > maxCode ? maxCode : m1) | ((bits1 >>> 31) * signBit);
+    out[j] = m0 | (m1 << 4);
+  }
+}
+
+/** {@link encodeFP8} writing four codes in three bytes (the §2.3 bitstream) from byte j0; (end − start) % 4 = 0. */
+function encodeFP6(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  j0: number,
+  efMin: number,
+  bias: number,
+  lsbMask: number,
+  sh: number,
+  rebias: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  let j = j0;
+  for (let i = start; i < end; i += 4, j += 3) {
+    let w = 0;
+    for (let t = 0; t < 4; t++) {
+      const bits = u[i + t];
+      const a = bits & 0x7fffffff;
+      const ef = a >>> 23;
+      const e1 = ef + ((ef - 1) >>> 31);
+      const sig = a - ((e1 - 1) << 23);
+      const pe = e1 > efMin ? e1 : efMin;
+      let d = pe - e1;
+      d = d > 25 ? 25 : d;
+      const a2 = ((pe - 1) << 23) + ((sig >>> d) | (-(sig & ((1 << d) - 1)) >>> 31));
+      const mag = ((a2 + bias + ((a2 >>> sh) & lsbMask)) >>> sh) - rebias;
+      w |= ((mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit)) << (6 * t);
+    }
+    out[j] = w & 0xff;
+    out[j + 1] = (w >> 8) & 0xff;
+    out[j + 2] = w >> 16;
+  }
+}
+
+/**
+ * General per-element encode of one block into `codes[0 … end − start)`: any rounding (stochastic included), INT8,
+ * and scales whose element grid reaches below the float32 normals. Element normals round on the float32 bits;
+ * the element's subnormal range (and INT8's uniform grid) is y = |x|·2^(M − emin − s) in grid steps, exact in
+ * float64, rounded with the 2^52 + 2^51 trick (RNE), ⌊y + 0.5⌋ or ⌊y⌋; FP32-subnormal inputs that scale into the
+ * element's normal range and stochastic rounding use {@link slowMag}.
+ */
+function encodeGeneralBlock(
+  u: Uint32Array,
+  fv: Float32Array,
+  codes: Uint8Array,
+  start: number,
+  end: number,
+  s: number,
+  o: ResolvedMXOptions,
+  c: ElementCodec,
+): void {
+  const M = c.mantissaBits;
+  const emin = c.emin;
+  const maxCode = c.maxCode;
+  const signBit = c.signBit;
+  const isInt = signBit === 0;
+  const rm: number = ROUND_MODE[o.rounding];
+  const random = o.random;
+  const ob = -start;
+  if (rm === 3) {
+    for (let i = start; i < end; i++) {
+      const bits = u[i];
+      let mag = slowMag(bits & 0x7fffffff, s, M, emin, rm, random);
+      if (mag > maxCode) mag = maxCode;
+      if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
+      else codes[i + ob] = mag | ((bits >>> 31) * signBit);
+    }
+    return;
+  }
+  const sh = 23 - M;
+  const bias = rm === 0 ? (1 << (sh - 1)) - 1 : rm === 1 ? 1 << (sh - 1) : 0;
+  const lsbMask = rm === 0 ? 1 : 0;
+  const subLimit = isInt ? Number.POSITIVE_INFINITY : 2 ** M;
+  const efMin = isInt ? 256 : Math.max(1, emin + 127 + s);
+  const rebias = (127 + s + emin - 1) * (1 << M);
+  const subMul = 2 ** (M - emin - s);
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const a = bits & 0x7fffffff;
+    let mag: number;
+    if (a >>> 23 >= efMin) {
+      mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
+    } else {
+      const y = Math.abs(fv[i]) * subMul;
+      // y ≥ 2^M: an FP32-subnormal input that scales into the element's normal range (X = 2^-127)
+      if (y >= subLimit) mag = slowMag(a, s, M, emin, rm, random);
+      else mag = rm === 0 ? y + MAGIC - MAGIC : rm === 1 ? Math.floor(y + 0.5) : Math.floor(y);
+    }
+    if (mag > maxCode) mag = maxCode;
+    if (isInt) codes[i + ob] = bits >>> 31 !== 0 && mag !== 0 ? 256 - mag : mag;
+    else codes[i + ob] = mag | ((bits >>> 31) * signBit);
+  }
 }
 
 let blockAbsMin = 0;
@@ -175,62 +394,6 @@ function blockAbsMax(u: Uint32Array, start: number, end: number): number {
   const x = m0 > m1 ? m0 : m1;
   const y = m2 > m3 ? m2 : m3;
   return x > y ? x : y;
-}
-
-/** Codes of a block whose elements are all normals of the element type: rounding on the float32 bits. */
-function encodeNormalBlock(
-  u: Uint32Array,
-  codes: Uint8Array,
-  start: number,
-  end: number,
-  ob: number,
-  bias: number,
-  lsbMask: number,
-  sh: number,
-  rebias: number,
-  maxCode: number,
-  signBit: number,
-): void {
-  for (let i = start; i < end; i++) {
-    const bits = u[i];
-    const a = bits & 0x7fffffff;
-    const mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
-    codes[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
-  }
-}
-
-/**
- * Codes of a block that mixes element normals (bit-level rounding) and the element's subnormal range (y = |x|·2^(M −
- * emin − s) in grid steps, exact in float64, rounded with the 2^52 + 2^51 trick, ⌊y + 0.5⌋ or ⌊y⌋).
- */
-function encodeMixedBlock(
-  u: Uint32Array,
-  fv: Float32Array,
-  codes: Uint8Array,
-  start: number,
-  end: number,
-  ob: number,
-  s: number,
-  M: number,
-  twoM: number,
-  emin: number,
-  rm: number,
-  maxCode: number,
-  signBit: number,
-): void {
-  // Branch-free: pe = max(ee, emin) picks the grid step 2^(pe − M) (an FP32-subnormal input has ee < emin here,
-  // since the caller sends blocks with s ≤ −127 − emin to the general path), y = |x|·2^(M − pe − s) is exact.
-  const base = POW_OFFSET + M - s;
-  for (let i = start; i < end; i++) {
-    const bits = u[i];
-    const ee = (bits >>> 23) - 127 - s - ((bits >>> 31) << 8);
-    const pe = Math.max(ee, emin);
-    const y = Math.abs(fv[i]) * POW2[base - pe];
-    const r = rm === 0 ? y + MAGIC - MAGIC : rm === 1 ? Math.floor(y + 0.5) : Math.floor(y);
-    let mag = (pe - emin) * twoM + r;
-    mag = mag > maxCode ? maxCode : mag;
-    codes[i + ob] = mag | ((bits >>> 31) * signBit);
-  }
 }
 
 /** INT8 codes with RNE: one uniform grid of step 2^(s−6); exact float64 product, the 2^52 + 2^51 trick rounds. */

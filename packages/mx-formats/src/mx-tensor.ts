@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, describe, TesseraError } from '@tessera/core';
-import { dequantizeRows, type MXPacking, quantizeRows } from './kernel.js';
+import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernel.js';
 import { canonicalFormat, elementOf, type MXFormat, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
-import { fp4Bytes, fp6Bytes, packFP4Unchecked, packFP6Unchecked } from './packing.js';
 
 /**
  * An MX-quantized tensor (spec §2.3, §9): E8M0 scale bytes and element codes, both host `Uint8Array`s, kept separate
@@ -91,9 +90,7 @@ export function packingOf(format: MXFormat, fp6Packing: 'packed' | 'unpacked'): 
 
 /** Bytes of `data` for n codes in a packing. @internal */
 export function dataBytes(packing: MXPacking, n: number): number {
-  if (packing === 'fp4x2') return fp4Bytes(n);
-  if (packing === 'fp6x4in3') return fp6Bytes(n);
-  return n;
+  return packedBytes(packing, n);
 }
 
 function checkShape(shape: unknown, fn: string): number[] {
@@ -114,11 +111,7 @@ export function quantizeResolved(values: Float32Array, shape: readonly number[],
     );
   const moved = moveAxisLast(values, g);
   const packing = packingOf(o.format, o.fp6Packing);
-  const { codes, scales } = quantizeRows(moved, g.rows, g.L, o);
-  let data: Uint8Array;
-  if (packing === 'fp4x2') data = packFP4Unchecked(codes, new Uint8Array(fp4Bytes(codes.length)));
-  else if (packing === 'fp6x4in3') data = packFP6Unchecked(codes, new Uint8Array(fp6Bytes(codes.length)));
-  else data = codes;
+  const { data, scales } = quantizeRows(moved, g.rows, g.L, o, packing);
   return Object.freeze({
     format: o.format,
     shape: Object.freeze([...shape]),
