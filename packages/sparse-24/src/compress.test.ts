@@ -16,6 +16,7 @@ describe('compress24 CUTLASS layout: golden PyTorch packed/meta, bit for bit', (
         const s = compress24(dense, { layout: 'cutlass' });
         expect(s.metaShape).toEqual(c.meta_shape);
         expect(Array.from(s.values)).toEqual(c.packed_f16_bits);
+        expect(s.packed).toBe(s.values); // PyTorch's name for the same array
         expect(Array.from(s.meta)).toEqual(c.meta_int16);
         expect(Array.from(new Uint16Array((s.meta as Int16Array).buffer))).toEqual(c.meta_uint16);
         // a plain float32 tf tensor of the same values (tfjs has no float16) gives the same bytes by default

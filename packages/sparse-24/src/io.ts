@@ -89,6 +89,7 @@ export function sparse24FromSafetensors(
     dtype,
     shape: Object.freeze(shape) as readonly [number, number],
     values: packed.data as Sparse24Tensor['values'],
+    packed: packed.data as Sparse24Tensor['values'],
     meta: meta.data as Sparse24Tensor['meta'],
     metaShape: Object.freeze([meta.shape[0] ?? 0, meta.shape[1] ?? 0]) as readonly [number, number],
     byteLength: packed.data.byteLength + meta.data.byteLength,

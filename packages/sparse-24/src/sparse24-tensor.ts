@@ -19,7 +19,7 @@ export interface Sparse24ValueArrays {
  * A 2:4-compressed `[m, k]` matrix (the sparse operand; groups of 4 run along `k`, the reduction axis). Host memory,
  * immutable by convention (kernels cache a decoded index form per object).
  *
- * - `values` (PyTorch `packed`): `[m, k/2]` kept values, two per group of 4 in ascending column order
+ * - `values` (also exposed as `packed`, PyTorch's name): `[m, k/2]` kept values, two per group of 4 in ascending column order
  *   (float32 CUTLASS: one per pair of columns, see `layout`).
  * - `meta`:
  *   - `layout: 'simple'`: `Uint8Array` `[m, ⌈k/8⌉]`; byte (r, b) = `nib(r, 2b) | nib(r, 2b+1) << 4` with
@@ -44,6 +44,8 @@ export interface Sparse24Tensor extends EncodedTensor {
   /** Logical dense shape `[m, k]`. */
   readonly shape: readonly [number, number];
   readonly values: Float32Array | Uint16Array | Int8Array;
+  /** The same array as `values`, under PyTorch's name (`SparseSemiStructuredTensor.packed`). */
+  readonly packed: Float32Array | Uint16Array | Int8Array;
   readonly meta: Uint8Array | Int16Array | Int32Array;
   readonly metaShape: readonly [number, number];
   readonly byteLength: number;
@@ -125,6 +127,7 @@ export function validateSparse24(s: Sparse24Tensor, fn = 'validateSparse24'): vo
   }
   if (!(s.values instanceof VALUE_CTOR[s.dtype])) throw bad(`values must be a ${VALUE_CTOR[s.dtype].name}`, s.values);
   if (s.values.length !== (m * k) / 2) throw bad(`values must hold m*k/2 = ${(m * k) / 2} elements`, s.values.length);
+  if (s.packed !== undefined && s.packed !== s.values) throw bad('packed must be the same array as values', s.packed);
   const [mr, mc] = metaShapeOf(s.layout, s.dtype, m, k);
   const MetaCtor = s.layout === 'simple' ? Uint8Array : metaKind(s.dtype) === 'int32' ? Int32Array : Int16Array;
   if (!(s.meta instanceof MetaCtor)) throw bad(`meta must be a ${MetaCtor.name}`, s.meta);
