@@ -147,14 +147,14 @@ export function loadKjt(bytes: Uint8Array): KeyedJaggedTensor {
   const v = tensors.values;
   const l = tensors.lengths;
   if (!v || (v.dtype !== 'I32' && v.dtype !== 'F32')) fail('CORRUPT_DATA', fn, 'values must be an I32 or F32 tensor', v?.dtype);
-  if (!l || l.dtype !== 'I32') fail('CORRUPT_DATA', fn, 'lengths must be an I32 tensor', l?.dtype);
+  if (l?.dtype !== 'I32') fail('CORRUPT_DATA', fn, 'lengths must be an I32 tensor', l?.dtype);
   const w = tensors.weights;
   if (w && w.dtype !== 'F32') fail('CORRUPT_DATA', fn, 'weights must be an F32 tensor', w.dtype);
   const names = json('inverse_names') as string[] | null;
   const inv = tensors.inverse_indices;
   let rows: Int32Array[] | null = null;
   if (names) {
-    if (!inv || inv.dtype !== 'I32' || inv.shape.length !== 2 || inv.shape[0] !== names.length) {
+    if (inv?.dtype !== 'I32' || inv.shape.length !== 2 || inv.shape[0] !== names.length) {
       fail('CORRUPT_DATA', fn, `inverse_indices must be I32 [${names.length}, B]`, inv?.shape);
     }
     const B = inv.shape[1];
