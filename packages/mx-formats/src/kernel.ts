@@ -592,6 +592,24 @@ function dequantFP6(
         continue;
       }
       const X = E8M0_VALUES[sb];
+      const ci = start + ob;
+      if ((ci & 3) === 0) {
+        // aligned: four codes from three bytes per step
+        let i = start;
+        let j = (ci >> 2) * 3;
+        for (; i + 3 < end; i += 4, j += 3) {
+          const w = data[j] | (data[j + 1] << 8) | (data[j + 2] << 16);
+          out[i] = table[w & 0x3f] * X;
+          out[i + 1] = table[(w >> 6) & 0x3f] * X;
+          out[i + 2] = table[(w >> 12) & 0x3f] * X;
+          out[i + 3] = table[w >> 18] * X;
+        }
+        if (i < end) {
+          const w = data[j] | (j < last ? data[j + 1] << 8 : 0) | (j + 1 < last ? data[j + 2] << 16 : 0);
+          for (let t = 0; i < end; i++, t += 6) out[i] = table[(w >> t) & 0x3f] * X;
+        }
+        continue;
+      }
       for (let i = start; i < end; i++) {
         const bit = 6 * (i + ob);
         const j = bit >> 3;

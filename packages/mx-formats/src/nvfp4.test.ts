@@ -4,7 +4,15 @@ import { TesseraError } from '@tessera/core';
 import { describe, expect, test } from 'vitest';
 import { refNVFP4 } from '../test/reference/mx-reference.js';
 import { FP4_E2M1, FP8_E4M3 } from './elements.js';
-import { dequantizeNVFP4, dequantizeNVFP4Array, fakeQuantizeNVFP4, quantizeNVFP4, quantizeNVFP4Array, validateNVFP4 } from './nvfp4.js';
+import {
+  dequantizeNVFP4,
+  dequantizeNVFP4Array,
+  e4m3ScaleCode,
+  fakeQuantizeNVFP4,
+  quantizeNVFP4,
+  quantizeNVFP4Array,
+  validateNVFP4,
+} from './nvfp4.js';
 import { unpackFP4 } from './packing.js';
 
 const nv = (v: number[], o = {}) => quantizeNVFP4Array(Float32Array.from(v), [v.length], o);
@@ -97,6 +105,23 @@ describe('NVFP4 (spec §6)', () => {
     expect(codeOf(() => tf.tidy(() => void quantizeNVFP4(tf.tensor1d([1], 'int32'))))).toBe('INVALID_DTYPE');
     expect(codeOf(() => validateNVFP4({ ...nv([1]), blockScales: new Uint8Array([0x80]) }))).toBe('INVALID_FORMAT');
     tf.dispose(x);
+  });
+});
+
+describe('NVFP4 block scale encode', () => {
+  fcTest.prop([fc.double({ noNaN: true, min: 2 ** -6, max: 448 })], { numRuns: 500 })(
+    'e4m3ScaleCode = FP8_E4M3.encode on [2^-6, 448]',
+    (v) => {
+      expect(e4m3ScaleCode(v)).toBe(FP8_E4M3.encode(v));
+    },
+  );
+  test('every E4M3 normal and every midpoint between neighbours', () => {
+    for (let c = 0x08; c < 0x7e; c++) {
+      const lo = FP8_E4M3.decode(c);
+      const hi = FP8_E4M3.decode(c + 1);
+      for (const v of [lo, (lo + hi) / 2, hi, (lo + hi) / 2 + 2 ** -40, (lo + hi) / 2 - 2 ** -40])
+        expect(e4m3ScaleCode(v)).toBe(FP8_E4M3.encode(v));
+    }
   });
 });
 

@@ -1,17 +1,38 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bitsView, checkInteger, checkOneOf, checkTensor, describe, TesseraError } from '@tessera/core';
-import { FP4_E2M1, FP8_E4M3 } from './elements.js';
+import { FP4_E2M1, FP8_E4M3, floorLog2F64 } from './elements.js';
 import { layoutOf, moveAxisBack, moveAxisLast } from './mx-tensor.js';
-import { fp4Bytes, packFP4Unchecked } from './packing.js';
+import { fp4Bytes } from './packing.js';
 
 /**
- * E2M1 code of v with round half to even and saturation at ±6 (grid 0, 0.5, 1, 1.5, 2, 3, 4, 6: the midpoints
- * 0.25, 1.25, 2.5 and 5 go down to the even code, 0.75, 1.75 and 3.5 up). Equals `FP4_E2M1.encode(v)` for finite v.
+ * E2M1 magnitude code of |v| with round half to even and saturation at 6 (grid 0, 0.5, 1, 1.5, 2, 3, 4, 6: the
+ * midpoints 0.25, 1.25, 2.5 and 5 go down to the even code, 0.75, 1.75 and 3.5 up), as a sum of comparisons (no
+ * data-dependent branches). Equals `FP4_E2M1.encode(|v|)` for finite v.
  */
-function fp4Rne(v: number): number {
-  const a = v < 0 ? -v : v;
-  const c = a <= 0.25 ? 0 : a < 0.75 ? 1 : a <= 1.25 ? 2 : a < 1.75 ? 3 : a <= 2.5 ? 4 : a < 3.5 ? 5 : a <= 5 ? 6 : 7;
-  return v < 0 || Object.is(v, -0) ? c | 8 : c;
+function fp4Mag(a: number): number {
+  return (
+    (a > 0.25 ? 1 : 0) +
+    (a >= 0.75 ? 1 : 0) +
+    (a > 1.25 ? 1 : 0) +
+    (a >= 1.75 ? 1 : 0) +
+    (a > 2.5 ? 1 : 0) +
+    (a >= 3.5 ? 1 : 0) +
+    (a > 5 ? 1 : 0)
+  );
+}
+
+/** 2^52 + 2^51: (y + MAGIC) − MAGIC rounds 0 ≤ y < 2^51 to an integer, half to even. */
+const MAGIC = 6755399441055744;
+
+/**
+ * E4M3 code of a block scale v in [2^-6, 448] (an E4M3 normal range), round half to even: v·2^(3 − e) lies in
+ * [8, 16) exactly, its RNE integer r gives code (e + 7)·8 + r − 8 (r = 16 carries into the next binade). Equals
+ * `FP8_E4M3.encode(v)` there. @internal
+ */
+export function e4m3ScaleCode(v: number): number {
+  const e = floorLog2F64(v);
+  const r = v * 2 ** (3 - e) + MAGIC - MAGIC;
+  return (e + 7) * 8 + r - 8;
 }
 
 /** NVFP4 block size (fixed). */
@@ -118,14 +139,15 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
     tensorScale = st;
   }
   const { rows, L, nBlocks } = g;
-  const codes = new Uint8Array(rows * nBlocks * K);
+  const data = new Uint8Array(fp4Bytes(rows * nBlocks * K)); // padding codes stay 0
   const scales = new Uint8Array(rows * nBlocks);
   const invSt = Math.fround(1 / st);
+  const u = bitsView(x);
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nBlocks; b++) {
       const start = r * L + b * K;
       const end = Math.min(start + K, r * L + L);
-      const ob = (r * nBlocks + b) * K - start;
+      const ci = (r * nBlocks + b) * K; // code index of the block's first element (even)
       let amax = 0;
       let finite = true;
       for (let i = start; i < end; i++) {
@@ -140,18 +162,31 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
       // s_b = E4M3_RNE(clamp((amax/6)/s_t, 2^-6, 448)): rounded to nearest, not up, so elements can saturate.
       let sbv = f32 ? Math.fround(Math.fround(amax / 6) / st) : amax / 6 / st;
       sbv = sbv < 2 ** -6 ? 2 ** -6 : sbv > 448 ? 448 : sbv;
-      const sbCode = FP8_E4M3.encode(sbv);
+      const sbCode = e4m3ScaleCode(sbv);
       scales[r * nBlocks + b] = sbCode;
       const sb = FP8_E4M3.decodeTable[sbCode];
       const rcp = Math.fround(invSt / sb);
       const div = st * sb; // exact in float64
-      for (let i = start; i < end; i++) {
-        const v = f32 ? Math.fround(x[i] * rcp) : x[i] / div;
-        codes[i + ob] = fp4Rne(v);
+      // v = x/(s_t·s_b) has the sign of x (also ±0 and underflow), so the sign bit comes from the input bits.
+      let i = start;
+      let j = ci >> 1;
+      if (f32) {
+        for (; i + 1 < end; i += 2, j++) {
+          const c0 = fp4Mag(Math.abs(Math.fround(x[i] * rcp))) | ((u[i] >>> 31) << 3);
+          const c1 = fp4Mag(Math.abs(Math.fround(x[i + 1] * rcp))) | ((u[i + 1] >>> 31) << 3);
+          data[j] = c0 | (c1 << 4);
+        }
+        if (i < end) data[j] = fp4Mag(Math.abs(Math.fround(x[i] * rcp))) | ((u[i] >>> 31) << 3);
+      } else {
+        for (; i + 1 < end; i += 2, j++) {
+          const c0 = fp4Mag(Math.abs(x[i] / div)) | ((u[i] >>> 31) << 3);
+          const c1 = fp4Mag(Math.abs(x[i + 1] / div)) | ((u[i + 1] >>> 31) << 3);
+          data[j] = c0 | (c1 << 4);
+        }
+        if (i < end) data[j] = fp4Mag(Math.abs(x[i] / div)) | ((u[i] >>> 31) << 3);
       }
     }
   }
-  const data = packFP4Unchecked(codes, new Uint8Array(fp4Bytes(codes.length)));
   return Object.freeze({
     format: 'nvfp4' as const,
     shape: Object.freeze([...shape]),
@@ -234,6 +269,7 @@ export function dequantizeNVFP4Array(t: NVFP4Tensor): Float32Array {
   const st = t.tensorScale ?? 1;
   const out = new Float32Array(g.numel);
   const table = FP4_E2M1.decodeTable;
+  const data = t.data;
   const { rows, L, nBlocks } = g;
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nBlocks; b++) {
@@ -246,10 +282,15 @@ export function dequantizeNVFP4Array(t: NVFP4Tensor): Float32Array {
         continue;
       }
       const s = FP8_E4M3.decodeTable[sc] * st; // exact in float64
-      for (let i = start; i < end; i++) {
-        const idx = i + ob;
-        out[i] = table[(t.data[idx >> 1] >> ((idx & 1) << 2)) & 0xf] * s;
+      // the block starts at an even code index (16·block): two codes per byte, low nibble first
+      let i = start;
+      let j = (start + ob) >> 1;
+      for (; i + 1 < end; i += 2, j++) {
+        const byte = data[j];
+        out[i] = table[byte & 0xf] * s;
+        out[i + 1] = table[byte >> 4] * s;
       }
+      if (i < end) out[i] = table[data[j] & 0xf] * s;
     }
   }
   return moveAxisBack(out, g);
