@@ -2,7 +2,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { type MXPacking, quantizeRows } from './kernel.js';
-import { packingOf } from './mx-tensor.js';
+import { dequantizeMXArray, packingOf, quantizeMXArray } from './mx-tensor.js';
 import { MX_FORMATS, resolveMXOptions } from './options.js';
 import { SCALE_MODES } from './scale.js';
 
@@ -55,3 +55,15 @@ test.prop(
     expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
   },
 );
+
+test.prop([valuesArb, fc.constantFrom(...MX_FORMATS), fc.constantFrom(1, 3, 4, 8, 16, 32), fc.integer({ min: 1, max: 3 })], {
+  numRuns: 150,
+})('dequantize reads the same values from data at any byte offset (word reads vs byte reads)', (x, format, blockSize, off) => {
+  const m = quantizeMXArray(x, [x.length], { format, blockSize });
+  const moved = new Uint8Array(m.data.length + off);
+  moved.set(m.data, off);
+  const shifted = { ...m, data: moved.subarray(off) };
+  const a = new Uint32Array(dequantizeMXArray(m).buffer);
+  const b = new Uint32Array(dequantizeMXArray(shifted).buffer);
+  expect(Array.from(b)).toEqual(Array.from(a));
+});
