@@ -69,6 +69,9 @@ export function quantizeRows(
   const sh = 23 - M;
   const bias = rm === 0 ? (1 << (sh - 1)) - 1 : rm === 1 ? 1 << (sh - 1) : 0;
   const lsbMask = rm === 0 ? 1 : 0;
+  const tab = rm !== 3 && !isInt ? codeTableOf(c, o.rounding) : null;
+  // table blocks need FP32 subnormals (exponent field 0) to fall below the table's first row: 0 − (127 + s) < rlo
+  const tabMinS = tab === null ? 0 : -126 - tab.rlo;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
     const rowEnd = rowStart + L;
@@ -112,7 +115,18 @@ export function quantizeRows(
         // every element (min |x| included) a normal of the element grid: the significand needs no shift
         const normal = blockAbsMin >>> 23 >= efMin;
         if (pm === 0 && normal) encodeFP8Normal(u, start, end, data, ci, bias, lsbMask, sh, rebias, maxCode, signBit);
-        else if (pm === 0) encodeFP8(u, start, end, data, ci, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else if (tab !== null && s >= tabMinS) {
+          // table lookup (see codeTableOf); exponent field of the table's first row
+          const base = 127 + s + tab.rlo;
+          if (pm === 1 && (ci & 1) === 0 && (n & 1) === 0) encodeTab4(u, start, end, data, ci >> 1, tab.codes, base, tab.rows - 1, M);
+          else if (pm === 2 && (ci & 3) === 0 && (n & 3) === 0)
+            encodeTab6(u, start, end, data, (ci >> 2) * 3, tab.codes, base, tab.rows - 1, M, signBit);
+          else if (pm === 0) encodeTabBytes(u, start, end, data, ci, tab.codes, base, tab.rows - 1, M, signBit);
+          else {
+            encodeTabBytes(u, start, end, scratch, 0, tab.codes, base, tab.rows - 1, M, signBit);
+            putCodes(data, pm, ci, scratch, n);
+          }
+        } else if (pm === 0) encodeFP8(u, start, end, data, ci, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
         else if (pm === 1 && (ci & 1) === 0 && (n & 1) === 0)
           encodeFP4(u, start, end, data, ci >> 1, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
         else if (pm === 2 && (ci & 3) === 0 && (n & 3) === 0)
@@ -189,12 +203,151 @@ function encodeFP8(
     const ef = a >>> 23;
     const e1 = ef + ((ef - 1) >>> 31);
     const sig = a - ((e1 - 1) << 23);
-    const pe = e1 > efMin ? e1 : efMin;
-    let d = pe - e1;
-    d = d > 25 ? 25 : d;
+    const g = efMin - e1; // branch-free: d = clamp(efMin − e1, 0, 25), pe = e1 + max(efMin − e1, 0)
+    const dp = g & ~(g >> 31);
+    const pe = e1 + dp;
+    const d = dp - ((dp - 25) & ~((dp - 25) >> 31));
     const a2 = ((pe - 1) << 23) + ((sig >>> d) | (-(sig & ((1 << d) - 1)) >>> 31));
     const mag = ((a2 + bias + ((a2 >>> sh) & lsbMask)) >>> sh) - rebias;
     out[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
+  }
+}
+
+/**
+ * Magnitude codes of an FP element type for one rounding, indexed by what decides them: the exponent of v = x/2^s
+ * relative to rlo = emin − M − 2 (row; below rlo every value is under a quarter of the smallest step and rounds to
+ * 0, and the last row, emax + 1, saturates), the top M + 1 mantissa bits (the kept bits and the half bit) and a
+ * sticky bit for the rest. Each entry is the codec's own exact encode (saturating) of a representative value.
+ */
+interface CodeTable {
+  codes: Uint8Array;
+  rlo: number;
+  rows: number;
+}
+
+const CODE_TABLES = new Map<string, CodeTable>();
+const T_F32 = new Float32Array(1);
+const T_U32 = new Uint32Array(T_F32.buffer);
+
+/** The (cached) {@link CodeTable} of an FP codec and rounding. @internal */
+export function codeTableOf(c: ElementCodec, rounding: 'even' | 'nearest' | 'floor' | 'stochastic'): CodeTable {
+  const key = `${c.name}/${rounding}`;
+  const hit = CODE_TABLES.get(key);
+  if (hit !== undefined) return hit;
+  const M = c.mantissaBits;
+  const rlo = c.emin - M - 2;
+  const rows = c.emax + 1 - rlo + 1;
+  const w = M + 2;
+  const codes = new Uint8Array(rows << w);
+  for (let r = 0; r < rows; r++)
+    for (let t = 0; t < 2 << M; t++)
+      for (let st = 0; st < 2; st++) {
+        T_U32[0] = ((127 + rlo + r) << 23) | (t << (22 - M)) | st;
+        codes[(r << w) | (t << 1) | st] = c.encode(T_F32[0], { saturate: true, rounding });
+      }
+  const tab = { codes, rlo, rows };
+  CODE_TABLES.set(key, tab);
+  return tab;
+}
+
+/**
+ * Codes by {@link CodeTable} lookup, one per byte from out[o0]. Row = exponent field − base clamped to [0, rmax]
+ * (branch-free below: every FP32 subnormal and zero lands in row 0 when the caller's block allows tables).
+ */
+function encodeTabBytes(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o0: number,
+  T: Uint8Array,
+  base: number,
+  rmax: number,
+  M: number,
+  signBit: number,
+): void {
+  const ob = o0 - start;
+  const msh = 22 - M;
+  const topMask = (2 << M) - 1;
+  const sticky = (1 << msh) - 1;
+  const w = M + 2;
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const a = bits & 0x7fffffff;
+    let r = (a >>> 23) - base;
+    r &= ~(r >> 31);
+    r = r > rmax ? rmax : r;
+    const idx = (r << w) | (((a >>> msh) & topMask) << 1) | (((a & sticky) + sticky) >>> msh);
+    out[i + ob] = T[idx] | ((bits >>> 31) * signBit);
+  }
+}
+
+/** {@link encodeTabBytes} for FP4, two codes per byte from byte j0; (end − start) is even. */
+function encodeTab4(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  j0: number,
+  T: Uint8Array,
+  base: number,
+  rmax: number,
+  M: number,
+): void {
+  const msh = 22 - M;
+  const topMask = (2 << M) - 1;
+  const sticky = (1 << msh) - 1;
+  const w = M + 2;
+  let j = j0;
+  for (let i = start; i < end; i += 2, j++) {
+    const b0 = u[i];
+    const a0 = b0 & 0x7fffffff;
+    let r0 = (a0 >>> 23) - base;
+    r0 &= ~(r0 >> 31);
+    r0 = r0 > rmax ? rmax : r0;
+    const b1 = u[i + 1];
+    const a1 = b1 & 0x7fffffff;
+    let r1 = (a1 >>> 23) - base;
+    r1 &= ~(r1 >> 31);
+    r1 = r1 > rmax ? rmax : r1;
+    const c0 = T[(r0 << w) | (((a0 >>> msh) & topMask) << 1) | (((a0 & sticky) + sticky) >>> msh)] | ((b0 >>> 31) << 3);
+    const c1 = T[(r1 << w) | (((a1 >>> msh) & topMask) << 1) | (((a1 & sticky) + sticky) >>> msh)] | ((b1 >>> 31) << 3);
+    out[j] = c0 | (c1 << 4);
+  }
+}
+
+/** {@link encodeTabBytes} for packed FP6, four codes in three bytes from byte j0; (end − start) % 4 = 0. */
+function encodeTab6(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  j0: number,
+  T: Uint8Array,
+  base: number,
+  rmax: number,
+  M: number,
+  signBit: number,
+): void {
+  const msh = 22 - M;
+  const topMask = (2 << M) - 1;
+  const sticky = (1 << msh) - 1;
+  const w = M + 2;
+  let j = j0;
+  for (let i = start; i < end; i += 4, j += 3) {
+    let word = 0;
+    for (let t = 0; t < 4; t++) {
+      const bits = u[i + t];
+      const a = bits & 0x7fffffff;
+      let r = (a >>> 23) - base;
+      r &= ~(r >> 31);
+      r = r > rmax ? rmax : r;
+      const code = T[(r << w) | (((a >>> msh) & topMask) << 1) | (((a & sticky) + sticky) >>> msh)] | ((bits >>> 31) * signBit);
+      word |= code << (6 * t);
+    }
+    out[j] = word & 0xff;
+    out[j + 1] = (word >> 8) & 0xff;
+    out[j + 2] = word >> 16;
   }
 }
 
@@ -243,9 +396,10 @@ function encodeFP4(
     const ef0 = a0 >>> 23;
     const e10 = ef0 + ((ef0 - 1) >>> 31);
     const sig0 = a0 - ((e10 - 1) << 23);
-    const pe0 = e10 > efMin ? e10 : efMin;
-    let d0 = pe0 - e10;
-    d0 = d0 > 25 ? 25 : d0;
+    const g0 = efMin - e10;
+    const dp0 = g0 & ~(g0 >> 31);
+    const pe0 = e10 + dp0;
+    const d0 = dp0 - ((dp0 - 25) & ~((dp0 - 25) >> 31));
     const b0 = ((pe0 - 1) << 23) + ((sig0 >>> d0) | (-(sig0 & ((1 << d0) - 1)) >>> 31));
     let m0 = ((b0 + bias + ((b0 >>> sh) & lsbMask)) >>> sh) - rebias;
     m0 = (m0 > maxCode ? maxCode : m0) | ((bits0 >>> 31) * signBit);
@@ -254,9 +408,10 @@ function encodeFP4(
     const ef1 = a1 >>> 23;
     const e11 = ef1 + ((ef1 - 1) >>> 31);
     const sig1 = a1 - ((e11 - 1) << 23);
-    const pe1 = e11 > efMin ? e11 : efMin;
-    let d1 = pe1 - e11;
-    d1 = d1 > 25 ? 25 : d1;
+    const g1 = efMin - e11;
+    const dp1 = g1 & ~(g1 >> 31);
+    const pe1 = e11 + dp1;
+    const d1 = dp1 - ((dp1 - 25) & ~((dp1 - 25) >> 31));
     const b1 = ((pe1 - 1) << 23) + ((sig1 >>> d1) | (-(sig1 & ((1 << d1) - 1)) >>> 31));
     let m1 = ((b1 + bias + ((b1 >>> sh) & lsbMask)) >>> sh) - rebias;
     m1 = (m1 > maxCode ? maxCode : m1) | ((bits1 >>> 31) * signBit);
@@ -288,9 +443,10 @@ function encodeFP6(
       const ef = a >>> 23;
       const e1 = ef + ((ef - 1) >>> 31);
       const sig = a - ((e1 - 1) << 23);
-      const pe = e1 > efMin ? e1 : efMin;
-      let d = pe - e1;
-      d = d > 25 ? 25 : d;
+      const g = efMin - e1;
+      const dp = g & ~(g >> 31);
+      const pe = e1 + dp;
+      const d = dp - ((dp - 25) & ~((dp - 25) >> 31));
       const a2 = ((pe - 1) << 23) + ((sig >>> d) | (-(sig & ((1 << d) - 1)) >>> 31));
       const mag = ((a2 + bias + ((a2 >>> sh) & lsbMask)) >>> sh) - rebias;
       w |= ((mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit)) << (6 * t);
@@ -380,9 +536,13 @@ function blockAbsMax(u: Uint32Array, start: number, end: number): number {
     m1 = a1 > m1 ? a1 : m1;
     m2 = a2 > m2 ? a2 : m2;
     m3 = a3 > m3 ? a3 : m3;
-    const l01 = a0 < a1 ? a0 : a1;
-    const l23 = a2 < a3 ? a2 : a3;
-    const lo = l01 < l23 ? l01 : l23;
+    // branch-free minimum (these comparisons are unpredictable): min(p, q) = q + ((p − q) & ((p − q) >> 31))
+    const d01 = a0 - a1;
+    const l01 = a1 + (d01 & (d01 >> 31));
+    const d23 = a2 - a3;
+    const l23 = a3 + (d23 & (d23 >> 31));
+    const dlo = l01 - l23;
+    const lo = l23 + (dlo & (dlo >> 31));
     amin = lo < amin ? lo : amin;
   }
   for (; i < end; i++) {
