@@ -72,6 +72,8 @@ export function quantizeRows(
   const tab = rm !== 3 && !isInt ? codeTableOf(c, o.rounding) : null;
   // table blocks need FP32 subnormals (exponent field 0) to fall below the table's first row: 0 − (127 + s) < rlo
   const tabMinS = tab === null ? 0 : -126 - tab.rlo;
+  // the block minimum only picks encodeFP8Normal (byte packing, FP elements)
+  const needMin = pm === 0 && !isInt;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
     const rowEnd = rowStart + L;
@@ -80,7 +82,7 @@ export function quantizeRows(
       const end = start + k < rowEnd ? start + k : rowEnd;
       const n = end - start;
       const ci = (r * nB + b) * k; // code index of the block's first element
-      const amax = blockAbsMax(u, start, end);
+      const amax = needMin ? blockAbsMax(u, start, end) : blockAbsMaxOnly(u, start, end);
       if (amax >= 0x7f800000) {
         // NaN or ±Inf in the block → NaN scale; the whole block decodes to NaN (spec §3.4).
         scales[r * nB + b] = 0xff;
@@ -551,6 +553,32 @@ function blockAbsMax(u: Uint32Array, start: number, end: number): number {
     amin = a < amin ? a : amin;
   }
   blockAbsMin = amin;
+  const x = m0 > m1 ? m0 : m1;
+  const y = m2 > m3 ? m2 : m3;
+  return x > y ? x : y;
+}
+
+/** Max |x| bits over [start, end) (four accumulators: independent chains). */
+function blockAbsMaxOnly(u: Uint32Array, start: number, end: number): number {
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const a0 = u[i] & 0x7fffffff;
+    const a1 = u[i + 1] & 0x7fffffff;
+    const a2 = u[i + 2] & 0x7fffffff;
+    const a3 = u[i + 3] & 0x7fffffff;
+    m0 = a0 > m0 ? a0 : m0;
+    m1 = a1 > m1 ? a1 : m1;
+    m2 = a2 > m2 ? a2 : m2;
+    m3 = a3 > m3 ? a3 : m3;
+  }
+  for (; i < end; i++) {
+    const a = u[i] & 0x7fffffff;
+    m0 = a > m0 ? a : m0;
+  }
   const x = m0 > m1 ? m0 : m1;
   const y = m2 > m3 ? m2 : m3;
   return x > y ? x : y;

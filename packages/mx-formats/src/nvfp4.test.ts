@@ -108,6 +108,20 @@ describe('NVFP4 (spec §6)', () => {
   });
 });
 
+describe('NVFP4 dequantize data alignment', () => {
+  test('data at any byte offset decodes to the same bits (word reads vs byte reads)', () => {
+    const x = Float32Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.7) * 2 ** ((i % 9) - 4));
+    const t = quantizeNVFP4Array(x, [100]);
+    const ref = new Uint32Array(dequantizeNVFP4Array(t).buffer);
+    for (const off of [1, 2, 3, 4]) {
+      const moved = new Uint8Array(t.data.length + off);
+      moved.set(t.data, off);
+      const got = new Uint32Array(dequantizeNVFP4Array({ ...t, data: moved.subarray(off) }).buffer);
+      expect(Array.from(got)).toEqual(Array.from(ref));
+    }
+  });
+});
+
 describe('NVFP4 block scale encode', () => {
   fcTest.prop([fc.double({ noNaN: true, min: 2 ** -6, max: 448 })], { numRuns: 500 })(
     'e4m3ScaleCode = FP8_E4M3.encode on [2^-6, 448]',
