@@ -69,7 +69,7 @@ export function quantizeRows(
   const sh = 23 - M;
   const bias = rm === 0 ? (1 << (sh - 1)) - 1 : rm === 1 ? 1 << (sh - 1) : 0;
   const lsbMask = rm === 0 ? 1 : 0;
-  const tab = rm !== 3 && !isInt ? codeTableOf(c, o.rounding) : null;
+  const tab = rm !== 3 ? codeTableOf(c, o.rounding) : null;
   // table blocks need FP32 subnormals (exponent field 0) to fall below the table's first row: 0 − (127 + s) < rlo
   const tabMinS = tab === null ? 0 : -126 - tab.rlo;
   // the block minimum only picks encodeFP8Normal (byte packing, FP elements)
@@ -137,6 +137,10 @@ export function quantizeRows(
           encodeFP8(u, start, end, scratch, 0, efMin, bias, lsbMask, sh, rebias, maxCode, signBit);
           putCodes(data, pm, ci, scratch, n);
         }
+        continue;
+      }
+      if (isInt && tab !== null && s >= tabMinS && !generalOnly) {
+        encodeTabInt8(u, start, end, data, ci, tab.codes, 127 + s + tab.rlo, tab.rows - 1);
         continue;
       }
       if (isInt && rm === 0 && !generalOnly) {
@@ -216,10 +220,10 @@ function encodeFP8(
 }
 
 /**
- * Magnitude codes of an FP element type for one rounding, indexed by what decides them: the exponent of v = x/2^s
- * relative to rlo = emin − M − 2 (row; below rlo every value is under a quarter of the smallest step and rounds to
- * 0, and the last row, emax + 1, saturates), the top M + 1 mantissa bits (the kept bits and the half bit) and a
- * sticky bit for the rest. Each entry is the codec's own exact encode (saturating) of a representative value.
+ * Magnitude codes of an element type (FP, or MXINT8 as M = 6, emin = emax = 0) for one rounding, indexed by what
+ * decides them: the exponent of v = x/2^s relative to rlo = emin − M − 2 (row; below rlo every value is under a
+ * quarter of the smallest step and rounds to 0, and the last row, emax + 1, saturates), the top M + 1 mantissa bits
+ * (the kept bits and the half bit) and a sticky bit for the rest. Each entry is the codec's own exact encode (saturating) of a representative value.
  */
 interface CodeTable {
   codes: Uint8Array;
@@ -281,6 +285,30 @@ function encodeTabBytes(
     r = r > rmax ? rmax : r;
     const idx = (r << w) | (((a >>> msh) & topMask) << 1) | (((a & sticky) + sticky) >>> msh);
     out[i + ob] = T[idx] | ((bits >>> 31) * signBit);
+  }
+}
+
+/** {@link encodeTabBytes} for MXINT8 (M = 6): magnitude from the table, two's complement sign (−0 → 0). */
+function encodeTabInt8(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o0: number,
+  T: Uint8Array,
+  base: number,
+  rmax: number,
+): void {
+  const ob = o0 - start;
+  for (let i = start; i < end; i++) {
+    const bits = u[i];
+    const a = bits & 0x7fffffff;
+    let r = (a >>> 23) - base;
+    r &= ~(r >> 31);
+    r = r > rmax ? rmax : r;
+    const mag = T[(r << 8) | (((a >>> 16) & 0x7f) << 1) | (((a & 0xffff) + 0xffff) >>> 16)];
+    const neg = -(bits >>> 31);
+    out[i + ob] = ((mag ^ neg) - neg) & 0xff;
   }
 }
 
