@@ -734,6 +734,18 @@ function dequantBytes(
       let i = start;
       let j = start + ob;
       if (words !== null && (j & 3) === 0) {
+        for (; i + 7 < end; i += 8, j += 8) {
+          const w = words[j >> 2];
+          const v = words[(j >> 2) + 1];
+          out[i] = table[w & 0xff] * X;
+          out[i + 1] = table[(w >>> 8) & 0xff] * X;
+          out[i + 2] = table[(w >>> 16) & 0xff] * X;
+          out[i + 3] = table[w >>> 24] * X;
+          out[i + 4] = table[v & 0xff] * X;
+          out[i + 5] = table[(v >>> 8) & 0xff] * X;
+          out[i + 6] = table[(v >>> 16) & 0xff] * X;
+          out[i + 7] = table[v >>> 24] * X;
+        }
         for (; i + 3 < end; i += 4, j += 4) {
           const w = words[j >> 2];
           out[i] = table[w & 0xff] * X;
@@ -787,6 +799,26 @@ function dequantFP4(
       // two codes per byte: eight per 32-bit word where aligned (little-endian), else two bytes per iteration
       let j = (i + ob) >> 1;
       if (words !== null && (j & 3) === 0) {
+        for (; i + 15 < end; i += 16, j += 8) {
+          const w = words[j >> 2];
+          const v = words[(j >> 2) + 1];
+          out[i] = table[w & 0xf] * X;
+          out[i + 1] = table[(w >>> 4) & 0xf] * X;
+          out[i + 2] = table[(w >>> 8) & 0xf] * X;
+          out[i + 3] = table[(w >>> 12) & 0xf] * X;
+          out[i + 4] = table[(w >>> 16) & 0xf] * X;
+          out[i + 5] = table[(w >>> 20) & 0xf] * X;
+          out[i + 6] = table[(w >>> 24) & 0xf] * X;
+          out[i + 7] = table[w >>> 28] * X;
+          out[i + 8] = table[v & 0xf] * X;
+          out[i + 9] = table[(v >>> 4) & 0xf] * X;
+          out[i + 10] = table[(v >>> 8) & 0xf] * X;
+          out[i + 11] = table[(v >>> 12) & 0xf] * X;
+          out[i + 12] = table[(v >>> 16) & 0xf] * X;
+          out[i + 13] = table[(v >>> 20) & 0xf] * X;
+          out[i + 14] = table[(v >>> 24) & 0xf] * X;
+          out[i + 15] = table[v >>> 28] * X;
+        }
         for (; i + 7 < end; i += 8, j += 4) {
           const w = words[j >> 2];
           out[i] = table[w & 0xf] * X;
@@ -827,6 +859,7 @@ function dequantFP6(
   out: Float32Array,
 ): void {
   const nB = Math.ceil(L / k);
+  const words = LITTLE_ENDIAN && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
   const last = data.length - 1;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * L;
@@ -843,9 +876,34 @@ function dequantFP6(
       const X = E8M0_VALUES[sb];
       const ci = start + ob;
       if ((ci & 3) === 0) {
-        // aligned: four codes from three bytes per step
+        // aligned: four codes from three bytes per step; sixteen codes from three 32-bit words where the bytes are
+        // word-aligned (little-endian)
         let i = start;
         let j = (ci >> 2) * 3;
+        if (words !== null && (j & 3) === 0) {
+          for (; i + 15 < end; i += 16, j += 12) {
+            const q = j >> 2;
+            const w0 = words[q];
+            const w1 = words[q + 1];
+            const w2 = words[q + 2];
+            out[i] = table[w0 & 0x3f] * X;
+            out[i + 1] = table[(w0 >>> 6) & 0x3f] * X;
+            out[i + 2] = table[(w0 >>> 12) & 0x3f] * X;
+            out[i + 3] = table[(w0 >>> 18) & 0x3f] * X;
+            out[i + 4] = table[(w0 >>> 24) & 0x3f] * X;
+            out[i + 5] = table[((w0 >>> 30) | (w1 << 2)) & 0x3f] * X;
+            out[i + 6] = table[(w1 >>> 4) & 0x3f] * X;
+            out[i + 7] = table[(w1 >>> 10) & 0x3f] * X;
+            out[i + 8] = table[(w1 >>> 16) & 0x3f] * X;
+            out[i + 9] = table[(w1 >>> 22) & 0x3f] * X;
+            out[i + 10] = table[((w1 >>> 28) | (w2 << 4)) & 0x3f] * X;
+            out[i + 11] = table[(w2 >>> 2) & 0x3f] * X;
+            out[i + 12] = table[(w2 >>> 8) & 0x3f] * X;
+            out[i + 13] = table[(w2 >>> 14) & 0x3f] * X;
+            out[i + 14] = table[(w2 >>> 20) & 0x3f] * X;
+            out[i + 15] = table[w2 >>> 26] * X;
+          }
+        }
         for (; i + 3 < end; i += 4, j += 3) {
           const w = data[j] | (data[j + 1] << 8) | (data[j + 2] << 16);
           out[i] = table[w & 0x3f] * X;
