@@ -51,6 +51,8 @@ export function quantizeRows(
   const data = new Uint8Array(packedBytes(packing, rows * nB * k)); // zeroed: padding codes are 0
   const scales = new Uint8Array(rows * nB);
   const scratch = new Uint8Array(k);
+  // four byte codes per 32-bit store (little-endian: first code lowest); data is a fresh, word-aligned array
+  const words = LITTLE_ENDIAN ? new Uint32Array(data.buffer, 0, data.length >> 2) : null;
   const pm = packing === 'fp4x2' ? 1 : packing === 'fp6x4in3' ? 2 : 0;
   const c = o.element;
   let u = bitsView(src);
@@ -116,7 +118,9 @@ export function quantizeRows(
         const rebias = (efMin - 1) << M;
         // every element (min |x| included) a normal of the element grid: the significand needs no shift
         const normal = blockAbsMin >>> 23 >= efMin;
-        if (pm === 0 && normal) encodeFP8Normal(u, start, end, data, ci, bias, lsbMask, sh, rebias, maxCode, signBit);
+        if (pm === 0 && normal && words !== null && (ci & 3) === 0 && (n & 3) === 0)
+          encodeFP8NormalWords(u, start, end, words, ci >> 2, bias, lsbMask, sh, rebias, maxCode, signBit);
+        else if (pm === 0 && normal) encodeFP8Normal(u, start, end, data, ci, bias, lsbMask, sh, rebias, maxCode, signBit);
         else if (tab !== null && s >= tabMinS) {
           // table lookup (see codeTableOf); exponent field of the table's first row
           const base = 127 + s + tab.rlo;
@@ -401,6 +405,42 @@ function encodeFP8Normal(
     const a = bits & 0x7fffffff;
     const mag = ((a + bias + ((a >>> sh) & lsbMask)) >>> sh) - rebias;
     out[i + ob] = (mag > maxCode ? maxCode : mag) | ((bits >>> 31) * signBit);
+  }
+}
+
+/** {@link encodeFP8Normal} writing four codes per 32-bit word from word q0; (end − start) % 4 = 0. */
+function encodeFP8NormalWords(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint32Array,
+  q0: number,
+  bias: number,
+  lsbMask: number,
+  sh: number,
+  rebias: number,
+  maxCode: number,
+  signBit: number,
+): void {
+  let q = q0;
+  for (let i = start; i < end; i += 4, q++) {
+    const b0 = u[i];
+    const b1 = u[i + 1];
+    const b2 = u[i + 2];
+    const b3 = u[i + 3];
+    const a0 = b0 & 0x7fffffff;
+    const a1 = b1 & 0x7fffffff;
+    const a2 = b2 & 0x7fffffff;
+    const a3 = b3 & 0x7fffffff;
+    let m0 = ((a0 + bias + ((a0 >>> sh) & lsbMask)) >>> sh) - rebias;
+    let m1 = ((a1 + bias + ((a1 >>> sh) & lsbMask)) >>> sh) - rebias;
+    let m2 = ((a2 + bias + ((a2 >>> sh) & lsbMask)) >>> sh) - rebias;
+    let m3 = ((a3 + bias + ((a3 >>> sh) & lsbMask)) >>> sh) - rebias;
+    m0 = (m0 > maxCode ? maxCode : m0) | ((b0 >>> 31) * signBit);
+    m1 = (m1 > maxCode ? maxCode : m1) | ((b1 >>> 31) * signBit);
+    m2 = (m2 > maxCode ? maxCode : m2) | ((b2 >>> 31) * signBit);
+    m3 = (m3 > maxCode ? maxCode : m3) | ((b3 >>> 31) * signBit);
+    out[q] = m0 | (m1 << 8) | (m2 << 16) | (m3 << 24);
   }
 }
 
