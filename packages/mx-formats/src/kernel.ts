@@ -602,10 +602,14 @@ function blockAbsMax(u: Uint32Array, start: number, end: number): number {
     const a1 = u[i + 1] & 0x7fffffff;
     const a2 = u[i + 2] & 0x7fffffff;
     const a3 = u[i + 3] & 0x7fffffff;
-    m0 = a0 > m0 ? a0 : m0;
-    m1 = a1 > m1 ? a1 : m1;
-    m2 = a2 > m2 ? a2 : m2;
-    m3 = a3 > m3 ? a3 : m3;
+    const x0 = a0 - m0;
+    m0 += x0 & ~(x0 >> 31); // branch-free max (new maxima are frequent early in a block)
+    const x1 = a1 - m1;
+    m1 += x1 & ~(x1 >> 31);
+    const x2 = a2 - m2;
+    m2 += x2 & ~(x2 >> 31);
+    const x3 = a3 - m3;
+    m3 += x3 & ~(x3 >> 31);
     // branch-free minimum (these comparisons are unpredictable): min(p, q) = q + ((p − q) & ((p − q) >> 31))
     const d01 = a0 - a1;
     const l01 = a1 + (d01 & (d01 >> 31));
@@ -613,7 +617,8 @@ function blockAbsMax(u: Uint32Array, start: number, end: number): number {
     const l23 = a3 + (d23 & (d23 >> 31));
     const dlo = l01 - l23;
     const lo = l23 + (dlo & (dlo >> 31));
-    amin = lo < amin ? lo : amin;
+    const dm = lo - amin;
+    amin += dm & (dm >> 31);
   }
   for (; i < end; i++) {
     const a = u[i] & 0x7fffffff;
@@ -638,10 +643,14 @@ function blockAbsMaxOnly(u: Uint32Array, start: number, end: number): number {
     const a1 = u[i + 1] & 0x7fffffff;
     const a2 = u[i + 2] & 0x7fffffff;
     const a3 = u[i + 3] & 0x7fffffff;
-    m0 = a0 > m0 ? a0 : m0;
-    m1 = a1 > m1 ? a1 : m1;
-    m2 = a2 > m2 ? a2 : m2;
-    m3 = a3 > m3 ? a3 : m3;
+    const x0 = a0 - m0;
+    m0 += x0 & ~(x0 >> 31); // branch-free max (new maxima are frequent early in a block)
+    const x1 = a1 - m1;
+    m1 += x1 & ~(x1 >> 31);
+    const x2 = a2 - m2;
+    m2 += x2 & ~(x2 >> 31);
+    const x3 = a3 - m3;
+    m3 += x3 & ~(x3 >> 31);
   }
   for (; i < end; i++) {
     const a = u[i] & 0x7fffffff;

@@ -233,7 +233,8 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
       let amaxBits = 0;
       for (let i = start; i < end; i++) {
         const a = u[i] & 0x7fffffff;
-        amaxBits = a > amaxBits ? a : amaxBits;
+        const d = a - amaxBits;
+        amaxBits += d & ~(d >> 31); // branch-free max
       }
       if (amaxBits >= 0x7f800000) {
         scales[r * nBlocks + b] = 0x7f; // NaN or ±Inf: E4M3 NaN, the block decodes to NaN (tessera rule, spec §6)
