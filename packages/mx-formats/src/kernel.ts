@@ -261,8 +261,10 @@ export function codeTableOf(c: ElementCodec, rounding: 'even' | 'nearest' | 'flo
 }
 
 /**
- * Codes by {@link CodeTable} lookup, one per byte from out[o0]. Row = exponent field − base clamped to [0, rmax]
- * (branch-free below: every FP32 subnormal and zero lands in row 0 when the caller's block allows tables).
+ * Codes by {@link CodeTable} lookup, one per byte from out[o0]. The bits above the sticky part, (exponent field <<
+ * (M + 1)) | top bits, minus the table's first row (base) give (row << (M + 1)) | top bits directly; clamped to the
+ * table (branch-free below: every FP32 subnormal and zero lands in row 0, all zero codes, when the caller's block
+ * allows tables; the last row saturates).
  */
 function encodeTabBytes(
   u: Uint32Array,
@@ -278,16 +280,16 @@ function encodeTabBytes(
 ): void {
   const ob = o0 - start;
   const msh = 22 - M;
-  const topMask = (2 << M) - 1;
   const sticky = (1 << msh) - 1;
-  const w = M + 2;
+  const baseT = base << (M + 1);
+  const tmax = ((rmax + 1) << (M + 1)) - 1;
   for (let i = start; i < end; i++) {
     const bits = u[i];
     const a = bits & 0x7fffffff;
-    let r = (a >>> 23) - base;
-    r &= ~(r >> 31);
-    r = r > rmax ? rmax : r;
-    const idx = (r << w) | (((a >>> msh) & topMask) << 1) | (((a & sticky) + sticky) >>> msh);
+    let t = (a >>> msh) - baseT; // (row << (M + 1)) | top bits, clamped to the table
+    t &= ~(t >> 31);
+    t = t > tmax ? tmax : t;
+    const idx = (t << 1) | (((a & sticky) + sticky) >>> msh);
     out[i + ob] = T[idx] | ((bits >>> 31) * signBit);
   }
 }
@@ -304,13 +306,15 @@ function encodeTabInt8(
   rmax: number,
 ): void {
   const ob = o0 - start;
+  const baseT = base << 7;
+  const tmax = ((rmax + 1) << 7) - 1;
   for (let i = start; i < end; i++) {
     const bits = u[i];
     const a = bits & 0x7fffffff;
-    let r = (a >>> 23) - base;
-    r &= ~(r >> 31);
-    r = r > rmax ? rmax : r;
-    const mag = T[(r << 8) | (((a >>> 16) & 0x7f) << 1) | (((a & 0xffff) + 0xffff) >>> 16)];
+    let t = (a >>> 16) - baseT;
+    t &= ~(t >> 31);
+    t = t > tmax ? tmax : t;
+    const mag = T[(t << 1) | (((a & 0xffff) + 0xffff) >>> 16)];
     const neg = -(bits >>> 31);
     out[i + ob] = ((mag ^ neg) - neg) & 0xff;
   }
@@ -329,23 +333,23 @@ function encodeTab4(
   M: number,
 ): void {
   const msh = 22 - M;
-  const topMask = (2 << M) - 1;
   const sticky = (1 << msh) - 1;
-  const w = M + 2;
+  const baseT = base << (M + 1);
+  const tmax = ((rmax + 1) << (M + 1)) - 1;
   let j = j0;
   for (let i = start; i < end; i += 2, j++) {
     const b0 = u[i];
     const a0 = b0 & 0x7fffffff;
-    let r0 = (a0 >>> 23) - base;
-    r0 &= ~(r0 >> 31);
-    r0 = r0 > rmax ? rmax : r0;
+    let t0 = (a0 >>> msh) - baseT;
+    t0 &= ~(t0 >> 31);
+    t0 = t0 > tmax ? tmax : t0;
     const b1 = u[i + 1];
     const a1 = b1 & 0x7fffffff;
-    let r1 = (a1 >>> 23) - base;
-    r1 &= ~(r1 >> 31);
-    r1 = r1 > rmax ? rmax : r1;
-    const c0 = T[(r0 << w) | (((a0 >>> msh) & topMask) << 1) | (((a0 & sticky) + sticky) >>> msh)] | ((b0 >>> 31) << 3);
-    const c1 = T[(r1 << w) | (((a1 >>> msh) & topMask) << 1) | (((a1 & sticky) + sticky) >>> msh)] | ((b1 >>> 31) << 3);
+    let t1 = (a1 >>> msh) - baseT;
+    t1 &= ~(t1 >> 31);
+    t1 = t1 > tmax ? tmax : t1;
+    const c0 = T[(t0 << 1) | (((a0 & sticky) + sticky) >>> msh)] | ((b0 >>> 31) << 3);
+    const c1 = T[(t1 << 1) | (((a1 & sticky) + sticky) >>> msh)] | ((b1 >>> 31) << 3);
     out[j] = c0 | (c1 << 4);
   }
 }
@@ -364,20 +368,20 @@ function encodeTab6(
   signBit: number,
 ): void {
   const msh = 22 - M;
-  const topMask = (2 << M) - 1;
   const sticky = (1 << msh) - 1;
-  const w = M + 2;
+  const baseT = base << (M + 1);
+  const tmax = ((rmax + 1) << (M + 1)) - 1;
   let j = j0;
   for (let i = start; i < end; i += 4, j += 3) {
     let word = 0;
-    for (let t = 0; t < 4; t++) {
-      const bits = u[i + t];
+    for (let q = 0; q < 4; q++) {
+      const bits = u[i + q];
       const a = bits & 0x7fffffff;
-      let r = (a >>> 23) - base;
-      r &= ~(r >> 31);
-      r = r > rmax ? rmax : r;
-      const code = T[(r << w) | (((a >>> msh) & topMask) << 1) | (((a & sticky) + sticky) >>> msh)] | ((bits >>> 31) * signBit);
-      word |= code << (6 * t);
+      let t = (a >>> msh) - baseT;
+      t &= ~(t >> 31);
+      t = t > tmax ? tmax : t;
+      const code = T[(t << 1) | (((a & sticky) + sticky) >>> msh)] | ((bits >>> 31) * signBit);
+      word |= code << (6 * q);
     }
     out[j] = word & 0xff;
     out[j + 1] = (word >> 8) & 0xff;
