@@ -144,7 +144,9 @@ export function quantizeRows(
         continue;
       }
       if (isInt && tab !== null && s >= tabMinS && !generalOnly) {
-        encodeTabInt8(u, start, end, data, ci, tab.codes, 127 + s + tab.rlo, tab.rows - 1);
+        if (words !== null && (ci & 3) === 0 && (n & 3) === 0)
+          encodeTabInt8Words(u, start, end, words, ci >> 2, tab.codes, 127 + s + tab.rlo, tab.rows - 1);
+        else encodeTabInt8(u, start, end, data, ci, tab.codes, 127 + s + tab.rlo, tab.rows - 1);
         continue;
       }
       if (isInt && rm === 0 && !generalOnly) {
@@ -317,6 +319,53 @@ function encodeTabInt8(
     const mag = T[(t << 1) | (((a & 0xffff) + 0xffff) >>> 16)];
     const neg = -(bits >>> 31);
     out[i + ob] = ((mag ^ neg) - neg) & 0xff;
+  }
+}
+
+/** {@link encodeTabInt8} writing four codes per 32-bit word from word q0 (little-endian); (end − start) % 4 = 0. */
+function encodeTabInt8Words(
+  u: Uint32Array,
+  start: number,
+  end: number,
+  out: Uint32Array,
+  q0: number,
+  T: Uint8Array,
+  base: number,
+  rmax: number,
+): void {
+  const baseT = base << 7;
+  const tmax = ((rmax + 1) << 7) - 1;
+  let q = q0;
+  for (let i = start; i < end; i += 4, q++) {
+    const b0 = u[i];
+    const b1 = u[i + 1];
+    const b2 = u[i + 2];
+    const b3 = u[i + 3];
+    const a0 = b0 & 0x7fffffff;
+    const a1 = b1 & 0x7fffffff;
+    const a2 = b2 & 0x7fffffff;
+    const a3 = b3 & 0x7fffffff;
+    let t0 = (a0 >>> 16) - baseT;
+    let t1 = (a1 >>> 16) - baseT;
+    let t2 = (a2 >>> 16) - baseT;
+    let t3 = (a3 >>> 16) - baseT;
+    t0 &= ~(t0 >> 31);
+    t1 &= ~(t1 >> 31);
+    t2 &= ~(t2 >> 31);
+    t3 &= ~(t3 >> 31);
+    t0 = t0 > tmax ? tmax : t0;
+    t1 = t1 > tmax ? tmax : t1;
+    t2 = t2 > tmax ? tmax : t2;
+    t3 = t3 > tmax ? tmax : t3;
+    const m0 = T[(t0 << 1) | (((a0 & 0xffff) + 0xffff) >>> 16)];
+    const m1 = T[(t1 << 1) | (((a1 & 0xffff) + 0xffff) >>> 16)];
+    const m2 = T[(t2 << 1) | (((a2 & 0xffff) + 0xffff) >>> 16)];
+    const m3 = T[(t3 << 1) | (((a3 & 0xffff) + 0xffff) >>> 16)];
+    const n0 = -(b0 >>> 31);
+    const n1 = -(b1 >>> 31);
+    const n2 = -(b2 >>> 31);
+    const n3 = -(b3 >>> 31);
+    out[q] = (((m0 ^ n0) - n0) & 0xff) | ((((m1 ^ n1) - n1) & 0xff) << 8) | ((((m2 ^ n2) - n2) & 0xff) << 16) | (((m3 ^ n3) - n3) << 24);
   }
 }
 
