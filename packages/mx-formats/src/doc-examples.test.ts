@@ -5,18 +5,21 @@ import {
   dequantizeMXArray,
   dequantizeNVFP4Array,
   E8M0,
+  ELEMENT_CODECS,
   FP4_E2M1,
   FP6_E2M3,
   FP8_E4M3,
   FP8_E5M2,
   INT8_MX,
   loadMX,
+  MX_FORMATS,
   mxToSafetensors,
   packFP4,
   packFP6,
   quantizeMX,
   quantizeMXArray,
   quantizeNVFP4Array,
+  SCALE_MODES,
   saveMX,
   scaleByte,
   unpackFP6,
@@ -57,4 +60,8 @@ test('documented values', () => {
     const m4 = quantizeMX(w, { format: 'mxfp4_e2m1', axis: 0 });
     expect([m4.byteLength, m4.scales.length]).toEqual([278528, 16384]);
   });
+  expect(ELEMENT_CODECS.fp8_e4m3.maxNormal).toBe(448);
+  expect(ELEMENT_CODECS.fp4_e2m1.decode(0x7)).toBe(6);
+  expect(MX_FORMATS.includes('mxfp6_e2m3')).toBe(true);
+  expect(SCALE_MODES).toEqual(['floor', 'ceil', 'even', 'rceil']);
 });

@@ -357,7 +357,16 @@ export const INT8_MX: ElementCodec = makeCodec({
   int: true,
 });
 
-/** Codec of each element format. */
+/**
+ * Codec of each element format.
+ *
+ * @example
+ * ```ts
+ * import { ELEMENT_CODECS } from '@tessera/mx-formats';
+ * ELEMENT_CODECS.fp8_e4m3.maxNormal;    // → 448
+ * ELEMENT_CODECS.fp4_e2m1.decode(0x7); // → 6
+ * ```
+ */
 export const ELEMENT_CODECS: Readonly<Record<ElementFormat, ElementCodec>> = Object.freeze({
   fp8_e4m3: FP8_E4M3,
   fp8_e5m2: FP8_E5M2,

@@ -12,7 +12,15 @@ import { SCALE_MODES, type ScaleMode } from './scale.js';
 /** MX formats (the issue's names; `'mxfp4'` is accepted as an alias of `'mxfp4_e2m1'`). */
 export type MXFormat = 'mxfp8_e4m3' | 'mxfp8_e5m2' | 'mxfp6_e3m2' | 'mxfp6_e2m3' | 'mxfp4_e2m1' | 'mxint8';
 
-/** Every MX format, in a stable order. */
+/**
+ * Every MX format, in a stable order.
+ *
+ * @example
+ * ```ts
+ * import { MX_FORMATS } from '@tessera/mx-formats';
+ * MX_FORMATS.includes('mxfp6_e2m3'); // → true
+ * ```
+ */
 export const MX_FORMATS: readonly MXFormat[] = Object.freeze([
   'mxfp8_e4m3',
   'mxfp8_e5m2',

@@ -5,7 +5,15 @@ import type { ElementCodec } from './elements.js';
 /** How the block scale exponent is chosen from the block's amax (spec §3.1). */
 export type ScaleMode = 'floor' | 'ceil' | 'even' | 'rceil';
 
-/** All scale modes. */
+/**
+ * All scale modes.
+ *
+ * @example
+ * ```ts
+ * import { SCALE_MODES } from '@tessera/mx-formats';
+ * SCALE_MODES; // → ['floor', 'ceil', 'even', 'rceil']
+ * ```
+ */
 export const SCALE_MODES: readonly ScaleMode[] = Object.freeze(['floor', 'ceil', 'even', 'rceil'] as const);
 
 /**
