@@ -41,7 +41,7 @@ writeBenchReport('bench/results/safetensors.json', {
   notes: [
     'serialize = one header JSON + one copy per tensor into a single output buffer; parse = validation + one aligned copy per tensor.',
     'save/load include the tfjs dataSync()/tensor() copies, so they sit below the raw host path.',
-    'Ratios above 1 are real and repeatable here: the baseline copies into one fresh 32 MB allocation (page faults on new memory dominate at this size), while parse copies into one smaller allocation per tensor that the allocator can serve from recycled memory.',
+    'Both sides are dominated by allocation and page faults at this size (the baseline is one fresh 32 MB allocation; parse makes one smaller allocation per tensor, which the allocator can sometimes serve from recycled memory), so on this shared machine the parse/load ratios swing between runs, from about 0.7 to 2.8.',
   ],
 });
 for (const x of rows) console.log(`${x.case}: ${x.ratio.toFixed(2)} (${x.detail})`);
