@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkOneOf, checkTensor, rng, TesseraError } from '@tessera/core';
 import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
+import { top2Of4 } from './mask.js';
 
 /**
  * Gradient modes of the 2:4 activation sparsifier (spec §1.5, xformers `sp24.py`):
@@ -221,38 +222,11 @@ export class SquaredReluFFN24 {
           zeros += 4 - nz;
           const sum = a0 + a1 + a2 + a3;
           mass += sum;
-          let i0 = 0;
-          let k0 = a0;
-          if (a1 > k0) {
-            i0 = 1;
-            k0 = a1;
-          }
-          if (a2 > k0) {
-            i0 = 2;
-            k0 = a2;
-          }
-          if (a3 > k0) {
-            i0 = 3;
-            k0 = a3;
-          }
-          let i1 = -1;
-          let k1 = -1;
-          if (i0 !== 0 && a0 > k1) {
-            i1 = 0;
-            k1 = a0;
-          }
-          if (i0 !== 1 && a1 > k1) {
-            i1 = 1;
-            k1 = a1;
-          }
-          if (i0 !== 2 && a2 > k1) {
-            i1 = 2;
-            k1 = a2;
-          }
-          if (i0 !== 3 && a3 > k1) {
-            i1 = 3;
-            k1 = a3;
-          }
+          const p = top2Of4(a0, a1, a2, a3); // a_i ≥ 0 and never NaN here
+          const i0 = p & 3;
+          const i1 = p >> 2;
+          const k0 = i0 === 0 ? a0 : i0 === 1 ? a1 : i0 === 2 ? a2 : a3;
+          const k1 = i1 === 0 ? a0 : i1 === 1 ? a1 : i1 === 2 ? a2 : a3;
           if (nz <= 2) already++;
           else {
             dropped += nz - 2;

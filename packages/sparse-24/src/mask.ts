@@ -11,6 +11,36 @@ export interface Mask24Options {
 }
 
 /**
+ * Indices of the two largest of four NaN-free keys, packed as `best | second << 2`. Strict `>` keeps the lower
+ * index on ties (a stable descending sort), so −0 ties +0. Shared by the row mask and the FFN's fused sparsify.
+ * @internal
+ */
+export function top2Of4(k0: number, k1: number, k2: number, k3: number): number {
+  let b = 0;
+  let kb = k0;
+  if (k1 > kb) {
+    b = 1;
+    kb = k1;
+  }
+  if (k2 > kb) {
+    b = 2;
+    kb = k2;
+  }
+  if (k3 > kb) b = 3;
+  let s = -1;
+  let ks = 0;
+  for (let i = 0; i < 4; i++) {
+    if (i === b) continue;
+    const ki = i === 0 ? k0 : i === 1 ? k1 : i === 2 ? k2 : k3;
+    if (s < 0 || ki > ks) {
+      s = i;
+      ks = ki;
+    }
+  }
+  return b | (s << 2);
+}
+
+/**
  * Host kernel of {@link mask24}: for every aligned group of 4 in `x` (rows of length `k`, `k % 4 == 0`), writes 1 at
  * the two entries with the largest key and 0 elsewhere. Ties go to the lower index (a stable descending sort), so
  * −0 ties +0; NaN ranks as −∞ (spec §1.2). `out` may be a `Uint8Array` or `Float32Array` of `x.length`.
@@ -40,29 +70,9 @@ export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: Arra
     if (!(k1 >= Number.NEGATIVE_INFINITY)) k1 = Number.NEGATIVE_INFINITY;
     if (!(k2 >= Number.NEGATIVE_INFINITY)) k2 = Number.NEGATIVE_INFINITY;
     if (!(k3 >= Number.NEGATIVE_INFINITY)) k3 = Number.NEGATIVE_INFINITY;
-    // Best index: strict > keeps the lower index on ties.
-    let b = 0;
-    let kb = k0;
-    if (k1 > kb) {
-      b = 1;
-      kb = k1;
-    }
-    if (k2 > kb) {
-      b = 2;
-      kb = k2;
-    }
-    if (k3 > kb) b = 3;
-    // Second best among the other three, lower index first on ties.
-    let s = -1;
-    let ks = 0;
-    for (let i = 0; i < 4; i++) {
-      if (i === b) continue;
-      const ki = i === 0 ? k0 : i === 1 ? k1 : i === 2 ? k2 : k3;
-      if (s < 0 || ki > ks) {
-        s = i;
-        ks = ki;
-      }
-    }
+    const p = top2Of4(k0, k1, k2, k3);
+    const b = p & 3;
+    const s = p >> 2;
     out[g] = b === 0 || s === 0 ? 1 : 0;
     out[g + 1] = b === 1 || s === 1 ? 1 : 0;
     out[g + 2] = b === 2 || s === 2 ? 1 : 0;
