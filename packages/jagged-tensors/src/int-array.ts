@@ -58,6 +58,19 @@ export function completeCumsum(x: ArrayLike<number>): Int32Array {
   return out;
 }
 
+/** Concatenation of int32 arrays into one fresh `Int32Array`. @internal */
+export function concatInt32(parts: readonly Int32Array[]): Int32Array {
+  let n = 0;
+  for (const a of parts) n += a.length;
+  const out = new Int32Array(n);
+  let p = 0;
+  for (const a of parts) {
+    out.set(a, p);
+    p += a.length;
+  }
+  return out;
+}
+
 /**
  * Resolves lengths/offsets per rules J1–J3 (a KJT reports them as K1). Returns fresh host arrays.
  * @internal

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, describe } from '@tessera/core';
 import { fail } from './errors.js';
-import { type IntArrayLike, readInt32, resolveLengthsOffsets } from './int-array.js';
+import { concatInt32, type IntArrayLike, readInt32, resolveLengthsOffsets } from './int-array.js';
 import { bitsEqual, checkValuesWeights, JaggedTensor, type JtInit, type Tolerance, tensorsClose } from './jagged-tensor.js';
 import { bagRows, bitsOf, emptyRows, gatherRows, takeRanges } from './rows.js';
 
@@ -388,12 +388,7 @@ export class KeyedJaggedTensor {
     );
     const U = jts.map((j) => j.lengths.length);
     const vbe = U.some((u) => u !== U[0]);
-    const lengths = new Int32Array(U.reduce((a, b) => a + b, 0));
-    let p = 0;
-    for (const j of jts) {
-      lengths.set(j.lengths, p);
-      p += j.lengths.length;
-    }
+    const lengths = concatInt32(jts.map((j) => j.lengths));
     const values = tf.concat(
       jts.map((j) => j.values),
       0,
@@ -450,12 +445,7 @@ export class KeyedJaggedTensor {
       if (Rs.size > 1) fail('INVALID_FORMAT', fn, 'VBE inputs must have the same number of ranks R', [...Rs]);
       matrix = list.flatMap((x) => (x.stridePerKeyPerRank as number[][]).map((r) => [...r]));
     }
-    const lengths = new Int32Array(list.reduce((a, x) => a + x.lengths.length, 0));
-    let p = 0;
-    for (const x of list) {
-      lengths.set(x.lengths, p);
-      p += x.lengths.length;
-    }
+    const lengths = concatInt32(list.map((x) => x.lengths));
     const values = tf.concat(
       list.map((x) => x.values),
       0,
@@ -564,16 +554,8 @@ export class KeyedJaggedTensor {
     }
     const lop = this.lengthsOffsetPerKey;
     const opk = this.offsetPerKey;
-    let n = 0;
-    for (const k of idx) n += lop[k + 1] - lop[k];
-    const lengths = new Int32Array(n);
-    let p = 0;
-    const ranges: [number, number][] = [];
-    for (const k of idx) {
-      lengths.set(this.lengths.subarray(lop[k], lop[k + 1]), p);
-      p += lop[k + 1] - lop[k];
-      ranges.push([opk[k], opk[k + 1]]);
-    }
+    const lengths = concatInt32(Array.from(idx, (k) => this.lengths.subarray(lop[k], lop[k + 1])));
+    const ranges = Array.from(idx, (k): [number, number] => [opk[k], opk[k + 1]]);
     const keys = Array.from(idx, (k) => this.keys[k]);
     const values = takeRanges(this.values, ranges);
     const weights = this.weights ? (takeRanges(this.weights, ranges) as tf.Tensor1D) : null;
