@@ -5,6 +5,7 @@ import { initBackend, TesseraError } from '@tessera/core';
 import { expectNoLeaks } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { caseArb } from '../test/arbitraries.js';
+import { thrownInTidy } from '../test/errors.js';
 import { f32, loadFixture } from '../test/fixtures.js';
 import { fakeQuantizeMX } from './fake-quant.js';
 import { dequantizeMXArray, quantizeMXArray } from './mx-tensor.js';
@@ -128,14 +129,7 @@ describe('fakeQuantizeMX on the suite backend (cpu, or TESSERA_BACKEND)', () => 
     ];
     for (const [fn, code] of bad) {
       const before = tf.memory().numTensors;
-      let err: unknown;
-      tf.tidy(() => {
-        try {
-          fn();
-        } catch (e) {
-          err = e;
-        }
-      });
+      const err = thrownInTidy(fn);
       expect(err).toBeInstanceOf(TesseraError);
       expect((err as TesseraError).code).toBe(code);
       expect(tf.memory().numTensors).toBe(before);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
 import { describe, expect, test } from 'vitest';
+import { thrownInTidy } from '../test/errors.js';
 import { fakeQuantizeMX } from './fake-quant.js';
 import type { MXCast } from './matmul.js';
 import { mxLinear, mxMatMul } from './matmul.js';
@@ -115,14 +116,7 @@ describe('mxMatMul (spec §5, §8.1-10)', () => {
       [() => mxLinear(tf.ones([2, 3]), tf.ones([4, 3]), { a: E4, w: E4, bias: tf.ones([3]) }), 'INVALID_SHAPE'],
     ];
     for (const [fn, code] of cases) {
-      let err: unknown;
-      tf.tidy(() => {
-        try {
-          fn();
-        } catch (e) {
-          err = e;
-        }
-      });
+      const err = thrownInTidy(fn);
       expect(err).toBeInstanceOf(TesseraError);
       expect((err as TesseraError).code).toBe(code);
     }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
 import { expectNoLeaks } from '@tessera/core/testing';
 import { describe, expect, test } from 'vitest';
+import { thrownInTidy } from '../test/errors.js';
 import { bitsOf, f32 } from '../test/fixtures.js';
 import { E8M0 } from './e8m0.js';
 import { FP4_E2M1, FP6_E2M3, FP8_E4M3, INT8_MX } from './elements.js';
@@ -253,14 +254,7 @@ describe('tensor API, errors and leaks', () => {
   for (const [name, fn, code] of cases) {
     test(`${name} → ${code}, nothing leaked`, () => {
       const before = tf.memory().numTensors;
-      let err: unknown;
-      tf.tidy(() => {
-        try {
-          fn();
-        } catch (e) {
-          err = e;
-        }
-      });
+      const err = thrownInTidy(fn);
       expect(err).toBeInstanceOf(TesseraError);
       expect((err as TesseraError).code).toBe(code);
       expect((err as TesseraError).message).toMatch(/^quantizeMX: /);
