@@ -6,10 +6,10 @@ import { expectNoLeaks } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { caseArb } from '../test/arbitraries.js';
 import { thrownInTidy } from '../test/errors.js';
-import { f32, loadFixture } from '../test/fixtures.js';
+import { f32, GOLDEN_QUANTIZE_FILES, loadFixture } from '../test/fixtures.js';
 import { fakeQuantizeMX } from './fake-quant.js';
 import { dequantizeMXArray, quantizeMXArray } from './mx-tensor.js';
-import { MX_FORMATS, type MXFormat, type MXOptions } from './options.js';
+import { MX_FORMATS, type MXOptions } from './options.js';
 
 /** Bitwise float32 equality, −0 ≠ +0, NaN = NaN. */
 function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
@@ -32,14 +32,7 @@ function fakeVsPacked(x: Float32Array, shape: number[], o: MXOptions, kernel: 't
   return firstDiff(got, want);
 }
 
-const FILES: [string, MXFormat][] = [
-  ['int8', 'mxint8'],
-  ['fp8_e4m3', 'mxfp8_e4m3'],
-  ['fp8_e5m2', 'mxfp8_e5m2'],
-  ['fp6_e3m2', 'mxfp6_e3m2'],
-  ['fp6_e2m3', 'mxfp6_e2m3'],
-  ['fp4_e2m1', 'mxfp4_e2m1'],
-];
+const FILES = GOLDEN_QUANTIZE_FILES;
 
 /** The same checks on whichever backend is active (run once on cpu and once on wasm). */
 function conformance(backend: string, numRuns: number) {

@@ -2,16 +2,9 @@
 // scale bytes equal to the recorded exponents.
 import { describe, expect, test } from 'vitest';
 import { dequantizeMXArray, type MXFormat, quantizeMXArray } from '../src/index.js';
-import { f32, loadFixture } from './fixtures.js';
+import { f32, GOLDEN_QUANTIZE_FILES, loadFixture } from './fixtures.js';
 
-const FILES: [string, MXFormat][] = [
-  ['int8', 'mxint8'],
-  ['fp8_e4m3', 'mxfp8_e4m3'],
-  ['fp8_e5m2', 'mxfp8_e5m2'],
-  ['fp6_e3m2', 'mxfp6_e3m2'],
-  ['fp6_e2m3', 'mxfp6_e2m3'],
-  ['fp4_e2m1', 'mxfp4_e2m1'],
-];
+const FILES = GOLDEN_QUANTIZE_FILES;
 
 /** Bit-equal float32, NaN = NaN, and ±0 equal (the reference writes +0 for −0 inputs; golden README). */
 function mismatches(got: Float32Array, want: Float32Array): string[] {
