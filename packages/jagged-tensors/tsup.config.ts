@@ -7,6 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  // ./testing imports fast-check; users of that subpath install it (like @tessera/core/testing).
+  // ./testing imports fast-check; users of that subpath install it (like @tessera/testing).
   external: ['fast-check'],
 });

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['@tessera/core/vitest-setup'],
+    setupFiles: ['@tessera/testing/vitest-setup'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },

@@ -1,7 +1,7 @@
 // safetensors write/read throughput as a ratio of a plain Buffer copy of the same bytes, measured in one run.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, loadSafetensors, parseSafetensors, type RawTensor, rng, saveSafetensors, serializeSafetensors } from '@tessera/core';
-import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
+import { type BenchRow, timeIt, writeBenchReport } from '../../testing/src/bench.js';
 
 await initBackend();
 const r = rng(1);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { float32Arb } from '../../testing/src/arbitraries.js';
 import { decodeFloat16, floorLog2Reference, roundToBfloat16, roundToFloat16 } from '../test/reference/float16.js';
 import {
   bf16BitsToF32Bits,
@@ -16,7 +17,6 @@ import {
   floorLog2,
   floorLog2Bits,
 } from './bits.js';
-import { float32Arb } from './testing/arbitraries.js';
 
 const f16Value = (x: number) => bitsToF32(f16BitsToF32Bits(f32BitsToF16Bits(f32ToBits(x))));
 

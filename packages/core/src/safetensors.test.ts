@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectNoLeaks } from '../../testing/src/leaks.js';
 import { TesseraError } from './errors.js';
 import { loadSafetensors, parseSafetensors, type RawTensor, saveSafetensors, serializeSafetensors } from './safetensors.js';
-import { expectNoLeaks } from './testing/leaks.js';
 
 /** Builds a safetensors file by hand from the format description: u64 LE header size, JSON header, raw data. */
 function handWritten(headerJson: string, data: number[]): Uint8Array {

@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tessera/core';
-import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
+import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
 import { dedup, defaultSessionFeatures, EmbeddingBagCollection, generateSessionBatch, type KeyedJaggedTensor } from '../src/index.js';
 
 const quick = process.argv.includes('--quick');

@@ -1,6 +1,6 @@
 // Embedding bags and the EmbeddingBagCollection (spec §3.4, §4.1, §7 item 7) against the float64 reference.
 import * as tf from '@tensorflow/tfjs-core';
-import { expectBitsEqual, expectNoLeaks, expectUlpClose } from '@tessera/core/testing';
+import { expectBitsEqual, expectNoLeaks, expectUlpClose } from '@tessera/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupingArb, kjtDataArb, makeKjt } from '../test/arbitraries.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { expect } from 'vitest';
 
 export const i32 = (a: readonly number[]) => tf.tensor1d(a as number[], 'int32');

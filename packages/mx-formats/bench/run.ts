@@ -2,7 +2,7 @@
 // taken in this run; see README "Performance".
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, rng } from '@tessera/core';
-import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
+import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
 import {
   dequantizeMXArray,
   dequantizeNVFP4Array,

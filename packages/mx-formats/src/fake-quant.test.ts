@@ -2,7 +2,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { caseArb } from '../test/arbitraries.js';
 import { thrownInTidy } from '../test/errors.js';

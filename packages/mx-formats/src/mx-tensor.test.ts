@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, test } from 'vitest';
 import { thrownInTidy } from '../test/errors.js';
 import { bitsOf, f32 } from '../test/fixtures.js';

@@ -4,7 +4,7 @@
 // Large cases use few repetitions rather than smaller sizes; the sides of each ratio are timed in interleaved rounds. Run: npm run bench -w @tessera/sparse-24
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, rng } from '@tessera/core';
-import { type BenchRow, timeIt, writeBenchReport } from '@tessera/core/testing';
+import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
 import { compress24, gemmHostUnchecked, SquaredReluFFN24, spmm24 } from '../src/index.js';
 import { kernelForm } from '../src/sparse24-tensor.js';
 

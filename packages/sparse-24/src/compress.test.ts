@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { float16BitsToFloat32 } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { loadGolden } from '../test/golden.js';
 import { compress24, decompress24, decompress24Raw } from './compress.js';

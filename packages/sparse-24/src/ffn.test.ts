@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rng } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { refMask24 } from '../test/reference/masks.js';
 import { refTokenSplitGrads } from '../test/reference/token-split.js';

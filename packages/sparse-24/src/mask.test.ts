@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { f32FromBits, loadGolden } from '../test/golden.js';
 import { isSparse24, mask24, mask24HostUnchecked } from './mask.js';

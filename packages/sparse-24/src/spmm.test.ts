@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { f32FromBits, loadGolden } from '../test/golden.js';
 import { maxRelError, refMatmul } from '../test/reference/matmul.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeaks } from '@tessera/core/testing';
+import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { parseTile } from '../test/reference/masks.js';
 import { greedyTileCode, mask24Transposable, optimalTileCode, transposableMaskCodes } from './transposable.js';

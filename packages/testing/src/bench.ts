@@ -19,7 +19,7 @@ export interface Timing {
  *
  * @example
  * ```ts
- * import { timeIt } from '@tessera/core/testing';
+ * import { timeIt } from '@tessera/testing';
  * const a = new Float32Array(1 << 20);
  * const t = await timeIt(() => a.slice());
  * console.log(t.medianMs);
@@ -71,7 +71,7 @@ export interface BenchReport {
  *
  * @example
  * ```ts
- * import { machineLine } from '@tessera/core/testing';
+ * import { machineLine } from '@tessera/testing';
  * console.log(machineLine()); // e.g. "Intel Xeon … ×2 cores, Node v20.20.2, tfjs backend cpu"
  * ```
  */
@@ -85,7 +85,7 @@ export function machineLine(): string {
  *
  * @example
  * ```ts
- * import { writeBenchReport } from '@tessera/core/testing';
+ * import { writeBenchReport } from '@tessera/testing';
  * writeBenchReport('bench/results/core.json', { package: '@tessera/core', title: 'safetensors', rows: [] });
  * ```
  */

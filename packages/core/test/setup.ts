@@ -1,9 +1,9 @@
-// A vitest setup file shared by every tessera package (`setupFiles: ['@tessera/core/vitest-setup']`):
-// selects the backend named by TESSERA_BACKEND (cpu when unset, so that a test run never depends on what happens
-// to be installed) and fails the test file if it leaves live tensors behind (architecture rule 3).
+// core's own vitest setup. It mirrors @tessera/testing/vitest-setup (backend from TESSERA_BACKEND, cpu when unset;
+// fail the file on leaked tensors) but imports core's sources directly: @tessera/testing depends on core, so core
+// cannot depend on it without a cycle.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type BackendName, initBackend } from './backend.js';
+import { type BackendName, initBackend } from '../src/backend.js';
 
 let before = 0;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { sqnrDb } from '../metrics.js';
+import { sqnrDb } from '@tessera/core';
 
 type Floats = ArrayLike<number>;
 
@@ -17,7 +17,7 @@ function sameBits(x: number, y: number, ux: number, uy: number, nanEqual: boolea
  *
  * @example
  * ```ts
- * import { firstBitMismatch } from '@tessera/core/testing';
+ * import { firstBitMismatch } from '@tessera/testing';
  * firstBitMismatch([1, 0], [1, -0]); // → 1
  * ```
  */
@@ -37,7 +37,7 @@ export function firstBitMismatch(actual: Floats, expected: Floats, o: { nanEqual
  *
  * @example
  * ```ts
- * import { expectBitsEqual } from '@tessera/core/testing';
+ * import { expectBitsEqual } from '@tessera/testing';
  * expectBitsEqual(new Float32Array([1, NaN]), [1, NaN]);
  * ```
  */
@@ -64,7 +64,7 @@ function ordinal(x: number): number {
  *
  * @example
  * ```ts
- * import { ulpDistance } from '@tessera/core/testing';
+ * import { ulpDistance } from '@tessera/testing';
  * ulpDistance(1, 1 + 2 ** -23); // → 1
  * ```
  */
@@ -80,7 +80,7 @@ export function ulpDistance(a: number, b: number): number {
  *
  * @example
  * ```ts
- * import { maxUlpDistance } from '@tessera/core/testing';
+ * import { maxUlpDistance } from '@tessera/testing';
  * maxUlpDistance([1, 2], [1, 2]); // → 0
  * ```
  */
@@ -96,7 +96,7 @@ export function maxUlpDistance(actual: Floats, expected: Floats): number {
  *
  * @example
  * ```ts
- * import { expectUlpClose } from '@tessera/core/testing';
+ * import { expectUlpClose } from '@tessera/testing';
  * expectUlpClose([1 + 2 ** -23], [1], 1);
  * ```
  */
@@ -114,7 +114,7 @@ export function expectUlpClose(actual: Floats, expected: Floats, maxUlp: number,
  *
  * @example
  * ```ts
- * import { expectSqnrAtLeast } from '@tessera/core/testing';
+ * import { expectSqnrAtLeast } from '@tessera/testing';
  * expectSqnrAtLeast([1, 2, 3], [1, 2, 3.001], 40);
  * ```
  */

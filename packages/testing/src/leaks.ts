@@ -13,7 +13,7 @@ function check(before: number, what: string): void {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { expectNoLeaks } from '@tessera/core/testing';
+ * import { expectNoLeaks } from '@tessera/testing';
  * expectNoLeaks(() => tf.tidy(() => tf.add(tf.ones([2]), 1).dataSync()));
  * ```
  */

@@ -16,7 +16,7 @@ export interface ShapeArbOptions {
  * @example
  * ```ts
  * import fc from 'fast-check';
- * import { shapeArb } from '@tessera/core/testing';
+ * import { shapeArb } from '@tessera/testing';
  * fc.assert(fc.property(shapeArb({ minRank: 1, maxRank: 3, maxDim: 5 }), (s) => s.length >= 1));
  * ```
  */
@@ -49,7 +49,7 @@ export interface Float32ArbOptions {
  * @example
  * ```ts
  * import fc from 'fast-check';
- * import { float32Arb } from '@tessera/core/testing';
+ * import { float32Arb } from '@tessera/testing';
  * fc.assert(fc.property(float32Arb({ nan: true }), (x) => Math.fround(x) === x || Number.isNaN(x)));
  * ```
  */
@@ -78,7 +78,7 @@ export function float32Arb(o: Float32ArbOptions = {}): fc.Arbitrary<number> {
  * @example
  * ```ts
  * import fc from 'fast-check';
- * import { float32ArrayArb } from '@tessera/core/testing';
+ * import { float32ArrayArb } from '@tessera/testing';
  * fc.assert(fc.property(float32ArrayArb({ minLength: 4, maxLength: 4 }), (a) => a.length === 4));
  * ```
  */
@@ -101,7 +101,7 @@ export interface Float32TensorData {
  * ```ts
  * import fc from 'fast-check';
  * import * as tf from '@tensorflow/tfjs-core';
- * import { float32TensorArb } from '@tessera/core/testing';
+ * import { float32TensorArb } from '@tessera/testing';
  * fc.assert(fc.property(float32TensorArb({ shape: { minRank: 1 } }), ({ shape, values }) => {
  *   const t = tf.tensor(values, shape);
  *   const ok = t.size === values.length;

@@ -1,4 +1,4 @@
-export { sqnrDb } from '../metrics.js';
+export { sqnrDb } from '@tessera/core';
 export type { Float32ArbOptions, Float32TensorData, ShapeArbOptions } from './arbitraries.js';
 export { float32Arb, float32ArrayArb, float32TensorArb, shapeArb } from './arbitraries.js';
 export type { BenchReport, BenchRow, Timing } from './bench.js';

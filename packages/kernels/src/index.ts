@@ -1,0 +1,2 @@
+// @tessera/kernels exports nothing yet: its kernels land with the WebAssembly SIMD kernels issue.
+export {};
