@@ -1,0 +1,157 @@
+// Public entry points of windowed 2-simplicial attention: validation, then the host kernels (host-simplicial.ts)
+// inside one tf.customGrad, so tf.grads / optimizers see an ordinary differentiable op.
+import * as tf from '@tensorflow/tfjs-core';
+import { toF64 } from './host-blas.js';
+import { simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from './host-simplicial.js';
+import { checkQkv, checkShape, resolveSimplicial, type SimplicialOptions } from './options.js';
+
+/** Result of {@link simplicialAttention}: `out` `[B, n, Hq, d]` and the natural-log `lse` `[B, Hq, n]`. */
+export interface SimplicialResult {
+  out: tf.Tensor4D;
+  lse: tf.Tensor3D;
+}
+
+/** The five gradients returned by {@link simplicialBackward}, shaped like q, k1, k2, v1, v2. */
+export interface SimplicialGrads {
+  dq: tf.Tensor4D;
+  dk1: tf.Tensor4D;
+  dk2: tf.Tensor4D;
+  dv1: tf.Tensor4D;
+  dv2: tf.Tensor4D;
+}
+
+function hostData(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * Windowed 2-simplicial attention (Roy et al., "Fast and Simplex", arXiv 2507.02754, Eqs. 5–7; pytorch/FBGEMM
+ * `fbgemm_gpu/experimental/simplicial_attention/simplicial/ops/pytorch/two_simplicial_attention.py::torch_fwd_ref`).
+ * Per batch and query head, with kv-head `⌊h/(Hq/Hkv)⌋` (GQA):
+ * `A_ijk = scale·Σ_l q_il·k1_jl·k2_kl` over `i − w1 < j ≤ i`, `i − w2 < k ≤ i` (causal), one softmax over the (j, k)
+ * pairs, `out_i = Σ_jk S_ijk (v1_j ⊙ v2_k)`. `variant: 'determinant'` replaces the logit by
+ * `scale·Σ_c det[q_i^(c); k1_j^(c); k2_k^(c)]` over 3-dim chunks (paper §5), rotation-invariant.
+ *
+ * Numerically stable (online max subtraction); `lse` is `ln Σ_jk exp(A_ijk)`. Time O(n·w1·w2·d), memory O(n·d)
+ * plus O(w2 + d) scratch: the logit cube is never formed. `out` is differentiable with respect to all five inputs
+ * (tf.customGrad, backward recomputes the probabilities from `lse`); `lse` carries no gradient.
+ *
+ * @param q - queries `[B, n, Hq, d]`, float32
+ * @param k1 - keys of the first stream `[B, n, Hkv, d]`; Hq must be a multiple of Hkv
+ * @param k2 - keys of the second stream `[B, n, Hkv, d]`
+ * @param v1 - values of the first stream `[B, n, Hkv, d]`
+ * @param v2 - values of the second stream `[B, n, Hkv, d]`
+ * @param o - windows (default 512 and 32), `causal` (default true), `scale` (default 1/√d), `variant`
+ * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
+ * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale, causal or variant),
+ * `INVALID_DTYPE` (not float32), `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { simplicialAttention } from '@tessera/simplicial-attention';
+ * await initBackend();
+ * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 16, 2, 8], 0, 1, 'float32', s));
+ * const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, { w1: 8, w2: 4 });
+ * console.log(out.shape, lse.shape); // → [1, 16, 2, 8] [1, 2, 16]
+ * tf.dispose([q, k1, k2, v1, v2, out, lse]);
+ * ```
+ */
+export function simplicialAttention(
+  q: tf.Tensor4D,
+  k1: tf.Tensor4D,
+  k2: tf.Tensor4D,
+  v1: tf.Tensor4D,
+  v2: tf.Tensor4D,
+  o?: SimplicialOptions,
+): SimplicialResult {
+  const fn = 'simplicialAttention';
+  const dims = checkQkv(fn, q, { k1, k2, v1, v2 });
+  const ro = resolveSimplicial(o, fn, dims);
+  let lse: Float32Array | null = null;
+  const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor) => {
+    const x = {
+      q: toF64(hostData(qi)),
+      k1: toF64(hostData(k1i)),
+      k2: toF64(hostData(k2i)),
+      v1: toF64(hostData(v1i)),
+      v2: toF64(hostData(v2i)),
+    };
+    const res = simplicialForwardHostUnchecked(x, dims, ro);
+    lse = res.lse;
+    const value = tf.tensor(res.out, qi.shape, 'float32');
+    const gradFunc = (dy: tf.Tensor) => {
+      const g = simplicialBackwardHostUnchecked(x, res.out, hostData(dy), res.lse, dims, ro);
+      return [
+        tf.tensor(g.dq, qi.shape, 'float32'),
+        tf.tensor(g.dk1, k1i.shape, 'float32'),
+        tf.tensor(g.dk2, k2i.shape, 'float32'),
+        tf.tensor(g.dv1, v1i.shape, 'float32'),
+        tf.tensor(g.dv2, v2i.shape, 'float32'),
+      ];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const out = f(q, k1, k2, v1, v2) as tf.Tensor4D;
+  return { out, lse: tf.tensor3d(lse as unknown as Float32Array, [dims.B, dims.Hq, dims.n], 'float32') };
+}
+
+/**
+ * The backward of {@link simplicialAttention} on its own: gradients of `Σ dOut ⊙ out` with respect to q, k1, k2,
+ * v1 and v2 (FBGEMM `torch_simplicial_bwd` formulas restricted to the windows: `dS = ⟨dO_i, v1_j ⊙ v2_k⟩`,
+ * `dA = S(dS − ⟨dO_i, O_i⟩)`, `dV1_j = Σ S (dO_i ⊙ v2_k)`, `dV2_k = Σ S (dO_i ⊙ v1_j)`,
+ * `dQ_i = s Σ dA (k1_j ⊙ k2_k)`, `dK1_j = s Σ dA (q_i ⊙ k2_k)`, `dK2_k = s Σ dA (q_i ⊙ k1_j)`). The probabilities are
+ * recomputed from `lse`; `out` supplies `⟨dO_i, O_i⟩`. Options must be those of the forward call.
+ *
+ * @param out - the forward output `[B, n, Hq, d]`
+ * @param dOut - the gradient of the loss with respect to `out`, `[B, n, Hq, d]`
+ * @param lse - the forward log-sum-exp `[B, Hq, n]`
+ * @throws TesseraError as {@link simplicialAttention}, and `INVALID_SHAPE` when out, dOut or lse do not match q.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { simplicialAttention, simplicialBackward } from '@tessera/simplicial-attention';
+ * await initBackend();
+ * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 8, 1, 4], 0, 1, 'float32', s));
+ * const o = { w1: 4, w2: 2 };
+ * const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, o);
+ * const dOut = tf.onesLike(out);
+ * const g = simplicialBackward(q, k1, k2, v1, v2, out, dOut, lse, o);
+ * console.log(g.dk2.shape); // → [1, 8, 1, 4]
+ * tf.dispose([q, k1, k2, v1, v2, out, lse, dOut, g.dq, g.dk1, g.dk2, g.dv1, g.dv2]);
+ * ```
+ */
+export function simplicialBackward(
+  q: tf.Tensor4D,
+  k1: tf.Tensor4D,
+  k2: tf.Tensor4D,
+  v1: tf.Tensor4D,
+  v2: tf.Tensor4D,
+  out: tf.Tensor4D,
+  dOut: tf.Tensor4D,
+  lse: tf.Tensor3D,
+  o?: SimplicialOptions,
+): SimplicialGrads {
+  const fn = 'simplicialBackward';
+  const dims = checkQkv(fn, q, { k1, k2, v1, v2 });
+  const ro = resolveSimplicial(o, fn, dims);
+  checkShape(fn, 'out', out, q.shape);
+  checkShape(fn, 'dOut', dOut, q.shape);
+  checkShape(fn, 'lse', lse, [dims.B, dims.Hq, dims.n]);
+  const x = {
+    q: toF64(hostData(q)),
+    k1: toF64(hostData(k1)),
+    k2: toF64(hostData(k2)),
+    v1: toF64(hostData(v1)),
+    v2: toF64(hostData(v2)),
+  };
+  const g = simplicialBackwardHostUnchecked(x, hostData(out), hostData(dOut), hostData(lse), dims, ro);
+  return {
+    dq: tf.tensor4d(g.dq, q.shape, 'float32'),
+    dk1: tf.tensor4d(g.dk1, k1.shape, 'float32'),
+    dk2: tf.tensor4d(g.dk2, k2.shape, 'float32'),
+    dv1: tf.tensor4d(g.dv1, v1.shape, 'float32'),
+    dv2: tf.tensor4d(g.dv2, v2.shape, 'float32'),
+  };
+}
