@@ -1,2 +1,8 @@
-// @tessera/bdr-formats exports nothing yet: its API lands with a later issue (not yet filed).
-export {};
+// @tessera/bdr-formats — Block Data Representations (shared microexponents: MX4/MX6/MX9; BFP/MSFP), QSNR and
+// design-space sweeps. The public API, and nothing else.
+export type { BDRTensor } from './bdr-tensor.js';
+export { dequantizeBDR, dequantizeBDRArray, quantizeBDR, quantizeBDRArray, validateBDR } from './bdr-tensor.js';
+export { fakeQuantizeBDR } from './fake-quant.js';
+export type { BDRFormat } from './format.js';
+export { BDR_MX4, BDR_MX6, BDR_MX9, bdrFormat, bfp, bitsPerElement, MSFP12, MSFP16, QUARK_BFP16 } from './format.js';
+export type { BDROptions } from './options.js';

@@ -64,7 +64,14 @@ export function refBlock(x: readonly number[], f: BDRFormat, clamp: 'field' | 'q
     const fieldMax = 2 ** f.m - 1;
     const quarkMax = Math.min(2 ** (E + 1) - step, 3.4028234663852886e38) / step;
     const lim = clamp === 'field' ? fieldMax : quarkMax;
-    for (const v of sub) {
+    for (let t = 0; t < sub.length; t++) {
+      const v = sub[t];
+      if (j * f.k2 + t >= x.length) {
+        // zero padding: dropped from the output, and draws no random number
+        q.push(0);
+        y.push(0);
+        continue;
+      }
       if (Number.isNaN(v)) {
         q.push(Number.NaN);
         y.push(Number.NaN);

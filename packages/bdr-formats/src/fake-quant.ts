@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkTensor, TesseraError } from '@tessera/core';
+import { type BDRFormat, checkFormat } from './format.js';
+import { fakeQuantizeRows } from './kernels/bdr-kernel.js';
+import { layoutOf, moveAxisBack, moveAxisLast } from './layout.js';
+import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
+
+/** Fake quantization of host values with resolved options (row-major, `shape`). @internal */
+export function fakeQuantizeResolved(values: Float32Array, shape: readonly number[], f: BDRFormat, o: ResolvedBDROptions): Float32Array {
+  const g = layoutOf(shape, o.axis);
+  const moved = moveAxisLast(values, g);
+  const out = new Float32Array(g.numel);
+  if (g.inner === 1) {
+    fakeQuantizeRows(moved, g.rows, g.L, f, o, out);
+    return out;
+  }
+  const tmp = new Float32Array(g.numel);
+  fakeQuantizeRows(moved, g.rows, g.L, f, o, tmp);
+  return moveAxisBack(tmp, g, out);
+}
+
+/**
+ * Fake BDR quantization for quantization-aware training: the forward value is the quantize→dequantize value
+ * (bit for bit `dequantizeBDR(quantizeBDR(x, f, o))` for finite x with `clamp: 'field'`), the gradient is the
+ * identity (straight-through estimator via `tf.customGrad`). The forward runs on the host (`dataSync`, the exact
+ * kernel, upload), so it works on every tfjs backend. Non-finite inputs follow AMD Quark's
+ * `fake_quantize_mx6_mx9`: they are left out of the block and sub-block maxima, NaN stays NaN, ±Inf becomes ± the
+ * largest magnitude of its sub-block's grid. `clamp: 'quark'` reproduces Quark's bound (a shifted sub-block may
+ * reach 2^m; an Inf in a shifted sub-block becomes (2^(m+1) − 1)·2^p).
+ *
+ * @throws TesseraError `INVALID_DTYPE` when x is not float32; `INVALID_ARGUMENT` for an invalid format or option;
+ * `INVALID_SHAPE` for a scalar, or a partial block with `padding: 'error'`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { BDR_MX6, fakeQuantizeBDR } from '@tessera/bdr-formats';
+ * await initBackend();
+ * const w = tf.variable(tf.tensor2d([[1, 0.3, -2, 0.01]]));
+ * const y = fakeQuantizeBDR(w, BDR_MX6);           // [[1, 0.25, -2, 0]]
+ * const g = tf.grad((v: tf.Tensor) => tf.sum(fakeQuantizeBDR(v, BDR_MX6)))(w); // all ones (STE)
+ * tf.dispose([w, y, g]);
+ * ```
+ */
+export function fakeQuantizeBDR(x: tf.Tensor, f: BDRFormat, options?: BDROptions): tf.Tensor {
+  const fn = 'fakeQuantizeBDR';
+  checkTensor(x, fn, 'x', { dtype: 'float32' });
+  const fmt = checkFormat(f, fn);
+  const o = resolveBDROptions(options, x.rank, fn);
+  if (o.padding === 'error' && x.shape[o.axis] % fmt.k1 !== 0)
+    throw new TesseraError('INVALID_SHAPE', fn, `shape[${o.axis}] must be a multiple of k1 = ${fmt.k1} with padding 'error'`, `shape [${x.shape.join(', ')}]`);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const t = args[0] as tf.Tensor;
+    const v = fakeQuantizeResolved(t.dataSync() as Float32Array, t.shape, fmt, o);
+    return { value: tf.tensor(v, t.shape, 'float32'), gradFunc: (dy: tf.Tensor) => dy };
+  });
+  return op(x) as tf.Tensor;
+}
