@@ -1,2 +1,20 @@
-// @tessera/dlrm-model exports nothing yet: its API lands with a later issue (not yet filed).
-export {};
+// @tessera/dlrm-model — DLRM with parity to facebookresearch/dlrm, training on KJT and IKJT, metrics and Criteo
+// data (browser-safe; the DuckDB pipeline and file readers live at `@tessera/dlrm-model/data`).
+export type { DlrmSidecar } from './checkpoint.js';
+export { exportSafetensors, importSafetensors } from './checkpoint.js';
+export type { DlrmConfig, ResolvedConfig } from './config.js';
+export { archStrings, interactionPairs, MAX_TABLE_ELEMENTS, topMlpInputSize } from './config.js';
+export type { DlrmGrads, DlrmGradsOptions } from './grads.js';
+export { disposeGrads, dlrmGrads } from './grads.js';
+export type { LossKind } from './loss.js';
+export { dlrmLoss } from './loss.js';
+export { LrPolicyScheduler } from './lr-policy.js';
+export { accuracy, logLoss, normalizedEntropy, rocAuc } from './metrics.js';
+export type { DlrmBatch, DlrmFakeQuantization, DlrmInit, StateDict, StateTensor } from './model.js';
+export { DlrmModel } from './model.js';
+export type { NumpyLegacyRng } from './numpy-rng.js';
+export { numpyLegacyRng } from './numpy-rng.js';
+export type { AdagradOptions, SparseAwareOptimizer } from './optimizers.js';
+export { adagrad, rowWiseSparseAdagrad, sgd } from './optimizers.js';
+export type { TrainOptions, TrainStepInfo, TrainStepOptions } from './train.js';
+export { disposeBatch, MAX_EPOCHS, train, trainStep } from './train.js';

@@ -1,0 +1,156 @@
+// Training loop in the reference's step order (facebookresearch/dlrm `dlrm_s_pytorch.py`, `run()`):
+// forward → loss → zero_grad → backward → optimizer.step() → lr_scheduler.step().
+import { fail } from './errors.js';
+import { type DlrmGrads, disposeGrads, dlrmGrads } from './grads.js';
+import type { LossKind } from './loss.js';
+import type { LrPolicyScheduler } from './lr-policy.js';
+import type { DlrmBatch, DlrmFakeQuantization, DlrmModel } from './model.js';
+import type { SparseAwareOptimizer } from './optimizers.js';
+
+/** Options of {@link trainStep}. */
+export interface TrainStepOptions {
+  /** lr for this step (default: the optimizer's). */
+  lr?: number;
+  /** `wbce` class weights. */
+  classWeights?: [number, number];
+}
+
+/**
+ * One training step: loss and gradients of the batch, then `optimizer.step(model, grads, lr)` with a
+ * {@link DlrmGrads} (dense gradients by PyTorch name, embedding rows by table index). Returns the batch's loss
+ * before the update.
+ *
+ * @throws TesseraError as {@link dlrmGrads} and the optimizer's `step`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { DlrmModel, sgd, trainStep } from '@tessera/dlrm-model';
+ * await initBackend();
+ * const model = DlrmModel.create({ denseFeatures: 2, embeddingDim: 2, tableSizes: [5], featureNames: ['f'],
+ *   bottomMlp: [2], topMlp: [1], interaction: 'dot' });
+ * const sparse = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([1, 4], 'int32'), lengths: [1, 1] });
+ * const dense = tf.tensor2d([[1, 0], [0, 1]]);
+ * const labels = tf.tensor2d([[1], [0]]);
+ * const { loss } = trainStep(model, sgd(0.1), { dense, sparse, labels }, 'bce');
+ * tf.dispose([dense, labels]); sparse.dispose(); model.dispose();
+ * ```
+ */
+export function trainStep(
+  model: DlrmModel,
+  optimizer: SparseAwareOptimizer,
+  batch: DlrmBatch,
+  loss: LossKind,
+  o: TrainStepOptions = {},
+): { loss: number } {
+  if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function')
+    fail('INVALID_ARGUMENT', 'trainStep', 'optimizer must have a step(model, grads, lr) method', optimizer);
+  const r = dlrmGrads(model, batch, loss, { classWeights: o.classWeights });
+  const grads: DlrmGrads = r.grads;
+  try {
+    optimizer.step(model, grads, o.lr);
+  } finally {
+    disposeGrads(grads);
+  }
+  return { loss: r.loss };
+}
+
+/** What {@link train}'s `onStep` receives after every step. */
+export interface TrainStepInfo {
+  epoch: number;
+  /** Global step, from 1. */
+  step: number;
+  loss: number;
+  lr: number;
+  /** Samples in this batch. */
+  samples: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  optimizer: SparseAwareOptimizer;
+  /** Loss; `'bce'` for click prediction. */
+  loss: LossKind;
+  /** Passes over `batches` (default 1; more than 1 needs an array or a function returning a fresh iterable). */
+  epochs?: number;
+  /** LR policy stepped after each step (reference order). */
+  scheduler?: LrPolicyScheduler;
+  classWeights?: [number, number];
+  /** MX fake quantization during training (restored afterwards). */
+  fakeQuantization?: DlrmFakeQuantization | null;
+  /** Called after every step. */
+  onStep?: (info: TrainStepInfo) => void;
+  /** Batches are disposed after their step when true (default false). */
+  disposeBatches?: boolean;
+}
+
+/** Upper bound on `epochs` of {@link train}. */
+export const MAX_EPOCHS = 10_000;
+
+type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Iterable<DlrmBatch> | AsyncIterable<DlrmBatch>);
+
+/**
+ * Trains over `batches` for `epochs` passes and returns the per-step losses.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT` on bad options (epochs outside [1, 10000], several epochs over a one-shot
+ * iterator), and whatever {@link trainStep} throws.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { DlrmModel, sgd, train } from '@tessera/dlrm-model';
+ * await initBackend();
+ * const model = DlrmModel.create({ denseFeatures: 2, embeddingDim: 2, tableSizes: [5], featureNames: ['f'],
+ *   bottomMlp: [2], topMlp: [1], interaction: 'dot' });
+ * const sparse = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([1, 4], 'int32'), lengths: [1, 1] });
+ * const dense = tf.tensor2d([[1, 0], [0, 1]]);
+ * const labels = tf.tensor2d([[1], [0]]);
+ * const { losses } = await train(model, [{ dense, sparse, labels }], { optimizer: sgd(0.5), loss: 'bce', epochs: 20 });
+ * losses.length; // → 20
+ * tf.dispose([dense, labels]); sparse.dispose(); model.dispose();
+ * ```
+ */
+export async function train(model: DlrmModel, batches: BatchSource, o: TrainOptions): Promise<{ steps: number; losses: number[] }> {
+  const fn = 'train';
+  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', fn, 'options must be { optimizer, loss, epochs? }', o);
+  const epochs = o.epochs ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_EPOCHS)
+    fail('INVALID_ARGUMENT', fn, `epochs must be an integer in [1, ${MAX_EPOCHS}]`, epochs);
+  const reiterable = typeof batches === 'function' || Array.isArray(batches);
+  if (epochs > 1 && !reiterable)
+    fail('INVALID_ARGUMENT', fn, 'several epochs need an array of batches or a function returning an iterable', typeof batches);
+  const prevQ = model.fakeQuantization;
+  if (o.fakeQuantization !== undefined) model.fakeQuantization = o.fakeQuantization;
+  const losses: number[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const it = typeof batches === 'function' ? batches() : batches;
+      for await (const batch of it as AsyncIterable<DlrmBatch>) {
+        const lr = o.scheduler ? o.scheduler.lrAt(o.scheduler.stepCount + 1) : o.optimizer.lr;
+        let r: { loss: number };
+        try {
+          r = trainStep(model, o.optimizer, batch, o.loss, { lr, classWeights: o.classWeights });
+        } finally {
+          if (o.disposeBatches) disposeBatch(batch);
+        }
+        o.scheduler?.step();
+        step += 1;
+        losses.push(r.loss);
+        o.onStep?.({ epoch, step, loss: r.loss, lr, samples: batch.dense.shape[0] });
+      }
+    }
+  } finally {
+    model.fakeQuantization = prevQ;
+  }
+  return { steps: step, losses };
+}
+
+/** Disposes a batch's tensors (dense, labels, the KJT). @example `disposeBatch(batch);` */
+export function disposeBatch(b: DlrmBatch): void {
+  b.dense.dispose();
+  b.labels?.dispose();
+  b.sparse.dispose();
+}
