@@ -34,10 +34,21 @@ function checkShape(shape: unknown, fn: string): number[] {
 }
 
 /** Quantizes host values (row-major, `shape`) with resolved options. @internal */
-export function quantizeResolved(values: Float32Array, shape: readonly number[], f: BDRFormat, o: ResolvedBDROptions, fn: string): BDRTensor {
+export function quantizeResolved(
+  values: Float32Array,
+  shape: readonly number[],
+  f: BDRFormat,
+  o: ResolvedBDROptions,
+  fn: string,
+): BDRTensor {
   const g = layoutOf(shape, o.axis);
   if (o.padding === 'error' && g.L % f.k1 !== 0)
-    throw new TesseraError('INVALID_SHAPE', fn, `shape[${o.axis}] must be a multiple of k1 = ${f.k1} with padding 'error'`, `shape [${shape.join(', ')}]`);
+    throw new TesseraError(
+      'INVALID_SHAPE',
+      fn,
+      `shape[${o.axis}] must be a multiple of k1 = ${f.k1} with padding 'error'`,
+      `shape [${shape.join(', ')}]`,
+    );
   const moved = moveAxisLast(values, g);
   const p = quantizeRowsPacked(moved, g.rows, g.L, f, o, fn);
   return Object.freeze({ format: f, shape: Object.freeze([...shape]), axis: o.axis, ...p });
@@ -128,17 +139,21 @@ export function validateBDR(t: BDRTensor): void {
   const g = layoutOf(shape, t.axis);
   if (!Number.isSafeInteger(g.numel)) throw bad('shape has too many elements', describe(shape));
   const sz = planarSizes(f, g.rows, g.L);
-  if (!(t.exponents instanceof Uint8Array || t.exponents instanceof Uint16Array)) throw bad('exponents must be a Uint8Array', describe(t.exponents));
+  if (!(t.exponents instanceof Uint8Array || t.exponents instanceof Uint16Array))
+    throw bad('exponents must be a Uint8Array', describe(t.exponents));
   if (!(t.microexponents instanceof Uint8Array)) throw bad('microexponents must be a Uint8Array', describe(t.microexponents));
   if (!(t.mantissas instanceof Uint8Array)) throw bad('mantissas must be a Uint8Array', describe(t.mantissas));
   if (t.exponents.length !== sz.exponents) throw bad(`exponents must hold ${sz.exponents} entries`, t.exponents.length);
-  if (t.microexponents.length !== sz.microexponents) throw bad(`microexponents must hold ${sz.microexponents} bytes`, t.microexponents.length);
+  if (t.microexponents.length !== sz.microexponents)
+    throw bad(`microexponents must hold ${sz.microexponents} bytes`, t.microexponents.length);
   if (t.mantissas.length !== sz.mantissas) throw bad(`mantissas must hold ${sz.mantissas} bytes`, t.mantissas.length);
   const emaxBiased = 2 ** f.d1 - 1;
-  for (let i = 0; i < t.exponents.length; i++) if (t.exponents[i] > emaxBiased) throw bad(`exponents must be <= ${emaxBiased}`, `${t.exponents[i]} at ${i}`);
+  for (let i = 0; i < t.exponents.length; i++)
+    if (t.exponents[i] > emaxBiased) throw bad(`exponents must be <= ${emaxBiased}`, `${t.exponents[i]} at ${i}`);
   const tail = (bytes: Uint8Array, bits: number, what: string) => {
     const used = bits % 8;
-    if (used !== 0 && bytes.length > 0 && bytes[bytes.length - 1] >>> used !== 0) throw bad(`${what} must have zero bits after the last field`);
+    if (used !== 0 && bytes.length > 0 && bytes[bytes.length - 1] >>> used !== 0)
+      throw bad(`${what} must have zero bits after the last field`);
   };
   tail(t.microexponents, sz.blocks * (f.k1 / f.k2) * f.d2, 'microexponents');
   tail(t.mantissas, sz.blocks * f.k1 * (f.m + 1), 'mantissas');

@@ -48,7 +48,12 @@ export function fakeQuantizeBDR(x: tf.Tensor, f: BDRFormat, options?: BDROptions
   const fmt = checkFormat(f, fn);
   const o = resolveBDROptions(options, x.rank, fn);
   if (o.padding === 'error' && x.shape[o.axis] % fmt.k1 !== 0)
-    throw new TesseraError('INVALID_SHAPE', fn, `shape[${o.axis}] must be a multiple of k1 = ${fmt.k1} with padding 'error'`, `shape [${x.shape.join(', ')}]`);
+    throw new TesseraError(
+      'INVALID_SHAPE',
+      fn,
+      `shape[${o.axis}] must be a multiple of k1 = ${fmt.k1} with padding 'error'`,
+      `shape [${x.shape.join(', ')}]`,
+    );
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args[0] as tf.Tensor;
     const v = fakeQuantizeResolved(t.dataSync() as Float32Array, t.shape, fmt, o);

@@ -41,7 +41,12 @@ export function resolveBDROptions(o: unknown, rank: number, fn: string): Resolve
     throw new TesseraError('INVALID_ARGUMENT', fn, `axis must be in [${-rank}, ${rank - 1}] for rank ${rank}`, rawAxis);
   const rounding = canonicalRounding(opts.rounding ?? 'rne', fn);
   if (rounding === 'stochastic' && typeof opts.random !== 'function')
-    throw new TesseraError('INVALID_ARGUMENT', fn, "rounding 'stochastic' needs a random source () => number in [0, 1)", describe(opts.random));
+    throw new TesseraError(
+      'INVALID_ARGUMENT',
+      fn,
+      "rounding 'stochastic' needs a random source () => number in [0, 1)",
+      describe(opts.random),
+    );
   const clamp = checkOneOf(opts.clamp ?? 'field', fn, 'clamp', ['field', 'quark'] as const);
   const padding = checkOneOf(opts.padding ?? 'zero', fn, 'padding', ['zero', 'error'] as const);
   return { axis: rawAxis < 0 ? rawAxis + rank : rawAxis, rounding, random: opts.random, clamp, padding };

@@ -50,7 +50,11 @@ export function streamBytes(n: number, w: number): number {
 }
 
 /** Sizes of the planar fields for `rows` rows of length L. @internal */
-export function planarSizes(f: BDRFormat, rows: number, L: number): { blocks: number; exponents: number; microexponents: number; mantissas: number } {
+export function planarSizes(
+  f: BDRFormat,
+  rows: number,
+  L: number,
+): { blocks: number; exponents: number; microexponents: number; mantissas: number } {
   const nB = Math.ceil(L / f.k1);
   const blocks = rows * nB;
   return {
@@ -128,7 +132,12 @@ export function quantizeRowsPacked(src: Float32Array, rows: number, L: number, f
       if (amax >= 0x7f800000) {
         for (let i = start; i < end; i++)
           if ((u[i] & 0x7fffffff) >= 0x7f800000)
-            throw new TesseraError('INVALID_ARGUMENT', fn, 'x must be finite (the packed format has no NaN/Inf encoding)', `${src[i]} at flat index ${i} of the axis-last layout`);
+            throw new TesseraError(
+              'INVALID_ARGUMENT',
+              fn,
+              'x must be finite (the packed format has no NaN/Inf encoding)',
+              `${src[i]} at flat index ${i} of the axis-last layout`,
+            );
       }
       let E = fieldExp(amax);
       if (E < Emin) E = Emin;

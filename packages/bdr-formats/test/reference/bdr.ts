@@ -41,7 +41,13 @@ export interface RefBlock {
  * One level-1 block (length ≤ k1; missing elements are zero padding). Non-finite inputs follow Quark's fake
  * quantization: excluded from the maxima, NaN → NaN, ±Inf → ± the largest magnitude of its sub-block's grid.
  */
-export function refBlock(x: readonly number[], f: BDRFormat, clamp: 'field' | 'quark', rounding: RefRounding = 'even', random?: () => number): RefBlock {
+export function refBlock(
+  x: readonly number[],
+  f: BDRFormat,
+  clamp: 'field' | 'quark',
+  rounding: RefRounding = 'even',
+  random?: () => number,
+): RefBlock {
   const bias = 2 ** (f.d1 - 1) - 1;
   const Emin = -bias;
   const Emax = 2 ** f.d1 - 1 - bias;
@@ -99,7 +105,12 @@ export function refRow(x: readonly number[], f: BDRFormat, clamp: 'field' | 'qua
 }
 
 /** Dequantized row. */
-export function refFakeQuantize(x: readonly number[], f: BDRFormat, clamp: 'field' | 'quark' = 'field', rounding: RefRounding = 'even'): number[] {
+export function refFakeQuantize(
+  x: readonly number[],
+  f: BDRFormat,
+  clamp: 'field' | 'quark' = 'field',
+  rounding: RefRounding = 'even',
+): number[] {
   return refRow(x, f, clamp, rounding).flatMap((b) => b.y);
 }
 
