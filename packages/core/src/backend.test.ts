@@ -19,7 +19,7 @@ describe('initBackend', () => {
     await initBackend('wasm', { log: null });
     lines.length = 0;
     const cpu = await initBackend('cpu', { log: (l) => lines.push(l) });
-    expect(cpu).toMatchObject({ name: 'cpu', native: false, gpu: false, module: '@tensorflow/tfjs-backend-cpu' });
+    expect(cpu).toMatchObject({ name: 'cpu', native: false, gpu: false, module: '@tensorflow/tfjs-backend-cpu', preregistered: false });
     expect(tf.getBackend()).toBe('cpu');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[tessera\] backend: cpu via @tensorflow\/tfjs-backend-cpu/);
@@ -31,25 +31,67 @@ describe('initBackend', () => {
   });
   it('auto picks the first loadable candidate in order and explains each skip', async () => {
     const lines: string[] = [];
+    const t0 = performance.now();
     const info = await initBackend('auto', { log: (l) => lines.push(l) });
-    const order = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'];
+    const order = [
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-cpu',
+    ];
     const chosenAt = order.indexOf(info.module);
     expect(chosenAt).toBeGreaterThanOrEqual(0);
+    expect(info.preregistered).toBe(false);
     expect(info.skipped.map((s) => s.module)).toEqual(order.slice(0, chosenAt));
     for (const s of info.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    // Node has no WebGL; WebGPU is skipped here unless the machine has the webgpu package and a hardware adapter.
+    expect(info.skipped.find((s) => s.module === '@tensorflow/tfjs-backend-webgl')?.reason).toBe('browsers only');
+    if (info.name !== 'webgpu' && chosenAt > 1) {
+      expect(info.skipped[1].reason).toMatch(/Vulkan|adapter|not installed|software/);
+      expect(performance.now() - t0).toBeLessThan(10_000); // skipping webgpu must not stall the start
+    }
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`backend: ${info.name}`);
+    for (const s of info.skipped) expect(lines[0]).toContain(`${s.module} (${s.reason})`);
   });
-  it('honours TESSERA_BACKEND and rejects unknown names', async () => {
+  it('honours TESSERA_BACKEND for every name and rejects unknown names', async () => {
     const saved = process.env.TESSERA_BACKEND;
     try {
-      process.env.TESSERA_BACKEND = 'cpu';
-      expect((await initBackend(undefined, { log: null })).name).toBe('cpu');
-      process.env.TESSERA_BACKEND = 'webgpu';
+      for (const name of ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const) {
+        process.env.TESSERA_BACKEND = name;
+        try {
+          const info = await initBackend(undefined, { log: null });
+          expect(info.name).toBe(name);
+          expect(tf.getBackend()).toBe(name);
+        } catch (e) {
+          // Only backends that cannot exist here may fail, and they say why.
+          expect(['tensorflow', 'webgpu', 'webgl']).toContain(name);
+          expect(e).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+          if (name === 'webgl') expect(String(e)).toContain('browsers only');
+        }
+      }
+      process.env.TESSERA_BACKEND = 'metal';
       await expect(initBackend(undefined, { log: null })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     } finally {
       if (saved === undefined) delete process.env.TESSERA_BACKEND;
       else process.env.TESSERA_BACKEND = saved;
+    }
+  });
+  it('auto uses a backend the application registered itself before importing anything', async () => {
+    // Stand-in for a browser app that imported @tensorflow/tfjs-backend-webgl: a factory registered as 'webgl'.
+    const { MathBackendCPU } = await import('@tensorflow/tfjs-backend-cpu');
+    tf.registerBackend('webgl', () => new MathBackendCPU());
+    try {
+      const lines: string[] = [];
+      const info = await initBackend('auto', { log: (l) => lines.push(l) });
+      expect(info).toMatchObject({ name: 'webgl', preregistered: true, gpu: true, skipped: [] });
+      expect(tf.getBackend()).toBe('webgl');
+      expect(lines[0]).toContain('registered by the app');
+    } finally {
+      await initBackend('cpu', { log: null });
+      tf.removeBackend('webgl');
     }
   });
   it('reports BACKEND_UNAVAILABLE when the named native backend is not installed', async () => {
