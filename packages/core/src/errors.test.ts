@@ -47,3 +47,94 @@ describe('validators', () => {
     expect(() => checkOneOf('max', 'f', 'mode', ['sum', 'mean'] as const)).toThrow("f: mode must be one of 'sum', 'mean', got max");
   });
 });
+
+describe('describe() is bounded (hardening: deep JSON values)', () => {
+  const deep = (n: number): unknown => {
+    let v: unknown = 0;
+    for (let i = 0; i < n; i++) v = i % 2 ? [v] : { a: v };
+    return v;
+  };
+  it('a 5,000-level value (as parsed from a 15 kB JSON file) is described and an error can be built', () => {
+    const v = JSON.parse(`${'['.repeat(5000)}1${']'.repeat(5000)}`);
+    expect(describeValue(v).length).toBeLessThanOrEqual(200);
+    const e = new TesseraError('CORRUPT_DATA', 'loadX', 'bad value', v);
+    expect(e.message.startsWith('loadX: bad value, got [[[')).toBe(true);
+    expect(describeValue(deep(100_000)).length).toBeLessThanOrEqual(200);
+  });
+  it('cyclic, huge, hostile and exotic values never throw', () => {
+    const cyc: Record<string, unknown> = { a: 1 };
+    cyc.self = cyc;
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+        ownKeys() {
+          throw new Error('trap');
+        },
+      },
+    );
+    const getter = Object.defineProperty({}, 'x', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    for (const v of [
+      cyc,
+      hostile,
+      getter,
+      1n,
+      Symbol('s'),
+      { length: 1e10 },
+      new Array(1e9),
+      'x'.repeat(1e6),
+      () => 1,
+      Object.create(null),
+    ]) {
+      const d = describeValue(v);
+      expect(typeof d).toBe('string');
+      expect(d.length).toBeLessThanOrEqual(200);
+      expect(() => new TesseraError('INVALID_ARGUMENT', 'f', 'w', v)).not.toThrow();
+    }
+    expect(describeValue(1n)).toBe('1n');
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)');
+    expect(describeValue([[1, 2], 3])).toBe('[[1, 2], 3]');
+    expect(describeValue({ a: 'x', b: [1] })).toBe('{"a":"x","b":[1]}');
+  });
+});
+
+describe('shared argument checks', () => {
+  it('checkIntegerArray: arrays only, bounded, integers in range', async () => {
+    const { checkIntegerArray } = await import('./validate.js');
+    expect(checkIntegerArray(Int32Array.from([1, 2]), 'f', 'a')).toEqual([1, 2]);
+    expect(() => checkIntegerArray({ length: 1e10 }, 'f', 'a')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => checkIntegerArray('ab', 'f', 'a')).toThrow('f: a must be an array of integers, got ab');
+    expect(() => checkIntegerArray([NaN], 'f', 'a')).toThrow('f: a must hold integers, got a[0] = NaN');
+    expect(() => checkIntegerArray([1n], 'f', 'a')).toThrow('got a[0] = 1n');
+    expect(() => checkIntegerArray([-1], 'f', 'a', { min: 0 })).toThrow('f: a entries must be >= 0, got a[0] = -1');
+    expect(() => checkIntegerArray([1, 2, 3], 'f', 'a', { maxLength: 2 })).toThrow('at most 2 entries');
+  });
+  it('checkShape, checkOptions, checkFiniteNumber, checkSize, checkStringArray, checkBoolean', async () => {
+    const v = await import('./validate.js');
+    expect(v.checkShape([1e12, 0], 'f', 's')).toEqual([1e12, 0]);
+    expect(() => v.checkShape([0.5, 2], 'f', 's')).toThrow(expect.objectContaining({ code: 'INVALID_SHAPE' }));
+    expect(() => v.checkShape([-1, -1], 'f', 's')).toThrow(expect.objectContaining({ code: 'INVALID_SHAPE' }));
+    expect(() => v.checkShape('ab', 'f', 's')).toThrow(expect.objectContaining({ code: 'INVALID_SHAPE' }));
+    expect(() => v.checkShape([1000, 1000], 'f', 's', { maxSize: 10 })).toThrow('at most 10 elements');
+    expect(() => v.checkShape([1, 1, 1, 1, 1, 1, 1, 1, 1], 'f', 's')).toThrow('rank 0..8');
+    expect(v.checkOptions(undefined, 'f')).toEqual({});
+    expect(() => v.checkOptions(null, 'f')).toThrow('f: options must be an object, got null');
+    expect(() => v.checkOptions([], 'f')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => v.checkOptions({ blocksize: 1 }, 'f', 'options', ['blockSize'])).toThrow('unknown key');
+    expect(() => v.checkFiniteNumber(Number.NaN, 'f', 'x')).toThrow('f: x must be a finite number, got NaN');
+    expect(() => v.checkFiniteNumber(2, 'f', 'x', { max: 1 })).toThrow('f: x must be <= 1, got 2');
+    expect(() => v.checkSize(2 ** 30, 'f', 'blockSize', { min: 1, max: 65536 })).toThrow('f: blockSize must be at most 65536');
+    expect(() => v.checkSize(1e300, 'f', 'blockSize', { min: 1, max: 65536 })).toThrow('at most 65536');
+    expect(() => v.checkStringArray(['a', 'a'], 'f', 'keys', { unique: true })).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
+    expect(() => v.checkStringArray('ab', 'f', 'keys')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(v.checkBoolean(undefined, 'f', 'b', true)).toBe(true);
+    expect(() => v.checkBoolean('yes', 'f', 'b')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -93,8 +93,10 @@ export class TesseraError extends Error {
    * @param details - optional structured context
    */
   constructor(code: TesseraErrorCode, fn: string, what: string, got?: unknown, details: TesseraErrorDetails = {}) {
+    // describe() is bounded and never throws, so an error about any value (cyclic, 5,000 levels deep, a Proxy with
+    // throwing traps) can always be built.
     const tail = got === undefined ? '' : `, got ${describe(got)}`;
-    const rule = details.rule ? ` [${details.rule}]` : '';
+    const rule = details && details.rule !== undefined ? ` [${describe(details.rule)}]` : '';
     super(`${fn}: ${what}${tail}${rule}`);
     this.name = 'TesseraError';
     this.code = code;
@@ -103,8 +105,77 @@ export class TesseraError extends Error {
   }
 }
 
+/** Longest text {@link describe} returns (longer descriptions end in `...`). */
+export const DESCRIBE_MAX_LENGTH = 200;
+/** Nesting levels {@link describe} prints; deeper arrays and objects read `[…]` / `{…}`. */
+export const DESCRIBE_MAX_DEPTH = 3;
+/** Items of an array (or keys of an object) {@link describe} prints before `… (n items)`. */
+const DESCRIBE_MAX_ITEMS = 8;
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
+function ctorName(v: object): string | undefined {
+  const c = (v as { constructor?: { name?: unknown } }).constructor;
+  return typeof c === 'function' && typeof c.name === 'string' ? c.name : undefined;
+}
+
+// Each level prints at most DESCRIBE_MAX_ITEMS children and stops at DESCRIBE_MAX_DEPTH, so the work is bounded
+// by 8^3 visits whatever the value (deep, cyclic, huge or sparse).
+function describeAt(v: unknown, depth: number, nested: boolean): string {
+  switch (typeof v) {
+    case 'string':
+      return nested ? JSON.stringify(clip(v, 40)) : clip(v, DESCRIBE_MAX_LENGTH);
+    case 'number':
+    case 'boolean':
+      return String(v);
+    case 'bigint':
+      return `${v}n`;
+    case 'symbol':
+      return clip(v.toString(), 60);
+    case 'undefined':
+      return 'undefined';
+    case 'function':
+      return `function ${clip(typeof v.name === 'string' ? v.name : '', 40)}`.trimEnd();
+  }
+  if (v === null) return 'null';
+  const o = v as object;
+  if (Array.isArray(o)) {
+    if (depth >= DESCRIBE_MAX_DEPTH) return o.length === 0 ? '[]' : `[… (${o.length} items)]`;
+    const n = Math.min(o.length, DESCRIBE_MAX_ITEMS);
+    const items: string[] = [];
+    for (let i = 0; i < n; i++) items.push(describeAt(o[i], depth + 1, true));
+    return `[${items.join(', ')}${o.length > DESCRIBE_MAX_ITEMS ? `, … (${o.length} items)` : ''}]`;
+  }
+  if (ArrayBuffer.isView(o)) {
+    const n = (o as unknown as { length?: unknown }).length;
+    return `${ctorName(o) ?? 'ArrayBufferView'}(${typeof n === 'number' ? n : o.byteLength})`;
+  }
+  const ctor = ctorName(o);
+  if (ctor && ctor !== 'Object') return clip(ctor, 60);
+  if (depth >= DESCRIBE_MAX_DEPTH) return '{…}';
+  const parts: string[] = [];
+  let more = false;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    if (parts.length === DESCRIBE_MAX_ITEMS) {
+      more = true;
+      break;
+    }
+    const x = (o as Record<string, unknown>)[k];
+    // JSON.stringify drops undefined, functions and symbols; so does this (short and familiar output).
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    parts.push(`${JSON.stringify(clip(k, 40))}:${describeAt(x, depth + 1, true)}`);
+  }
+  return `{${parts.join(',')}${more ? ',…' : ''}}`;
+}
+
 /**
- * Short printable description of a received value for error messages (arrays and typed arrays are abbreviated).
+ * Short printable description of a received value for error messages. It is bounded whatever the value: at most
+ * {@link DESCRIBE_MAX_DEPTH} levels, 8 items per level and {@link DESCRIBE_MAX_LENGTH} characters; it never throws
+ * (cyclic values, BigInt, Symbols, throwing getters and Proxies included), so a {@link TesseraError} can always be
+ * built from the offending value.
  *
  * @example
  * ```ts
@@ -114,28 +185,10 @@ export class TesseraError extends Error {
  * ```
  */
 export function describe(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) {
-    const items = v.slice(0, 8).map((x) => (Array.isArray(x) ? `[${describe(x)}]` : describe(x)));
-    return `[${items.join(', ')}${v.length > 8 ? `, … (${v.length} items)` : ''}]`;
+  try {
+    return clip(describeAt(v, 0, false), DESCRIBE_MAX_LENGTH);
+  } catch {
+    // a throwing getter or Proxy trap: say what kind of value it was, nothing more
+    return v === null ? 'null' : typeof v;
   }
-  if (ArrayBuffer.isView(v)) {
-    const ctor = (v as object).constructor.name;
-    const n = (v as unknown as { length?: number }).length ?? (v as ArrayBufferView).byteLength;
-    return `${ctor}(${n})`;
-  }
-  if (typeof v === 'object') {
-    const ctor = (v as object).constructor?.name;
-    if (ctor && ctor !== 'Object') return ctor;
-    try {
-      const s = JSON.stringify(v);
-      return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-    } catch {
-      return 'object';
-    }
-  }
-  return typeof v;
 }

@@ -16,7 +16,7 @@ export {
   floorLog2Bits,
 } from './bits.js';
 export type { TesseraErrorCode, TesseraErrorDetails } from './errors.js';
-export { describe, TESSERA_ERROR_CODES, TesseraError } from './errors.js';
+export { DESCRIBE_MAX_DEPTH, DESCRIBE_MAX_LENGTH, describe, TESSERA_ERROR_CODES, TesseraError } from './errors.js';
 export { registerAllGradients } from './gradients.js';
 export { sqnrDb } from './metrics.js';
 export type { Rng } from './rng.js';
@@ -30,5 +30,18 @@ export {
   serializeSafetensors,
 } from './safetensors.js';
 export type { EncodedTensor, TensorFormat } from './tensor-format.js';
-export type { TensorRequirement } from './validate.js';
-export { checkInteger, checkOneOf, checkTensor } from './validate.js';
+export type { IntegerArrayRequirement, ShapeRequirement, TensorRequirement } from './validate.js';
+export {
+  checkBoolean,
+  checkFiniteNumber,
+  checkInteger,
+  checkIntegerArray,
+  checkOneOf,
+  checkOptions,
+  checkShape,
+  checkSize,
+  checkStringArray,
+  checkTensor,
+  MAX_ARRAY_LENGTH,
+  MAX_RANK,
+} from './validate.js';

@@ -273,3 +273,27 @@ describe('safetensors: round trips (property)', () => {
     tf.dispose([s, str]);
   });
 });
+
+describe('safetensors: hostile headers (hardening)', () => {
+  const file = (header: string): Uint8Array => {
+    const h = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + h.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    return out;
+  };
+  it('a 5,000-level nested JSON value in an entry, in __metadata__ or in a shape is CORRUPT_DATA, not a RangeError', () => {
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    const deepObj = `${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`;
+    for (const h of [
+      `{"t":${deep}}`,
+      `{"__metadata__":${deep}}`,
+      `{"__metadata__":{"k":${deepObj}}}`,
+      `{"t":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`,
+      `{"t":{"dtype":${deepObj},"shape":[],"data_offsets":[0,4]}}`,
+    ]) {
+      expect(h.length).toBeLessThan(25_000);
+      expect(() => parseSafetensors(file(h))).toThrow(expect.objectContaining({ name: 'TesseraError', code: 'CORRUPT_DATA' }));
+    }
+  });
+});
