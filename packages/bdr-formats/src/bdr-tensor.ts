@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, describe, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
-import { dequantizeRows, exponentBias, planarSizes, quantizeRowsPacked } from './kernels/bdr-kernel.js';
+import { dequantizeRows, planarSizes, quantizeRowsPacked } from './kernels/bdr-kernel.js';
 import { layoutOf, moveAxisBack, moveAxisLast } from './layout.js';
 import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
 
@@ -157,7 +157,21 @@ export function validateBDR(t: BDRTensor): void {
   };
   tail(t.microexponents, sz.blocks * (f.k1 / f.k2) * f.d2, 'microexponents');
   tail(t.mantissas, sz.blocks * f.k1 * (f.m + 1), 'mantissas');
-  void exponentBias;
+  // padding elements of a short last block carry code 0 (a decoder drops them; a non-zero code means damage)
+  const nB = Math.ceil(g.L / f.k1);
+  const padStart = g.L - (nB - 1) * f.k1;
+  if (padStart < f.k1 && g.L > 0) {
+    const w = f.m + 1;
+    for (let r = 0; r < g.rows; r++) {
+      const base = (r * nB + nB - 1) * f.k1;
+      for (let i = padStart; i < f.k1; i++) {
+        const bit = (base + i) * w;
+        let c = 0;
+        for (let k = 0; k < w; k++) c |= ((t.mantissas[(bit + k) >> 3] >> ((bit + k) & 7)) & 1) << k;
+        if (c !== 0) throw bad('padding elements must have code 0', `code ${c} in row ${r}`);
+      }
+    }
+  }
 }
 
 /**

@@ -1,5 +1,8 @@
 // @tessera/bdr-formats — Block Data Representations (shared microexponents: MX4/MX6/MX9; BFP/MSFP), QSNR and
 // design-space sweeps. The public API, and nothing else.
+
+export { fromAIELayout, toAIELayout } from './aie-layout.js';
+export { loadBDR, saveBDR } from './bdr-safetensors.js';
 export type { BDRTensor } from './bdr-tensor.js';
 export { dequantizeBDR, dequantizeBDRArray, quantizeBDR, quantizeBDRArray, validateBDR } from './bdr-tensor.js';
 export { fakeQuantizeBDR } from './fake-quant.js';
