@@ -5,20 +5,23 @@ import { toF64 } from './host-blas.js';
 import { simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from './host-simplicial.js';
 import { checkQkv, checkShape, resolveSimplicial, type SimplicialOptions } from './options.js';
 
-/** Result of {@link simplicialAttention}: `out` `[B, n, Hq, d]` and the natural-log `lse` `[B, Hq, n]`. */
-export interface SimplicialResult {
+/**
+ * Result of {@link simplicialAttention}: `out` `[B, n, Hq, d]` and the natural-log `lse` `[B, Hq, n]`. A type alias (not
+ * an interface) so that it can be returned from `tf.tidy`.
+ */
+export type SimplicialResult = {
   out: tf.Tensor4D;
   lse: tf.Tensor3D;
-}
+};
 
 /** The five gradients returned by {@link simplicialBackward}, shaped like q, k1, k2, v1, v2. */
-export interface SimplicialGrads {
+export type SimplicialGrads = {
   dq: tf.Tensor4D;
   dk1: tf.Tensor4D;
   dk2: tf.Tensor4D;
   dv1: tf.Tensor4D;
   dv2: tf.Tensor4D;
-}
+};
 
 function hostData(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;

@@ -1,0 +1,60 @@
+// Scaled dot-product attention with the layout, GQA rule and windows of simplicialAttention: the baseline.
+import * as tf from '@tensorflow/tfjs-core';
+import { toF64 } from './host-blas.js';
+import { dotBackwardHostUnchecked, dotForwardHostUnchecked } from './host-dot.js';
+import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
+
+/**
+ * Scaled dot-product attention, `out_i = Σ_j softmax_j(scale·⟨q_i, k_j⟩) v_j`, in the layout of
+ * {@link simplicialAttention} (`[B, n, H, d]`, Hq a multiple of Hkv, q-head h reads kv-head `⌊h/(Hq/Hkv)⌋`), causal
+ * by default and optionally windowed (`i − window < j ≤ i`). Host kernels inside one tf.customGrad (FlashAttention-2
+ * backward formulas, probabilities recomputed from `lse`); memory O(n·d). `lse` is the natural-log
+ * log-sum-exp and carries no gradient.
+ *
+ * @param q - queries `[B, n, Hq, d]`, float32
+ * @param k - keys `[B, n, Hkv, d]`
+ * @param v - values `[B, n, Hkv, d]`
+ * @param o - `causal` (default true), `window` (default Infinity), `scale` (default 1/√d)
+ * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
+ * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale or causal), `INVALID_DTYPE`,
+ * `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { dotProductAttention } from '@tessera/simplicial-attention';
+ * await initBackend();
+ * const q = tf.randomNormal([1, 8, 4, 16], 0, 1, 'float32', 1) as tf.Tensor4D;
+ * const k = tf.randomNormal([1, 8, 2, 16], 0, 1, 'float32', 2) as tf.Tensor4D; // GQA: 2 kv-heads for 4 q-heads
+ * const v = tf.randomNormal([1, 8, 2, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
+ * const { out, lse } = dotProductAttention(q, k, v, { window: 4 });
+ * console.log(out.shape, lse.shape); // → [1, 8, 4, 16] [1, 4, 8]
+ * tf.dispose([q, k, v, out, lse]);
+ * ```
+ */
+export function dotProductAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  o?: DotProductOptions,
+): { out: tf.Tensor4D; lse: tf.Tensor3D } {
+  const fn = 'dotProductAttention';
+  const dims = checkQkv(fn, q, { k, v });
+  const ro = resolveDot(o, fn, dims);
+  let lse: Float32Array | null = null;
+  const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor) => {
+    const qd = toF64(qi.dataSync() as Float32Array);
+    const kd = toF64(ki.dataSync() as Float32Array);
+    const vd = toF64(vi.dataSync() as Float32Array);
+    const res = dotForwardHostUnchecked(qd, kd, vd, dims, ro);
+    lse = res.lse;
+    const value = tf.tensor(res.out, qi.shape, 'float32');
+    const gradFunc = (dy: tf.Tensor) => {
+      const g = dotBackwardHostUnchecked(qd, kd, vd, res.out, dy.dataSync() as Float32Array, res.lse, dims, ro);
+      return [tf.tensor(g.dq, qi.shape, 'float32'), tf.tensor(g.dk, ki.shape, 'float32'), tf.tensor(g.dv, vi.shape, 'float32')];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const out = f(q, k, v) as tf.Tensor4D;
+  return { out, lse: tf.tensor3d(lse as unknown as Float32Array, [dims.B, dims.Hq, dims.n], 'float32') };
+}
