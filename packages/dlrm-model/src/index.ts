@@ -4,6 +4,19 @@ export type { DlrmSidecar } from './checkpoint.js';
 export { exportSafetensors, importSafetensors } from './checkpoint.js';
 export type { DlrmConfig, ResolvedConfig } from './config.js';
 export { archStrings, interactionPairs, MAX_TABLE_ELEMENTS, topMlpInputSize } from './config.js';
+export type { CriteoParseOptions, CriteoReadOptions, CriteoReadStats, CriteoRow } from './criteo.js';
+export {
+  CRITEO_CAT_COLUMNS,
+  CRITEO_FEATURE_NAMES,
+  CRITEO_INT_COLUMNS,
+  criteoBatch,
+  FirstAppearanceIndexer,
+  kaggleDaySplit,
+  moduloIds,
+  parseCriteoTsvLine,
+  parseDeepCtrCsv,
+  readCriteoRows,
+} from './criteo.js';
 export type { DlrmGrads, DlrmGradsOptions } from './grads.js';
 export { disposeGrads, dlrmGrads } from './grads.js';
 export type { LossKind } from './loss.js';
@@ -16,5 +29,7 @@ export type { NumpyLegacyRng } from './numpy-rng.js';
 export { numpyLegacyRng } from './numpy-rng.js';
 export type { AdagradOptions, SparseAwareOptimizer } from './optimizers.js';
 export { adagrad, rowWiseSparseAdagrad, sgd } from './optimizers.js';
+export type { SyntheticCriteo, SyntheticCriteoOptions } from './synthetic.js';
+export { MAX_SYNTHETIC_ROWS, syntheticCriteo } from './synthetic.js';
 export type { TrainOptions, TrainStepInfo, TrainStepOptions } from './train.js';
 export { disposeBatch, MAX_EPOCHS, train, trainStep } from './train.js';

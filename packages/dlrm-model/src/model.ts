@@ -10,7 +10,7 @@ import { type FakeQuantizeMXOptions, fakeQuantizeMX } from '@tessera/mx-formats'
 import { type DlrmConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { poolFeatures, type ResolvedSparse, resolveSparse } from './embedding.js';
 import { fail } from './errors.js';
-import { dotInteraction } from './interaction.js';
+import { interactionOp } from './interaction.js';
 import { numpyLegacyRng } from './numpy-rng.js';
 
 /** A batch: dense features [B, denseFeatures], the sparse part as a KJT or an IKJT (keys matched by name), labels [B, 1]. */
@@ -324,13 +324,7 @@ export class DlrmModel {
     };
     let x = dense;
     for (let i = 0; i < nb; i++) x = linear(x, i, 'relu');
-    const F = c.tableSizes.length;
-    const B = dense.shape[0];
-    let R: tf.Tensor2D;
-    if (c.interaction === 'dot') {
-      const T = tf.reshape(tf.concat([x, E], 1), [B, F + 1, c.embeddingDim]) as tf.Tensor3D;
-      R = tf.concat([x, dotInteraction(T, c.interactionItself)], 1);
-    } else R = tf.concat([x, E], 1);
+    const R = interactionOp(x, E, c.interaction, c.interactionItself);
     let h = R;
     const nt = this.top.length;
     for (let i = 0; i < nt; i++) h = linear(h, nb + i, i === nt - 1 ? 'sigmoid' : 'relu');
@@ -404,11 +398,7 @@ export class DlrmModel {
       if (e.shape[0] !== x.shape[0] || e.shape[1] !== c.embeddingDim)
         fail('INVALID_SHAPE', fn, `pooled[${k}] must have shape [${x.shape[0]}, ${c.embeddingDim}]`, `[${e.shape.join(', ')}]`);
     });
-    return tf.tidy(() => {
-      if (c.interaction === 'cat') return tf.concat([x, ...pooled], 1);
-      const T = tf.stack([x, ...pooled], 1) as tf.Tensor3D;
-      return tf.concat([x, dotInteraction(T, c.interactionItself)], 1);
-    });
+    return tf.tidy(() => interactionOp(x, tf.concat(pooled, 1) as tf.Tensor2D, c.interaction, c.interactionItself));
   }
 
   /**
