@@ -104,9 +104,8 @@ describe('quantizers', () => {
       const s = amax / codec.maxNormal;
       const want = Array.from(x, (v) => Math.fround(codec.decode(codec.encode(v / s, { saturate: true })) * s));
       const got = Array.from(perTensorQuantizer(codec).fakeQuantize(x));
-      got.forEach((g, i) =>
-        expect(g === want[i] || (g === 0 && want[i] === 0), `${codec.name} [${i}] ${x[i]}: ${g} vs ${want[i]}`).toBe(true),
-      );
+      for (let i = 0; i < got.length; i++)
+        expect(got[i] === want[i] || (got[i] === 0 && want[i] === 0), `${codec.name} [${i}] ${x[i]}: ${got[i]} vs ${want[i]}`).toBe(true);
     }
     expect(perTensorQuantizer(INT8_MX).bitsPerElement).toBe(8);
     expect(Array.from(perTensorQuantizer(FP8_E4M3).fakeQuantize(new Float32Array([448, 400, -1])))).toEqual([448, 384, -1]);
@@ -141,7 +140,7 @@ describe('sweep and paretoFront', () => {
     const qs = [bdrQuantizer(BDR_MX4), mxQuantizer({ format: 'mxfp8_e4m3' }), perTensorQuantizer(FP8_E4M3)];
     const rows = sweep(qs, data);
     expect(rows.map((r) => r.name)).toEqual(['BDR_MX4', 'MXFP8_E4M3', 'FP8_E4M3 per-tensor']);
-    rows.forEach((r, i) => expect(r.qsnr).toBe(qsnr(data, qs[i].fakeQuantize(data))));
+    for (let i = 0; i < rows.length; i++) expect(rows[i].qsnr).toBe(qsnr(data, qs[i].fakeQuantize(data)));
     expect(rows[1].bound).toBeUndefined();
   });
   test('pareto front', () => {

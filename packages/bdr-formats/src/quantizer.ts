@@ -182,7 +182,7 @@ export function perTensorQuantizer(codec: ElementCodec): Quantizer {
       const s = amax / maxN;
       for (let i = 0; i < v.length; i++) {
         const x = v[i];
-        if (x !== x) {
+        if (Number.isNaN(x)) {
           out[i] = Number.NaN;
           continue;
         }
