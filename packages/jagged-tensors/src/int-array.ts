@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { checkIntegerArray } from '@tessera/core';
 import { fail } from './errors.js';
 
 /** Integer structure accepted by constructors: host `Int32Array`, a plain number array, or an int32 `tf.Tensor1D`. */
@@ -38,9 +39,11 @@ export function readInt32(x: unknown, fn: string, name: string, rule?: string): 
 }
 
 /**
- * `[0, cumsum(x)]` (FBGEMM `asynchronous_complete_cumsum`) as a new `Int32Array` of length `x.length + 1`.
+ * `[0, cumsum(x)]` (FBGEMM `asynchronous_complete_cumsum`) as a new `Int32Array` of length `x.length + 1`. `x` holds
+ * lengths: an array or typed array of integers >= 0 (at most 2^26 of them).
  *
- * @throws TesseraError `INVALID_FORMAT` when the total exceeds int32.
+ * @throws TesseraError `INVALID_ARGUMENT` when `x` is not an array of integers >= 0, `INVALID_FORMAT` when the total
+ * exceeds int32.
  * @example
  * ```ts
  * import { completeCumsum } from '@tessera/jagged-tensors';
@@ -48,6 +51,11 @@ export function readInt32(x: unknown, fn: string, name: string, rule?: string): 
  * ```
  */
 export function completeCumsum(x: ArrayLike<number>): Int32Array {
+  // Checked at the entry (NaN, 1.5, -4, strings, null and array-likes used to give silent zeros or a TypeError).
+  if (!(x instanceof Int32Array)) checkIntegerArray(x, 'completeCumsum', 'x', { min: 0 });
+  else
+    for (let i = 0; i < x.length; i++)
+      if (x[i] < 0) fail('INVALID_ARGUMENT', 'completeCumsum', 'x entries must be >= 0', `x[${i}] = ${x[i]}`);
   const out = new Int32Array(x.length + 1);
   let acc = 0;
   for (let i = 0; i < x.length; i++) {

@@ -1,7 +1,8 @@
 // torchrec object shapes and safetensors files for KJTs/IKJTs (spec §8, issue #3 item 7).
 import * as tf from '@tensorflow/tfjs-core';
-import { parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
+import { checkShape, describe, parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
 import { fail } from './errors.js';
+import { readInt32 } from './int-array.js';
 import { type Groups, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 
 /** A KJT in torchrec's field names (`KeyedJaggedTensor.__init__` arguments), host arrays only. */
@@ -56,31 +57,38 @@ export function fromTorchrec(o: TorchrecKjt): KeyedJaggedTensor {
   const fn = 'fromTorchrec';
   if (typeof o !== 'object' || o === null || !Array.isArray(o.keys))
     fail('INVALID_ARGUMENT', fn, 'expected a torchrec KJT object with keys', o);
+  // Validate everything that does not need tensors first, so an invalid object allocates nothing; the host copies
+  // below are proportional to the arrays given (array-likes such as { length: 1e10 } are rejected, not iterated).
   const dtype = o.values instanceof Float32Array ? 'float32' : o.values instanceof Int32Array ? 'int32' : (o.values_dtype ?? 'int32');
   if (dtype !== 'int32' && dtype !== 'float32') fail('INVALID_DTYPE', fn, "values_dtype must be 'int32' or 'float32'", dtype);
-  const vals = o.values as ArrayLike<number>;
-  if (dtype === 'int32') {
-    for (let i = 0; i < vals.length; i++)
-      if (!Number.isInteger(vals[i])) fail('INVALID_DTYPE', fn, 'int32 values must be integers', `values[${i}] = ${vals[i]}`);
-  }
-  const trailing = o.values_trailing_shape ?? [];
+  const vals = readNumbers(fn, 'values', o.values, dtype === 'int32');
+  const trailing =
+    o.values_trailing_shape === undefined || o.values_trailing_shape === null
+      ? []
+      : checkShape(o.values_trailing_shape, fn, 'values_trailing_shape', { rank: [0, 1] });
   const width = trailing.reduce((a, b) => a * b, 1);
   if (width <= 0 || vals.length % width !== 0) fail('INVALID_SHAPE', fn, `values length must be a multiple of ${width}`, vals.length);
-  const lengths = o.lengths;
+  const w = o.weights === undefined || o.weights === null ? null : readNumbers(fn, 'weights', o.weights, false);
+  const lengths = readInt32(o.lengths, fn, 'lengths');
   const inv = o.inverse_indices;
-  if (inv !== null && inv !== undefined && (!Array.isArray(inv) || inv.length !== 2))
+  if (inv !== null && inv !== undefined && (!Array.isArray(inv) || inv.length !== 2 || !Array.isArray(inv[0]) || !Array.isArray(inv[1])))
     fail('INVALID_ARGUMENT', fn, 'inverse_indices must be [names, rows]', inv);
-  // Validate everything that does not need tensors first, so an invalid object allocates nothing.
-  const values = tf.tensor(dtype === 'int32' ? Int32Array.from(vals) : Float32Array.from(vals), [vals.length / width, ...trailing], dtype);
-  const weights = o.weights ? tf.tensor1d(Float32Array.from(o.weights), 'float32') : null;
+  const spkpr = o.stride_per_key_per_rank ?? null;
+  if (spkpr !== null && !Array.isArray(spkpr))
+    fail('INVALID_ARGUMENT', fn, 'stride_per_key_per_rank must be an array of arrays or null', spkpr);
+  if (o.stride !== undefined && o.stride !== null && typeof o.stride !== 'number')
+    fail('INVALID_ARGUMENT', fn, 'stride must be a number', o.stride);
+  const values = tf.tensor(vals, [vals.length / width, ...trailing], dtype);
+  let weights: tf.Tensor1D | null = null;
   try {
+    weights = w ? tf.tensor1d(w, 'float32') : null;
     return new KeyedJaggedTensor({
       keys: o.keys,
       values,
       weights,
-      lengths: lengths as number[],
+      lengths,
       stride: typeof o.stride === 'number' ? o.stride : undefined,
-      stridePerKeyPerRank: o.stride_per_key_per_rank ?? null,
+      stridePerKeyPerRank: spkpr,
       inverse: inv ? { names: inv[0], idx: inv[1] } : null,
       groups: inv ? ((o.groups ?? null) as Groups | null) : null,
     });
@@ -89,6 +97,32 @@ export function fromTorchrec(o: TorchrecKjt): KeyedJaggedTensor {
     weights?.dispose();
     throw e;
   }
+}
+
+/**
+ * Reads a host numeric array (a typed array or a number[]) into a fresh Int32Array / Float32Array, rejecting
+ * array-likes, BigInt, Symbols, strings and (for ints) non-integers with a TesseraError before anything is allocated
+ * on the backend.
+ */
+function readNumbers(fn: string, name: string, v: unknown, int: boolean): Int32Array | Float32Array {
+  if (v instanceof Int32Array || v instanceof Float32Array) {
+    if (int && v instanceof Float32Array)
+      for (let i = 0; i < v.length; i++)
+        if (!Number.isInteger(v[i])) fail('INVALID_DTYPE', fn, `int32 ${name} must be integers`, `${name}[${i}] = ${v[i]}`);
+    return int ? Int32Array.from(v) : Float32Array.from(v);
+  }
+  if (!Array.isArray(v)) fail('INVALID_ARGUMENT', fn, `${name} must be an Int32Array, Float32Array or number[]`, v);
+  const out = int ? new Int32Array(v.length) : new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number') fail('INVALID_ARGUMENT', fn, `${name} must hold numbers`, `${name}[${i}] = ${describe(x)}`);
+    if (int) {
+      if (!Number.isInteger(x)) fail('INVALID_DTYPE', fn, `int32 ${name} must be integers`, `${name}[${i}] = ${x}`);
+      if (x < -2147483648 || x > 2147483647) fail('INVALID_ARGUMENT', fn, `int32 ${name} must fit in int32`, `${name}[${i}] = ${x}`);
+    }
+    out[i] = x;
+  }
+  return out;
 }
 
 const FORMAT = 'tessera.kjt.v1';
@@ -150,8 +184,27 @@ export function loadKjt(bytes: Uint8Array): KeyedJaggedTensor {
   if (l?.dtype !== 'I32') fail('CORRUPT_DATA', fn, 'lengths must be an I32 tensor', l?.dtype);
   const w = tensors.weights;
   if (w && w.dtype !== 'F32') fail('CORRUPT_DATA', fn, 'weights must be an F32 tensor', w.dtype);
-  const names = json('inverse_names') as string[] | null;
+  // Every metadata field and stored shape is checked against what saveKjt writes: bad bytes are CORRUPT_DATA.
+  const strings = (k: string, v: unknown): string[] => {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      fail('CORRUPT_DATA', fn, `__metadata__.${k} must be a JSON array of strings`, v);
+    return v as string[];
+  };
+  const keys = strings('keys', json('keys'));
+  const rawNames = json('inverse_names');
+  const names = rawNames === null ? null : strings('inverse_names', rawNames);
+  const spkpr = json('stride_per_key_per_rank');
+  if (spkpr !== null && (!Array.isArray(spkpr) || spkpr.some((r) => !Array.isArray(r))))
+    fail('CORRUPT_DATA', fn, '__metadata__.stride_per_key_per_rank must be null or a JSON array of arrays', spkpr);
+  const groups = json('groups');
+  if (groups !== null && (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g) || g.some((k) => typeof k !== 'string'))))
+    fail('CORRUPT_DATA', fn, '__metadata__.groups must be null or a JSON array of string arrays', groups);
+  if (v.shape.length < 1 || v.shape.length > 2) fail('CORRUPT_DATA', fn, 'values must have shape [nnz] or [nnz, D]', v.shape);
+  if (l.shape.length !== 1) fail('CORRUPT_DATA', fn, 'lengths must have shape [n]', l.shape);
+  if (w && (w.shape.length !== 1 || w.shape[0] !== v.shape[0]))
+    fail('CORRUPT_DATA', fn, `weights must have shape [${v.shape[0]}] (one per value row)`, w.shape);
   const inv = tensors.inverse_indices;
+  if (!names && inv) fail('CORRUPT_DATA', fn, 'inverse_indices is stored but __metadata__.inverse_names is null', inv.shape);
   let rows: Int32Array[] | null = null;
   if (names) {
     if (inv?.dtype !== 'I32' || inv.shape.length !== 2 || inv.shape[0] !== names.length) {
@@ -161,16 +214,18 @@ export function loadKjt(bytes: Uint8Array): KeyedJaggedTensor {
     rows = names.map((_, i) => (inv.data as Int32Array).slice(i * B, (i + 1) * B));
   }
   const stride = Number(metadata.stride);
-  if (!Number.isInteger(stride)) fail('CORRUPT_DATA', fn, '__metadata__.stride must be an integer', metadata.stride);
+  if (!Number.isInteger(stride) || stride < 0) fail('CORRUPT_DATA', fn, '__metadata__.stride must be an integer >= 0', metadata.stride);
+  if (names && inv && inv.shape[1] !== stride)
+    fail('CORRUPT_DATA', fn, `inverse_indices must be I32 [${names.length}, stride = ${stride}]`, inv.shape);
   return fromTorchrec({
-    keys: json('keys') as string[],
+    keys,
     values: v.data as Int32Array | Float32Array,
     values_trailing_shape: v.shape.slice(1) as number[],
     lengths: l.data as Int32Array,
     weights: w ? (w.data as Float32Array) : null,
     stride,
-    stride_per_key_per_rank: json('stride_per_key_per_rank') as number[][] | null,
+    stride_per_key_per_rank: spkpr as number[][] | null,
     inverse_indices: names && rows ? [names, rows] : null,
-    groups: json('groups') as string[][] | null,
+    groups: groups as string[][] | null,
   });
 }

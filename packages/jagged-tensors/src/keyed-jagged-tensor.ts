@@ -1,244 +1,37 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, describe } from '@tessera/core';
+import { checkBoolean, checkInteger, checkOneOf, checkOptions, describe } from '@tessera/core';
 import { fail } from './errors.js';
-import { concatInt32, type IntArrayLike, readInt32, resolveLengthsOffsets } from './int-array.js';
-import { bitsEqual, checkValuesWeights, JaggedTensor, type JtInit, type Tolerance, tensorsClose } from './jagged-tensor.js';
-import { bagRows, bitsOf, emptyRows, gatherRows, takeRanges } from './rows.js';
+import { concatInt32, type IntArrayLike } from './int-array.js';
+import { bitsEqual, JaggedTensor, type Tolerance, tensorsClose } from './jagged-tensor.js';
+import {
+  carryInverse,
+  checkConcatValues,
+  concatParts,
+  cumsum,
+  emptyParts,
+  indexSelectParts,
+  partsOf,
+  permuteParts,
+  slicedKeysParts,
+  withBagsParts,
+} from './kjt-ops.js';
+import {
+  checkKjt,
+  checkLiveOperand,
+  deriveKjt,
+  freezeMatrix,
+  type Groups,
+  type InverseIndices,
+  type KjtInit,
+  type KjtParts,
+  resolveGroups,
+} from './kjt-validator.js';
+import { bitsOf, emptyRows, takeRanges } from './rows.js';
 
-/** Groups of keys that share one inverse-index row (RecD IKJT, spec §3.2). */
-export type Groups = readonly (readonly string[])[];
-
-/** torchrec `inverse_indices`: one row of length B (= stride) per name, mapping sample b to a stored bag. */
-export interface InverseIndices {
-  readonly names: readonly string[];
-  readonly idx: readonly Int32Array[];
-}
-
-/** Constructor input of a {@link KeyedJaggedTensor} (torchrec field names). Supplied caches are checked (K10). */
-export interface KjtInit extends JtInit {
-  keys: readonly string[];
-  stride?: number;
-  /** Variable batch per key ("VBE"): K rows × R ranks of bag counts. */
-  stridePerKeyPerRank?: readonly (readonly number[])[] | null;
-  /** Inverse indices (makes the result an {@link InverseKeyedJaggedTensor}). Rows may be `Int32Array` or number[]. */
-  inverse?: { names: readonly string[]; idx: readonly (Int32Array | readonly number[])[] } | null;
-  /** Key groups sharing one inverse row (IKJT only). Default: one group per key. */
-  groups?: Groups | null;
-  lengthPerKey?: readonly number[];
-  offsetPerKey?: readonly number[];
-}
-
-/** Validated, fully resolved fields of a KJT. @internal */
-export interface KjtParts {
-  keys: readonly string[];
-  values: tf.Tensor;
-  weights: tf.Tensor1D | null;
-  lengths: Int32Array;
-  offsets: Int32Array;
-  stride: number;
-  stridePerKeyPerRank: readonly (readonly number[])[] | null;
-  inverse: InverseIndices | null;
-  groups: Groups | null;
-  duplicateKeys: boolean;
-}
+export type { Groups, InverseIndices, KjtInit, KjtParts } from './kjt-validator.js';
+export { cumsum, partsOf, resolveGroups };
 
 const TRUSTED = Symbol('trusted');
-
-function freezeMatrix(m: readonly (readonly number[])[]): readonly (readonly number[])[] {
-  return Object.freeze(m.map((r) => Object.freeze([...r])));
-}
-
-/** Validates a {@link KjtInit} against K1–K10 and I1–I2 and resolves every field. @internal */
-export function checkKjt(fn: string, init: KjtInit, o: { allowDuplicateKeys?: boolean } = {}): KjtParts {
-  if (typeof init !== 'object' || init === null) fail('INVALID_ARGUMENT', fn, 'init must be an object', init);
-  const { keys } = init;
-  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
-    fail('INVALID_ARGUMENT', fn, 'keys must be an array of strings', keys);
-  const { lengths, offsets } = resolveLengthsOffsets(fn, init.lengths, init.offsets, { r1: 'K1', r2: 'K1', r3: 'K1' });
-  const { values, weights } = checkValuesWeights(fn, init.values, init.weights, offsets[offsets.length - 1], { sum: 'K2', weights: 'K3' });
-  const K = keys.length;
-  const duplicateKeys = new Set(keys).size !== K;
-  if (duplicateKeys && !o.allowDuplicateKeys) {
-    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
-    fail('INVALID_KEY', fn, 'keys must be unique', `'${dup}' twice`, 'K4');
-  }
-  const n = lengths.length;
-  if (K === 0 && n > 0) fail('INVALID_FORMAT', fn, 'a KJT without keys must have empty lengths', `${n} lengths`, 'K5');
-  const vbe = init.stridePerKeyPerRank !== undefined && init.stridePerKeyPerRank !== null;
-  let spk: number[];
-  let spkpr: readonly (readonly number[])[] | null = null;
-  if (vbe) {
-    const m = init.stridePerKeyPerRank as readonly (readonly number[])[];
-    if (!Array.isArray(m) || m.length !== K) fail('INVALID_FORMAT', fn, `stridePerKeyPerRank must have K = ${K} rows`, m, 'K7');
-    const R = K > 0 ? (m[0] as readonly number[])?.length : 0;
-    let total = 0;
-    spk = m.map((row, k) => {
-      if (!Array.isArray(row) || row.length !== R || R < 1)
-        fail('INVALID_FORMAT', fn, 'stridePerKeyPerRank must be K×R with R >= 1', `row ${k} = ${describe(row)}`, 'K7');
-      let s = 0;
-      for (const v of row) {
-        if (!Number.isInteger(v) || v < 0)
-          fail('INVALID_FORMAT', fn, 'stridePerKeyPerRank entries must be integers >= 0', `row ${k} = ${describe(row)}`, 'K7');
-        s += v;
-      }
-      total += s;
-      return s;
-    });
-    if (total !== n)
-      fail('INVALID_FORMAT', fn, 'the sum of stridePerKeyPerRank must equal lengths.length', `sum ${total}, lengths.length ${n}`, 'K7');
-    spkpr = freezeMatrix(m);
-  } else {
-    spk = [];
-  }
-  // Inverse rows (read first: under VBE they define the stride).
-  let inverse: InverseIndices | null = null;
-  if (init.inverse !== undefined && init.inverse !== null) {
-    const inv = init.inverse;
-    if (typeof inv !== 'object' || !Array.isArray(inv.names) || !Array.isArray(inv.idx) || inv.names.length !== inv.idx.length) {
-      fail('INVALID_FORMAT', fn, 'inverse must be { names, idx } with one row per name', inv, 'K8');
-    }
-    if (new Set(inv.names).size !== inv.names.length) fail('INVALID_KEY', fn, 'inverse.names must be unique', inv.names, 'K8');
-    const idx = inv.idx.map((r, j) => readInt32(r, fn, `inverse.idx[${j}]`, 'K8'));
-    inverse = { names: Object.freeze([...inv.names]), idx: Object.freeze(idx) };
-  }
-  let stride: number;
-  if (vbe) {
-    const maxU = spk.reduce((a, b) => Math.max(a, b), 0);
-    const rowLen = inverse && inverse.idx.length > 0 ? inverse.idx[0].length : undefined;
-    if (init.stride !== undefined) {
-      stride = checkInteger(init.stride, fn, 'stride', { min: 0 });
-      // K9: with inverse rows the stride is their length (stored bags may outnumber it after a non-compact
-      // indexSelectDim1); without, it must cover every key's bag count.
-      if (rowLen !== undefined && stride !== rowLen)
-        fail('INVALID_FORMAT', fn, `stride must equal the inverse row length ${rowLen}`, stride, 'K9');
-      if (rowLen === undefined && stride < maxU)
-        fail('INVALID_FORMAT', fn, `a VBE stride must be >= max stridePerKey = ${maxU}`, stride, 'K9');
-    } else stride = K === 0 ? 0 : (rowLen ?? maxU);
-  } else if (K === 0) {
-    stride = init.stride === undefined ? 0 : checkInteger(init.stride, fn, 'stride', { min: 0 });
-  } else {
-    if (n % K !== 0) fail('INVALID_FORMAT', fn, `lengths.length must be a multiple of K = ${K} (K·stride)`, `lengths.length = ${n}`, 'K6');
-    stride = n / K;
-    if (init.stride !== undefined) {
-      const s = checkInteger(init.stride, fn, 'stride', { min: 0 });
-      if (s !== stride) fail('INVALID_FORMAT', fn, `stride must equal lengths.length / K = ${stride}`, s, 'K9');
-    }
-    spk = keys.map(() => stride);
-  }
-  if (inverse) {
-    const present = new Set(inverse.names);
-    for (const k of keys) if (!present.has(k)) fail('INVALID_KEY', fn, 'every key must have an inverse row', `no row for '${k}'`, 'I1');
-    inverse.idx.forEach((row, j) => {
-      if (row.length !== stride)
-        fail(
-          'INVALID_FORMAT',
-          fn,
-          `every inverse row must have length stride = ${stride}`,
-          `row '${inverse?.names[j]}' has ${row.length}`,
-          'K8',
-        );
-    });
-    const rowOf = new Map(inverse.names.map((nm, j) => [nm, inverse?.idx[j] as Int32Array]));
-    keys.forEach((k, ki) => {
-      const row = rowOf.get(k) as Int32Array;
-      const U = spk[ki];
-      for (let b = 0; b < row.length; b++) {
-        if (row[b] < 0 || row[b] >= U)
-          fail('INVALID_FORMAT', fn, `inverse indices of '${k}' must be in [0, ${U})`, `idx[${b}] = ${row[b]}`, 'I1');
-      }
-    });
-  }
-  let groups: Groups | null = null;
-  if (init.groups !== undefined && init.groups !== null) {
-    if (!inverse) fail('INVALID_ARGUMENT', fn, 'groups require inverse indices', init.groups);
-    groups = resolveGroups(fn, keys, init.groups);
-    const rowOf = new Map((inverse as InverseIndices).names.map((nm, j) => [nm, (inverse as InverseIndices).idx[j]]));
-    for (const g of groups) {
-      const r0 = rowOf.get(g[0]) as Int32Array;
-      const u0 = spk[keys.indexOf(g[0])];
-      for (const k of g.slice(1)) {
-        const r = rowOf.get(k) as Int32Array;
-        if (spk[keys.indexOf(k)] !== u0 || r.some((v, b) => v !== r0[b])) {
-          fail('INVALID_FORMAT', fn, 'keys of one group must share U and identical inverse rows', `'${g[0]}' and '${k}' differ`, 'I2');
-        }
-      }
-    }
-  } else if (inverse) {
-    groups = Object.freeze(dedupeKeys(keys).map((k) => Object.freeze([k])));
-  }
-  const parts: KjtParts = {
-    keys: Object.freeze([...keys]),
-    values,
-    weights,
-    lengths,
-    offsets,
-    stride,
-    stridePerKeyPerRank: spkpr,
-    inverse,
-    groups,
-    duplicateKeys,
-  };
-  if (init.lengthPerKey !== undefined || init.offsetPerKey !== undefined) {
-    const d = derive(parts);
-    const same = (a: readonly number[] | undefined, b: readonly number[]) =>
-      a === undefined || (a.length === b.length && a.every((v, i) => v === b[i]));
-    if (!same(init.lengthPerKey, d.lengthPerKey))
-      fail('INVALID_FORMAT', fn, `lengthPerKey must equal the derived ${describe([...d.lengthPerKey])}`, init.lengthPerKey, 'K10');
-    if (!same(init.offsetPerKey, d.offsetPerKey))
-      fail('INVALID_FORMAT', fn, `offsetPerKey must equal the derived ${describe([...d.offsetPerKey])}`, init.offsetPerKey, 'K10');
-  }
-  return parts;
-}
-
-function dedupeKeys(keys: readonly string[]): string[] {
-  return [...new Set(keys)];
-}
-
-/** Resolves a grouping: keys in no group get their own group; unknown or repeated keys are errors. @internal */
-export function resolveGroups(fn: string, keys: readonly string[], groups: unknown): Groups {
-  if (!Array.isArray(groups)) fail('INVALID_ARGUMENT', fn, 'groups must be an array of key arrays', groups);
-  const seen = new Set<string>();
-  const known = new Set(keys);
-  const out: (readonly string[])[] = [];
-  for (const g of groups) {
-    if (!Array.isArray(g) || g.length === 0 || g.some((k) => typeof k !== 'string'))
-      fail('INVALID_ARGUMENT', fn, 'each group must be a non-empty array of keys', g);
-    for (const k of g) {
-      if (!known.has(k)) fail('INVALID_KEY', fn, 'groups must name existing keys', `'${k}'`);
-      if (seen.has(k)) fail('INVALID_KEY', fn, 'a key may appear in one group only', `'${k}' twice`);
-      seen.add(k);
-    }
-    out.push(Object.freeze([...g]));
-  }
-  for (const k of dedupeKeys(keys)) if (!seen.has(k)) out.push(Object.freeze([k]));
-  return Object.freeze(out);
-}
-
-interface Derived {
-  stridePerKey: readonly number[];
-  lengthsOffsetPerKey: readonly number[];
-  lengthPerKey: readonly number[];
-  offsetPerKey: readonly number[];
-}
-
-function derive(p: KjtParts): Derived {
-  const K = p.keys.length;
-  const spk = p.stridePerKeyPerRank ? p.stridePerKeyPerRank.map((r) => r.reduce((a, b) => a + b, 0)) : p.keys.map(() => p.stride);
-  const lop = [0];
-  for (let k = 0; k < K; k++) lop.push(lop[k] + spk[k]);
-  const lpk: number[] = [];
-  const opk = [0];
-  for (let k = 0; k < K; k++) {
-    lpk.push(p.offsets[lop[k + 1]] - p.offsets[lop[k]]);
-    opk.push(opk[k] + lpk[k]);
-  }
-  return {
-    stridePerKey: Object.freeze(spk),
-    lengthsOffsetPerKey: Object.freeze(lop),
-    lengthPerKey: Object.freeze(lpk),
-    offsetPerKey: Object.freeze(opk),
-  };
-}
 
 /** One per-group summary of a deduplicated batch. */
 export interface GroupStats {
@@ -300,7 +93,7 @@ export class KeyedJaggedTensor {
       // biome-ignore lint/correctness/noConstructorReturn: a KJT with inverse indices is an IKJT (spec §3.2)
       return new InverseKeyedJaggedTensor(parts as unknown as KjtInit, TRUSTED);
     }
-    const d = derive(parts);
+    const d = deriveKjt(parts);
     const ipk: Record<string, number> = Object.create(null);
     if (!parts.duplicateKeys)
       parts.keys.forEach((k, i) => {
@@ -351,8 +144,12 @@ export class KeyedJaggedTensor {
    * @example `KeyedJaggedTensor.empty({ weighted: true })`
    */
   static empty(o: { valuesDtype?: 'int32' | 'float32'; weighted?: boolean } = {}): KeyedJaggedTensor {
-    const values = tf.zeros([0], o.valuesDtype ?? 'int32');
-    const weights = o.weighted ? (tf.zeros([0], 'float32') as tf.Tensor1D) : null;
+    const fn = 'KeyedJaggedTensor.empty';
+    const opts = checkOptions<{ valuesDtype?: unknown; weighted?: unknown }>(o, fn);
+    const dtype = checkOneOf(opts.valuesDtype ?? 'int32', fn, 'valuesDtype', ['int32', 'float32'] as const);
+    const weighted = checkBoolean(opts.weighted, fn, 'weighted', false);
+    const values = tf.zeros([0], dtype);
+    const weights = weighted ? (tf.zeros([0], 'float32') as tf.Tensor1D) : null;
     return makeKjt({ ...emptyParts(), values, weights });
   }
 
@@ -373,11 +170,13 @@ export class KeyedJaggedTensor {
    */
   static fromJtDict(dict: Readonly<Record<string, JaggedTensor>>): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.fromJtDict';
-    const keys = Object.keys(dict ?? {});
+    const keys = Object.keys(checkOptions(dict, fn, 'dict'));
     if (keys.length === 0) fail('INVALID_ARGUMENT', fn, 'dict must have at least one key', dict);
     const jts = keys.map((k) => {
       const j = dict[k];
       if (!(j instanceof JaggedTensor)) fail('INVALID_ARGUMENT', fn, `dict['${k}'] must be a JaggedTensor`, j);
+      // a JT whose values were disposed would fail inside tf.concat with a tfjs TypeError
+      checkLiveOperand(fn, `dict['${k}']`, j);
       return j;
     });
     const weighted = jts[0].weights !== null;
@@ -393,8 +192,9 @@ export class KeyedJaggedTensor {
       jts.map((j) => j.values),
       0,
     );
-    const weights = weighted ? (tf.concat(jts.map((j) => j.weights as tf.Tensor1D)) as tf.Tensor1D) : null;
+    let weights: tf.Tensor1D | null = null;
     try {
+      weights = weighted ? (tf.concat(jts.map((j) => j.weights as tf.Tensor1D)) as tf.Tensor1D) : null;
       return new KeyedJaggedTensor({ keys, values, weights, lengths, stridePerKeyPerRank: vbe ? U.map((u) => [u]) : null });
     } catch (e) {
       values.dispose();
@@ -416,57 +216,9 @@ export class KeyedJaggedTensor {
     if (!Array.isArray(list) || list.length === 0) fail('INVALID_ARGUMENT', fn, 'list must be a non-empty array of KJTs', list);
     list.forEach((x, i) => {
       if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', fn, `list[${i}] must be a KeyedJaggedTensor`, x);
+      checkLiveOperand(fn, `list[${i}]`, x);
     });
-    const keys = list.flatMap((x) => x.keys);
-    const seen = new Set<string>();
-    for (const x of list) {
-      for (const k of new Set<string>(x.keys)) {
-        if (seen.has(k)) fail('INVALID_KEY', fn, 'a key may appear in one input only (D5)', `'${k}'`);
-        seen.add(k);
-      }
-    }
-    const weighted = list[0].weights !== null;
-    if (list.some((x) => (x.weights !== null) !== weighted)) fail('INVALID_FORMAT', fn, 'weights must be all-or-none', 'a mix');
-    const vbe = list[0].stridePerKeyPerRank !== null;
-    if (list.some((x) => (x.stridePerKeyPerRank !== null) !== vbe)) fail('INVALID_FORMAT', fn, 'VBE must be all-or-none', 'a mix');
-    const inv = list[0].inverse !== null;
-    if (list.some((x) => (x.inverse !== null) !== inv)) fail('INVALID_FORMAT', fn, 'inverse indices must be all-or-none', 'a mix');
-    checkConcatValues(
-      fn,
-      list.map((x) => x.values),
-    );
-    const keyed = list.filter((x) => x.keys.length > 0);
-    const strides = new Set((keyed.length ? keyed : list).map((x) => x.stride));
-    if ((!vbe || inv) && strides.size > 1) fail('INVALID_FORMAT', fn, 'all inputs must have the same stride', [...strides]);
-    const stride = vbe && !inv ? Math.max(...list.map((x) => x.stride)) : [...strides][0];
-    let matrix: number[][] | null = null;
-    if (vbe) {
-      const Rs = new Set(keyed.map((x) => (x.stridePerKeyPerRank as number[][])[0].length));
-      if (Rs.size > 1) fail('INVALID_FORMAT', fn, 'VBE inputs must have the same number of ranks R', [...Rs]);
-      matrix = list.flatMap((x) => (x.stridePerKeyPerRank as number[][]).map((r) => [...r]));
-    }
-    const lengths = concatInt32(list.map((x) => x.lengths));
-    const values = tf.concat(
-      list.map((x) => x.values),
-      0,
-    );
-    const weights = weighted ? (tf.concat(list.map((x) => x.weights as tf.Tensor1D)) as tf.Tensor1D) : null;
-    const inverse = inv
-      ? { names: list.flatMap((x) => (x.inverse as InverseIndices).names), idx: list.flatMap((x) => (x.inverse as InverseIndices).idx) }
-      : null;
-    const groups = inv ? list.flatMap((x) => x.groups ?? []) : null;
-    return makeKjt({
-      keys,
-      values,
-      weights,
-      lengths,
-      offsets: cumsum(lengths),
-      stride,
-      stridePerKeyPerRank: matrix,
-      inverse,
-      groups,
-      duplicateKeys: list.some((x) => x.duplicateKeys),
-    });
+    return makeKjt(concatParts(fn, list));
   }
 
   /** torchrec's name for {@link KeyedJaggedTensor.inverse}: `{ names, idx }` (one row of length B per name) or null. */
@@ -547,29 +299,8 @@ export class KeyedJaggedTensor {
    */
   permute(indices: readonly number[]): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.permute';
-    const K = this.keys.length;
-    const idx = readInt32(indices, fn, 'indices');
-    for (let j = 0; j < idx.length; j++) {
-      if (idx[j] < 0 || idx[j] >= K) fail('INDEX_OUT_OF_RANGE', fn, `indices must be in [0, ${K})`, `indices[${j}] = ${idx[j]}`);
-    }
-    const lop = this.lengthsOffsetPerKey;
-    const opk = this.offsetPerKey;
-    const lengths = concatInt32(Array.from(idx, (k) => this.lengths.subarray(lop[k], lop[k + 1])));
-    const ranges = Array.from(idx, (k): [number, number] => [opk[k], opk[k + 1]]);
-    const keys = Array.from(idx, (k) => this.keys[k]);
-    const values = takeRanges(this.values, ranges);
-    const weights = this.weights ? (takeRanges(this.weights, ranges) as tf.Tensor1D) : null;
-    return makeKjt({
-      keys,
-      values,
-      weights,
-      lengths,
-      offsets: cumsum(lengths),
-      stride: this.stride,
-      stridePerKeyPerRank: this.stridePerKeyPerRank ? Array.from(idx, (k) => (this.stridePerKeyPerRank as number[][])[k]) : null,
-      ...this.carryInverse(keys),
-      duplicateKeys: new Set(keys).size !== keys.length,
-    });
+    checkLiveOperand(fn, 'this', this);
+    return makeKjt(permuteParts(fn, this, indices));
   }
 
   /**
@@ -582,19 +313,9 @@ export class KeyedJaggedTensor {
    */
   indexSelectDim1(indices: IntArrayLike, o: { compact?: boolean } = {}): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.indexSelectDim1';
-    const sel = readInt32(indices, fn, 'indices');
-    const B = this.stride;
-    for (let j = 0; j < sel.length; j++) {
-      if (sel[j] < 0 || sel[j] >= B) fail('INDEX_OUT_OF_RANGE', fn, `indices must be in [0, ${B})`, `indices[${j}] = ${sel[j]}`);
-    }
-    if (this.inverse) return selectInverse(this, sel, o.compact === true);
-    if (this.stridePerKeyPerRank)
-      fail('UNSUPPORTED', fn, 'a VBE KJT without inverse indices cannot be selected on dim 1', 'stridePerKeyPerRank set');
-    const K = this.keys.length;
-    const M = sel.length;
-    const bags = new Int32Array(K * M);
-    for (let k = 0; k < K; k++) for (let j = 0; j < M; j++) bags[k * M + j] = k * B + sel[j];
-    return this.withBags(bags, { stride: M, stridePerKeyPerRank: null, inverse: null, groups: null });
+    checkLiveOperand(fn, 'this', this);
+    const compact = checkOptions<{ compact?: unknown }>(o, fn).compact;
+    return makeKjt(indexSelectParts(fn, this, indices, checkBoolean(compact, fn, 'compact', false)));
   }
 
   /** Alias of {@link KeyedJaggedTensor.indexSelectDim1}. @example `kjt.indexSelect([2, 0])` */
@@ -684,49 +405,17 @@ export class KeyedJaggedTensor {
 
   /** Inverse rows and groups restricted to `keys` (D4). @internal */
   carryInverse(keys: readonly string[]): { inverse: InverseIndices | null; groups: Groups | null } {
-    if (!this.inverse) return { inverse: null, groups: null };
-    const present = new Set(keys);
-    const names: string[] = [];
-    const idx: Int32Array[] = [];
-    this.inverse.names.forEach((nm, j) => {
-      if (present.has(nm)) {
-        names.push(nm);
-        idx.push((this.inverse as InverseIndices).idx[j]);
-      }
-    });
-    const groups = (this.groups ?? []).map((g) => g.filter((k) => present.has(k))).filter((g) => g.length > 0);
-    return { inverse: { names, idx }, groups };
+    return carryInverse(this, keys);
   }
 
   /** Sub-KJT of keys [a, b). @internal */
   slicedKeys(a: number, b: number): KeyedJaggedTensor {
-    const lop = this.lengthsOffsetPerKey;
-    const opk = this.offsetPerKey;
-    const keys = this.keys.slice(a, b);
-    const lengths = this.lengths.slice(lop[a], lop[b]);
-    const values = takeRanges(this.values, [[opk[a], opk[b]]]);
-    const weights = this.weights ? (takeRanges(this.weights, [[opk[a], opk[b]]]) as tf.Tensor1D) : null;
-    return makeKjt({
-      keys,
-      values,
-      weights,
-      lengths,
-      offsets: cumsum(lengths),
-      stride: this.stride,
-      stridePerKeyPerRank: this.stridePerKeyPerRank ? this.stridePerKeyPerRank.slice(a, b) : null,
-      ...this.carryInverse(keys),
-      duplicateKeys: new Set(keys).size !== keys.length,
-    });
+    return makeKjt(slicedKeysParts(this, a, b));
   }
 
   /** New KJT with the same keys whose bags are the listed global bags of this one (in order). @internal */
   withBags(bags: Int32Array, rest: Pick<KjtParts, 'stride' | 'stridePerKeyPerRank' | 'inverse' | 'groups'>): KeyedJaggedTensor {
-    const lengths = new Int32Array(bags.length);
-    for (let i = 0; i < bags.length; i++) lengths[i] = this.lengths[bags[i]];
-    const rows = bagRows(this.offsets, bags);
-    const values = gatherRows(this.values, rows);
-    const weights = this.weights ? (gatherRows(this.weights, rows) as tf.Tensor1D) : null;
-    return makeKjt({ keys: this.keys, values, weights, lengths, offsets: cumsum(lengths), duplicateKeys: this.duplicateKeys, ...rest });
+    return makeKjt(withBagsParts(this, bags, rest));
   }
 }
 
@@ -853,98 +542,6 @@ function bagSignature(x: KeyedJaggedTensor, k: number, u: number): string {
   const v = Array.from(bitsOf(x.values).subarray(s * w, e * w));
   const ws = x.weights ? Array.from(bitsOf(x.weights).subarray(s, e)) : [];
   return `${v.join(',')};${ws.join(',')}`;
-}
-
-function selectInverse(x: KeyedJaggedTensor, sel: Int32Array, compact: boolean): KeyedJaggedTensor {
-  const inv = x.inverse as InverseIndices;
-  // One new row per distinct old row object, so keys of a group keep sharing a row (I2).
-  const newRow = new Map<Int32Array, { idx: Int32Array; keep: Int32Array | null }>();
-  for (const row of inv.idx) {
-    if (newRow.has(row)) continue;
-    const idx = new Int32Array(sel.length);
-    for (let j = 0; j < sel.length; j++) idx[j] = row[sel[j]];
-    let keep: Int32Array | null = null;
-    if (compact) {
-      const remap = new Map<number, number>();
-      const kept: number[] = [];
-      for (let j = 0; j < idx.length; j++) {
-        let r = remap.get(idx[j]);
-        if (r === undefined) {
-          r = kept.length;
-          remap.set(idx[j], r);
-          kept.push(idx[j]);
-        }
-        idx[j] = r;
-      }
-      keep = Int32Array.from(kept);
-    }
-    newRow.set(row, { idx, keep });
-  }
-  const rowOf = new Map(inv.names.map((nm, j) => [nm, inv.idx[j]]));
-  const lop = x.lengthsOffsetPerKey;
-  const bags: number[] = [];
-  const matrix: number[][] = [];
-  x.keys.forEach((key, k) => {
-    const keep = (newRow.get(rowOf.get(key) as Int32Array) as { keep: Int32Array | null }).keep;
-    if (keep) {
-      for (const u of keep) bags.push(lop[k] + u);
-      matrix.push([keep.length]);
-    } else {
-      for (let u = lop[k]; u < lop[k + 1]; u++) bags.push(u);
-      matrix.push([lop[k + 1] - lop[k]]);
-    }
-  });
-  return x.withBags(Int32Array.from(bags), {
-    stride: sel.length,
-    stridePerKeyPerRank: matrix,
-    inverse: { names: inv.names, idx: inv.idx.map((r) => (newRow.get(r) as { idx: Int32Array }).idx) },
-    groups: x.groups,
-  });
-}
-
-function checkConcatValues(fn: string, vs: readonly tf.Tensor[]): void {
-  const t0 = vs[0];
-  vs.forEach((v, i) => {
-    if (v.dtype !== t0.dtype) fail('INVALID_DTYPE', fn, `values must share dtype ${t0.dtype}`, `input ${i}: ${v.dtype}`);
-    if (v.shape.slice(1).join(',') !== t0.shape.slice(1).join(',')) {
-      fail('INVALID_SHAPE', fn, `values must share trailing dims [${t0.shape.slice(1).join(', ')}]`, `input ${i}: [${v.shape.join(', ')}]`);
-    }
-  });
-}
-
-function emptyParts(): Omit<KjtParts, 'values' | 'weights'> {
-  return {
-    keys: [],
-    lengths: new Int32Array(0),
-    offsets: new Int32Array(1),
-    stride: 0,
-    stridePerKeyPerRank: null,
-    inverse: null,
-    groups: null,
-    duplicateKeys: false,
-  };
-}
-
-/** Fields of a KJT as constructor input. @internal */
-export function partsOf(x: KeyedJaggedTensor): KjtInit {
-  return {
-    keys: x.keys,
-    values: x.values,
-    weights: x.weights,
-    lengths: x.lengths,
-    offsets: x.offsets,
-    stride: x.stride,
-    stridePerKeyPerRank: x.stridePerKeyPerRank,
-    inverse: x.inverse,
-    groups: x.groups,
-  };
-}
-
-/** `[0, cumsum]` without the overflow check (inputs already validated). @internal */
-export function cumsum(l: Int32Array): Int32Array {
-  const o = new Int32Array(l.length + 1);
-  for (let i = 0; i < l.length; i++) o[i + 1] = o[i] + l[i];
-  return o;
 }
 
 /** Builds a KJT or IKJT from trusted parts (freezing arrays of metadata). @internal */
