@@ -1,3 +1,5 @@
+export type { BlockAttention, BlockFfn, BlockFlops, SimplicialTransformerBlockOptions } from './block.js';
+export { BLOCK_MAX_WEIGHT_ELEMENTS, SimplicialTransformerBlock } from './block.js';
 export { cliftTripleProduct } from './clift.js';
 export { dotProductAttention } from './dot-product.js';
 export type { AttentionFlops, AttentionFlopsShape } from './flops.js';
