@@ -1,2 +1,39 @@
-// @tessera/embedding-sharding exports nothing yet: its API lands with a later issue (not yet filed).
-export {};
+// @tessera/embedding-sharding — public API.
+export { gibPerSecToBytesPerMs, PLANNER_CONSTANTS } from './constants.js';
+export type { EnumerateOptions } from './enumerate.js';
+export { allowedComputeKernels, allowedShardingTypes, enumerate } from './enumerate.js';
+export type { GeometryOptions } from './geometry.js';
+export { shardGeometry } from './geometry.js';
+export { greedyPerfPartitioner, memoryBalancedPartitioner } from './partitioners.js';
+export { ESTIMATED_KERNELS, perfEstimator } from './perf-estimator.js';
+export type { PlanOptions, PlanStats } from './planner.js';
+export { perRankPerf, plan, rate } from './planner.js';
+export { dynamicProgrammingProposer, greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';
+export type { PipelineType, ReserveOptions, StorageEstimatorOptions } from './storage-estimator.js';
+export { reserveStorage, storageEstimator } from './storage-estimator.js';
+export type { Collective } from './topology.js';
+export { commsBandwidth, createTopology, kernelBandwidth, MAX_WORLD_SIZE } from './topology.js';
+export type {
+  CacheStats,
+  ComputeDevice,
+  ComputeKernel,
+  Constraints,
+  CostModel,
+  Device,
+  Estimator,
+  PartitionBy,
+  Partitioner,
+  Perf,
+  Plan,
+  Proposer,
+  ProposerFeedback,
+  Shard,
+  ShardingOption,
+  ShardingType,
+  Storage,
+  TableSpec,
+  TierPlan,
+  Topology,
+  TopologyInit,
+} from './types.js';
+export { COMPUTE_KERNELS, partitionByOf, perfTotal, SHARDING_TYPES } from './types.js';

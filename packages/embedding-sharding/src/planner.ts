@@ -1,0 +1,211 @@
+// The planner loop (pytorch/torchrec torchrec/distributed/planner/planners.py `EmbeddingShardingPlanner.plan`) and the
+// critical-rank rating (planner/perf_models.py `NoopPerfModel`).
+import { PLANNER_CONSTANTS as K } from './constants.js';
+import { enumerate } from './enumerate.js';
+import { checkInt, checkNumber, fail } from './errors.js';
+import { greedyPerfPartitioner } from './partitioners.js';
+import { perfEstimator } from './perf-estimator.js';
+import { greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';
+import { type ReserveOptions, reserveStorage, storageEstimator } from './storage-estimator.js';
+import {
+  type Constraints,
+  type CostModel,
+  compareStorage,
+  type Estimator,
+  fitsIn,
+  type Partitioner,
+  type Plan,
+  type Proposer,
+  perfTotal,
+  type ShardingOption,
+  type Storage,
+  type TableSpec,
+  type Topology,
+} from './types.js';
+
+/**
+ * Critical-rank cost of a placed plan (torchrec `NoopPerfModel.rate`): max over ranks of Σ shard `perf.total` (ms).
+ *
+ * @throws TesseraError `INVALID_PLAN` when a shard has no rank or a rank outside [0, W).
+ * @example
+ * ```ts
+ * import { createTopology, plan, rate } from '@tessera/embedding-sharding';
+ * const topo = createTopology({ worldSize: 2, computeDevice: 'cuda' });
+ * const t = { modulePath: 'ebc', name: 't', rows: 1000, dim: 64, elementBytes: 4, moduleKind: 'pooled' as const, featureNames: ['f'] };
+ * const p = plan([t], topo);
+ * rate(p) > 0; // → true
+ * ```
+ */
+export function rate(p: Plan): number {
+  return Math.max(...perRankPerf(p));
+}
+
+/** Σ shard `perf.total` per rank, in torchrec's summation order. */
+export function perRankPerf(p: Plan): number[] {
+  const W = p.topology.worldSize;
+  const perfs = new Array<number>(W).fill(0);
+  for (const so of p.options) {
+    for (const s of so.shards) {
+      if (s.rank === null || !Number.isInteger(s.rank) || s.rank < 0 || s.rank >= W)
+        fail('INVALID_PLAN', 'rate', `shard of '${so.fqn}' has no valid rank`, s.rank);
+      perfs[s.rank] += perfTotal(s.perf);
+    }
+  }
+  return perfs;
+}
+
+/** Options of {@link plan}. */
+export interface PlanOptions {
+  constraints?: Record<string, Constraints>;
+  /** Batch size per rank (default 512). */
+  batchSize?: number;
+  /** Proposers in order (default: grid search, greedy by depth, greedy by sum, uniform — torchrec's defaults). */
+  proposers?: Proposer[];
+  partitioner?: Partitioner;
+  perf?: Estimator;
+  storage?: Estimator;
+  /** Both estimators at once (overrides `perf`/`storage`). */
+  costModel?: CostModel;
+  /** HBM reservation fraction (default 0.15), or full reservation options. */
+  reservation?: number | ReserveOptions;
+  /** Stop proposing after this many ms (torchrec `timeout_seconds`). */
+  timeoutMs?: number;
+  /** Plan a quantized (inference) module. */
+  quantized?: boolean;
+}
+
+/** What the planner did. */
+export interface PlanStats {
+  proposals: number;
+  plans: number;
+  timeMs: number;
+  rating: number;
+}
+
+/** Deep copy of options (shards copied, tables shared). @internal */
+export function cloneOptions(options: readonly ShardingOption[]): ShardingOption[] {
+  return options.map((so) => ({
+    ...so,
+    inputLengths: [...so.inputLengths],
+    shards: so.shards.map((s) => ({
+      size: [...s.size] as [number, number],
+      offset: [...s.offset] as [number, number],
+      rank: s.rank,
+      perf: { ...s.perf },
+      storage: { ...s.storage },
+    })),
+  }));
+}
+
+/**
+ * Plans the tables on the topology with torchrec's flow: reserve storage (heuristic 15%), enumerate options and run
+ * both estimators, then for each proposer and each new proposal (deduplicated) partition and rate; the lowest rating
+ * wins (the earlier plan on ties). With no plan: `PLANNER_INSUFFICIENT_STORAGE` if the smallest proposal's storage
+ * exceeds the summed reserved capacity, else `PLANNER_STRICT_CONSTRAINTS`; the message names the last table that could
+ * not be placed, its sharding type, the bytes it needed and the reservation percentage. `plan.topology` is the reserved
+ * topology.
+ *
+ * @throws TesseraError `PLANNER_INSUFFICIENT_STORAGE`, `PLANNER_STRICT_CONSTRAINTS`, `PLANNER_PARTITION` (from a custom
+ * partitioner), `INVALID_ARGUMENT`, `INVALID_KEY`.
+ * @example
+ * ```ts
+ * import { createTopology, plan } from '@tessera/embedding-sharding';
+ * const topo = createTopology({ worldSize: 4, localWorldSize: 2, computeDevice: 'cuda' });
+ * const tables = [1000, 50_000, 200].map((rows, i) => ({ modulePath: 'ebc', name: `t${i}`, rows, dim: 64, elementBytes: 4, moduleKind: 'pooled' as const, featureNames: [`f${i}`] }));
+ * const p = plan(tables, topo);
+ * p.options.length; // → 3
+ * ```
+ */
+export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOptions = {}): Plan & { stats: PlanStats } {
+  const fn = 'plan';
+  const t0 = performance.now();
+  if (!topo || !Array.isArray(topo.devices)) fail('INVALID_ARGUMENT', fn, 'topo must come from createTopology', topo);
+  if (topo.worldSize < 1) fail('INVALID_ARGUMENT', fn, 'topology must have at least one rank', topo.worldSize);
+  const batchSize = o.batchSize === undefined ? K.BATCH_SIZE : checkInt(o.batchSize, fn, 'batchSize', 1, 1 << 30);
+  const timeout = o.timeoutMs === undefined ? undefined : checkNumber(o.timeoutMs, fn, 'timeoutMs', 0);
+  const res: ReserveOptions = typeof o.reservation === 'number' ? { percentage: o.reservation } : { ...(o.reservation ?? {}) };
+  const percentage = res.percentage ?? 0.15;
+  const reserved = reserveStorage(topo, { ...res, tables: res.tables ?? tables, constraints: res.constraints ?? o.constraints, batchSize });
+  const perf = o.costModel?.perf ?? o.perf ?? perfEstimator(o.constraints);
+  const storage = o.costModel?.storage ?? o.storage ?? storageEstimator(o.constraints);
+  const space = enumerate(tables, topo, o.constraints, { batchSize, estimators: [perf, storage], quantized: o.quantized });
+  if (space.length === 0)
+    return { options: [], topology: reserved, stats: { proposals: 0, plans: 0, timeMs: performance.now() - t0, rating: 0 } };
+  const ids = new Map<ShardingOption, number>(space.map((so, i) => [so, i]));
+  const proposers = o.proposers ?? [gridSearchProposer(), greedyProposer(), greedyProposer({ useDepth: false }), uniformProposer()];
+  const partitioner = o.partitioner ?? greedyPerfPartitioner();
+  for (const p of proposers) p.load(space);
+  const cache = new Map<string, { partitionable: boolean; ranks?: (number | null)[][]; rating?: number }>();
+  let best: { proposal: ShardingOption[]; ranks: (number | null)[][] } | null = null;
+  let bestRating = Number.POSITIVE_INFINITY;
+  let lowest: Storage = { hbm: Number.MAX_VALUE, ddr: Number.MAX_VALUE };
+  let lastError: { message: string; details: Record<string, unknown> } | null = null;
+  let proposals = 0;
+  let plans = 0;
+  const W = topo.worldSize;
+  outer: for (const proposer of proposers) {
+    let proposal = proposer.propose();
+    while (proposal) {
+      if (timeout !== undefined && performance.now() - t0 > timeout) break outer;
+      const key = proposal
+        .map((so) => ids.get(so) ?? -1)
+        .sort((a, b) => a - b)
+        .join(',');
+      const hit = cache.get(key);
+      if (hit) {
+        proposer.feedback({ partitionable: hit.partitionable, rating: hit.rating, storageConstraint: reserved });
+        proposal = proposer.propose();
+        continue;
+      }
+      proposals++;
+      try {
+        const placed = partitioner.partition(proposal, reserved);
+        plans++;
+        const perfs = new Array<number>(W).fill(0);
+        for (const so of placed) for (const s of so.shards) perfs[s.rank as number] += perfTotal(s.perf);
+        const rating = Math.max(...perfs);
+        const ranks = placed.map((so) => so.shards.map((s) => s.rank));
+        if (rating < bestRating) {
+          bestRating = rating;
+          best = { proposal: placed, ranks };
+        }
+        cache.set(key, { partitionable: true, ranks, rating });
+        proposer.feedback({ partitionable: true, plan: placed, rating, storageConstraint: reserved });
+      } catch (e) {
+        const err = e as { code?: string; message: string; details?: Record<string, unknown> };
+        if (typeof err.code !== 'string' || !err.code.startsWith('PLANNER_')) throw e;
+        lastError = { message: err.message, details: err.details ?? {} };
+        let hbm = 0;
+        let ddr = 0;
+        for (const so of proposal) {
+          for (const s of so.shards) {
+            hbm += s.storage.hbm;
+            ddr += s.storage.ddr;
+          }
+        }
+        if (compareStorage({ hbm, ddr }, lowest) < 0) lowest = { hbm, ddr };
+        cache.set(key, { partitionable: false });
+        proposer.feedback({ partitionable: false, plan: proposal, storageConstraint: reserved });
+      }
+      for (const so of proposal) for (const s of so.shards) s.rank = null;
+      proposal = proposer.propose();
+    }
+  }
+  if (best) {
+    const options = cloneOptions(best.proposal);
+    options.forEach((so, i) => {
+      so.shards.forEach((s, j) => {
+        s.rank = best.ranks[i][j];
+      });
+    });
+    return { options, topology: reserved, stats: { proposals, plans, timeMs: performance.now() - t0, rating: bestRating } };
+  }
+  const cap = reserved.devices.reduce((a, d) => ({ hbm: a.hbm + d.storage.hbm, ddr: a.ddr + d.storage.ddr }), {
+    hbm: 0,
+    ddr: 0,
+  } as Storage);
+  const tail = `; reservation ${percentage * 100}%; ${proposals} proposals evaluated; reserved capacity HBM ${cap.hbm} B, DDR ${cap.ddr} B; smallest proposal needs HBM ${lowest.hbm} B, DDR ${lowest.ddr} B${lastError ? `; last error: ${lastError.message}` : ''}`;
+  const details = { ...(lastError?.details ?? {}), reservation: percentage, lowestStorage: lowest, capacity: cap };
+  if (!fitsIn(lowest, cap)) fail('PLANNER_INSUFFICIENT_STORAGE', fn, `no plan fits the reserved storage${tail}`, undefined, details);
+  fail('PLANNER_STRICT_CONSTRAINTS', fn, `no plan satisfies the constraints${tail}`, undefined, details);
+}
