@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor } from '@tessera/core';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
-import { type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
+import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
 /** Where {@link fakeQuantizeMX} computes its forward value. */
 export type FakeQuantKernel = 'auto' | 'tfjs' | 'host';
@@ -187,6 +187,7 @@ export function fakeQuantizeMX(x: tf.Tensor, options: FakeQuantizeMXOptions): tf
   if (o.padding === 'error' && x.shape[o.axis] % o.blockSize !== 0) {
     quantizeResolved(new Float32Array(x.size), x.shape, o, fn); // throws the same INVALID_SHAPE as quantizeMX
   }
+  checkMXPadding(x.shape, o.axis, o.blockSize, fn);
   const forward = kernel === 'tfjs' ? fakeQuantizeTfjs : fakeQuantizeHost;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.tidy(() => forward(args[0] as tf.Tensor, o)),

@@ -30,7 +30,7 @@ export {
   validateNVFP4,
 } from './nvfp4.js';
 export type { MXFormat, MXOptions } from './options.js';
-export { MX_FORMATS, MX_PRESETS } from './options.js';
+export { MX_FORMATS, MX_MAX_BLOCK_SIZE, MX_MAX_PADDING_FACTOR, MX_PRESETS } from './options.js';
 export { packFP4, packFP6, unpackFP4, unpackFP6 } from './packing.js';
 export type { ScaleMode } from './scale.js';
 export { SCALE_MODES, scaleByte } from './scale.js';

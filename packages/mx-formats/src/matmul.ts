@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor, describe, TesseraError } from '@tessera/core';
 import { exactBackend, fakeQuantizeTfjs, tfjsKernelApplies } from './fake-quant.js';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
-import { type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
+import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
 /** One MX cast inside a GEMM: the MX options without `axis` (the GEMM fixes it). */
 export type MXCast = Omit<MXOptions, 'axis'>;
@@ -35,6 +35,7 @@ export interface MXMatMulOptions {
 /** MX forward value along a given axis (no gradient; the tfjs kernel on cpu/wasm where it applies, else host). */
 function q(x: tf.Tensor, cast: MXCast, axis: number, fn: string): tf.Tensor {
   const o: ResolvedMXOptions = resolveMXOptions({ ...cast, axis }, x.rank, fn);
+  checkMXPadding(x.shape, o.axis, o.blockSize, fn);
   if (tfjsKernelApplies(o) && exactBackend()) return fakeQuantizeTfjs(x, o);
   const m = quantizeResolved(x.dataSync() as Float32Array, x.shape, o, fn);
   return tf.tensor(dequantizeMXArrayUnchecked(m), x.shape, 'float32');

@@ -1,4 +1,4 @@
-import { parseSafetensors, type RawTensor, type SafetensorsContents, serializeSafetensors, TesseraError } from '@tessera/core';
+import { describe, parseSafetensors, type RawTensor, type SafetensorsContents, serializeSafetensors, TesseraError } from '@tessera/core';
 import { dataBytes, layoutOf, type MXTensor, validateMX } from './mx-tensor.js';
 import { canonicalFormat, elementOf } from './options.js';
 
@@ -62,7 +62,10 @@ export function mxToSafetensors(m: MXTensor, name?: string): SafetensorsContents
 export function mxFromSafetensors(contents: SafetensorsContents<RawTensor>, name?: string): MXTensor {
   const fn = 'mxFromSafetensors';
   const corrupt = (what: string, got?: unknown) => new TesseraError('CORRUPT_DATA', fn, what, got);
-  const md = contents?.metadata ?? {};
+  if (typeof contents !== 'object' || contents === null || typeof contents.tensors !== 'object' || contents.tensors === null)
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'contents must be { tensors, metadata }', describe(contents));
+  const md = contents.metadata ?? {};
+  if (typeof md !== 'object') throw new TesseraError('INVALID_ARGUMENT', fn, 'contents.metadata must be an object', describe(md));
   const get = (k: string): string => {
     const v = md[key(name, k)];
     if (typeof v !== 'string') throw corrupt(`metadata '${key(name, k)}' is missing`);
@@ -96,6 +99,8 @@ export function mxFromSafetensors(contents: SafetensorsContents<RawTensor>, name
   if (!q) throw corrupt(`tensor '${key(name, 'qdata')}' is missing`);
   if (!s) throw corrupt(`tensor '${key(name, 'scale')}' is missing`);
   if (q.dtype !== 'U8' || s.dtype !== 'U8') throw corrupt('qdata and scale must be U8', `${q.dtype}, ${s.dtype}`);
+  if (!(q.data instanceof Uint8Array) || !(s.data instanceof Uint8Array))
+    throw corrupt('qdata and scale must hold Uint8Arrays', `${describe(q.data)}, ${describe(s.data)}`);
   const m = {
     format,
     shape: Object.freeze(shape as number[]),
@@ -110,6 +115,15 @@ export function mxFromSafetensors(contents: SafetensorsContents<RawTensor>, name
   if (Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0) && axis >= 0 && axis < shape.length && blockSize > 0) {
     const g = layoutOf(shape, axis, blockSize);
     if (s.data.length !== g.rows * g.nBlocks) throw corrupt(`scale must hold ${g.rows * g.nBlocks} bytes`, s.data.length);
+    // the stored shapes must be the ones mxToSafetensors writes: [...dims without axis, nBlocks] and [..., rowBytes]
+    const outerDims = (shape as number[]).filter((_, i) => i !== axis);
+    const sameShape = (a: unknown, b: readonly number[]) => Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
+    if (!sameShape(s.shape, [...outerDims, g.nBlocks]))
+      throw corrupt(`scale must have shape [${[...outerDims, g.nBlocks].join(', ')}]`, s.shape);
+    const bits = elementOf(format).bits;
+    const rowBytes = packing === 'fp6-unpacked' ? g.nBlocks * blockSize : (g.nBlocks * blockSize * bits) / 8;
+    const qShape = Number.isInteger(rowBytes) ? [...outerDims, rowBytes] : [q.data.length];
+    if (!sameShape(q.shape, qShape)) throw corrupt(`qdata must have shape [${qShape.join(', ')}]`, q.shape);
     if (['byte', 'fp4x2', 'fp6x4in3', 'fp6-unpacked'].includes(packing)) {
       const need = dataBytes(packing as MXTensor['packing'], g.rows * g.nBlocks * blockSize);
       if (q.data.length !== need) throw corrupt(`qdata must hold ${need} bytes`, q.data.length);

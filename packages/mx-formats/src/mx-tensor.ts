@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, describe, TesseraError } from '@tessera/core';
 import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernel.js';
-import { canonicalFormat, elementOf, type MXFormat, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
+import {
+  canonicalFormat,
+  checkMXPadding,
+  elementOf,
+  MX_MAX_BLOCK_SIZE,
+  type MXFormat,
+  type MXOptions,
+  type ResolvedMXOptions,
+  resolveMXOptions,
+} from './options.js';
 
 /**
  * An MX-quantized tensor (spec §2.3, §9): E8M0 scale bytes and element codes, both host `Uint8Array`s, kept separate
@@ -109,9 +118,14 @@ export function quantizeResolved(values: Float32Array, shape: readonly number[],
       `shape[${o.axis}] must be a multiple of blockSize ${o.blockSize} with padding 'error'`,
       `shape [${shape.join(', ')}]`,
     );
-  const moved = moveAxisLast(values, g);
+  checkMXPadding(shape, o.axis, o.blockSize, fn);
   const packing = packingOf(o.format, o.fp6Packing);
-  const { data, scales } = quantizeRows(moved, g.rows, g.L, o, packing);
+  // A tensor without elements has no blocks (rows or nBlocks is 0): answer at once instead of looping over the
+  // other, possibly huge, dimensions (e.g. shape [1e12, 0]).
+  const empty = g.numel === 0;
+  const { data, scales } = empty
+    ? { data: new Uint8Array(0), scales: new Uint8Array(0) }
+    : quantizeRows(moveAxisLast(values, g), g.rows, g.L, o, packing);
   return Object.freeze({
     format: o.format,
     shape: Object.freeze([...shape]),
@@ -220,7 +234,8 @@ export function validateMX(t: MXTensor): void {
   if (!Array.isArray(t.shape) || t.shape.length === 0 || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw bad('shape must be a non-empty array of non-negative integers', describe(t.shape));
   if (!Number.isInteger(t.axis) || t.axis < 0 || t.axis >= t.shape.length) throw bad(`axis must be in [0, ${t.shape.length - 1}]`, t.axis);
-  if (!Number.isSafeInteger(t.blockSize) || t.blockSize < 1) throw bad('blockSize must be a positive integer', t.blockSize);
+  if (!Number.isSafeInteger(t.blockSize) || t.blockSize < 1 || t.blockSize > MX_MAX_BLOCK_SIZE)
+    throw bad(`blockSize must be an integer in [1, ${MX_MAX_BLOCK_SIZE}]`, t.blockSize);
   const allowed: MXPacking[] = elementOf(format).bits === 6 ? ['fp6x4in3', 'fp6-unpacked'] : [packingOf(format, 'packed')];
   if (!allowed.includes(t.packing)) throw bad(`packing of ${format} must be ${allowed.join(' or ')}`, describe(t.packing));
   if (!(t.scales instanceof Uint8Array)) throw bad('scales must be a Uint8Array', describe(t.scales));
@@ -280,6 +295,7 @@ export function dequantizeMXArray(t: MXTensor, out?: Float32Array): Float32Array
 /** {@link dequantizeMXArray} without validation (the object must be valid). @internal */
 export function dequantizeMXArrayUnchecked(t: MXTensor, out?: Float32Array): Float32Array {
   const g = layoutOf(t.shape, t.axis, t.blockSize);
+  if (g.numel === 0) return out ?? new Float32Array(0);
   const c = elementOf(canonicalFormat(t.format, 'dequantizeMX'));
   if (g.inner === 1) {
     const dst = out ?? new Float32Array(g.numel);

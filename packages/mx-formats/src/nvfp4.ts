@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bitsView, checkInteger, checkOneOf, checkTensor, describe, TesseraError } from '@tessera/core';
+import { bitsView, checkInteger, checkOneOf, checkShape, checkTensor, describe, TesseraError } from '@tessera/core';
 import { FP4_E2M1, FP8_E4M3, floorLog2F64 } from './elements.js';
 import { layoutOf, moveAxisBack, moveAxisLast } from './mx-tensor.js';
 import { fp4Bytes } from './packing.js';
@@ -115,9 +115,10 @@ function resolve(x: { rank: number; shape: readonly number[] }, o: NVFP4Options,
 export function quantizeNVFP4Array(values: Float32Array, shape: readonly number[], options: NVFP4Options = {}): NVFP4Tensor {
   const fn = 'quantizeNVFP4Array';
   if (!(values instanceof Float32Array)) throw new TesseraError('INVALID_DTYPE', fn, 'values must be a Float32Array', describe(values));
-  const n = shape.reduce((p, d) => p * d, 1);
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0) || n !== values.length)
-    throw new TesseraError('INVALID_SHAPE', fn, `shape must match the ${values.length} values`, describe(shape));
+  const sh = checkShape(shape, fn, 'shape');
+  const n = sh.reduce((p, d) => p * d, 1);
+  if (n !== values.length) throw new TesseraError('INVALID_SHAPE', fn, `shape must match the ${values.length} values`, describe(shape));
+  shape = sh;
   return quantizeNVFP4Host(values, shape, resolve({ rank: shape.length, shape }, options, fn));
 }
 
@@ -201,7 +202,9 @@ function encodeBlockExact(u: Uint32Array, start: number, end: number, data: Uint
 
 function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: ReturnType<typeof resolve>): NVFP4Tensor {
   const g = layoutOf(shape, o.axis, K);
-  const x = moveAxisLast(values, g);
+  // no elements, no blocks: skip the loops over the other (possibly huge) dimensions, e.g. shape [1e12, 0]
+  const empty = g.numel === 0;
+  const x = empty ? new Float32Array(0) : moveAxisLast(values, g);
   const f32 = o.arithmetic === 'float32';
   let st = 1;
   let tensorScale: number | null = null;
@@ -219,7 +222,8 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
     st = Math.fround(o.ts);
     tensorScale = st;
   }
-  const { rows, L, nBlocks } = g;
+  const { L, nBlocks } = g;
+  const rows = empty ? 0 : g.rows;
   const data = new Uint8Array(fp4Bytes(rows * nBlocks * K)); // padding codes stay 0
   const scales = new Uint8Array(rows * nBlocks);
   const invSt = Math.fround(1 / st);
@@ -333,6 +337,7 @@ export function validateNVFP4(t: NVFP4Tensor): void {
 export function dequantizeNVFP4Array(t: NVFP4Tensor): Float32Array {
   validateNVFP4(t);
   const g = layoutOf(t.shape, t.axis, K);
+  if (g.numel === 0) return new Float32Array(0);
   const st = t.tensorScale ?? 1;
   const out = new Float32Array(g.numel);
   const table = FP4_E2M1_F64;

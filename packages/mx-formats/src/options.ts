@@ -1,4 +1,4 @@
-import { checkInteger, checkOneOf, describe, TesseraError } from '@tessera/core';
+import { checkInteger, checkOneOf, checkSize, describe, TesseraError } from '@tessera/core';
 import {
   type CanonicalRounding,
   canonicalRounding,
@@ -44,10 +44,55 @@ export function elementOf(format: MXFormat): ElementCodec {
   return FORMAT_ELEMENT[format];
 }
 
+/**
+ * Largest MX `blockSize` accepted (2^16). The OCP MX v1.0 formats use 32; microxcaling and BDR explore 8–256. The
+ * bound keeps the per-call scratch (one block) and the padding of a partial block proportional to the input.
+ *
+ * @example
+ * ```ts
+ * import { MX_MAX_BLOCK_SIZE } from '@tessera/mx-formats';
+ * MX_MAX_BLOCK_SIZE; // → 65536
+ * ```
+ */
+export const MX_MAX_BLOCK_SIZE = 65536;
+
+/**
+ * Bound on the padded code count of an MX layout: `rows × nBlocks × blockSize` may be at most
+ * `MX_MAX_PADDING_FACTOR × size + 2^20`, so zero-padding a short blocked axis to a large block cannot make a call
+ * allocate more than 32 times its input (plus 1 Mi codes). Every blockSize <= 32 always passes.
+ *
+ * @example
+ * ```ts
+ * import { MX_MAX_PADDING_FACTOR } from '@tessera/mx-formats';
+ * MX_MAX_PADDING_FACTOR; // → 32
+ * ```
+ */
+export const MX_MAX_PADDING_FACTOR = 32;
+
+/**
+ * Throws `INVALID_ARGUMENT` when padding the blocked axis of `shape` to whole blocks would need more codes than
+ * {@link MX_MAX_PADDING_FACTOR} allows. O(rank). @internal
+ */
+export function checkMXPadding(shape: readonly number[], axis: number, blockSize: number, fn: string): void {
+  let size = 1;
+  for (const d of shape) size *= d;
+  if (size === 0) return;
+  const L = shape[axis];
+  const padded = (size / L) * Math.ceil(L / blockSize) * blockSize;
+  const limit = MX_MAX_PADDING_FACTOR * size + 2 ** 20;
+  if (padded > limit)
+    throw new TesseraError(
+      'INVALID_ARGUMENT',
+      fn,
+      `blockSize ${blockSize} pads axis ${axis} (length ${L}) to ${padded} codes; at most ${MX_MAX_PADDING_FACTOR} × size + 2^20 = ${limit} are allowed`,
+      `shape [${shape.join(', ')}]`,
+    );
+}
+
 /** Options of `quantizeMX` and `fakeQuantizeMX` (spec §3, §9). */
 export interface MXOptions {
   readonly format: MXFormat | 'mxfp4';
-  /** Elements per block, default 32 (OCP). Any positive integer. */
+  /** Elements per block, default 32 (OCP). An integer in [1, {@link MX_MAX_BLOCK_SIZE}]. */
   readonly blockSize?: number;
   /** The blocked axis, default −1 (negative counts from the end). */
   readonly axis?: number;
@@ -100,7 +145,7 @@ export function resolveMXOptions(o: unknown, rank: number, fn: string): Resolved
     throw new TesseraError('INVALID_ARGUMENT', fn, 'options must be an object with a format', describe(o));
   const opts = o as MXOptions;
   const format = canonicalFormat(opts.format, fn);
-  const blockSize = checkInteger(opts.blockSize ?? 32, fn, 'blockSize', { min: 1 });
+  const blockSize = checkSize(opts.blockSize ?? 32, fn, 'blockSize', { min: 1, max: MX_MAX_BLOCK_SIZE });
   const rawAxis = checkInteger(opts.axis ?? -1, fn, 'axis');
   if (rank === 0) throw new TesseraError('INVALID_SHAPE', fn, 'x must have rank >= 1', 'a scalar');
   if (rawAxis < -rank || rawAxis >= rank)
