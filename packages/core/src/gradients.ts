@@ -8,7 +8,9 @@ let registered: Promise<void> | null = null;
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu'; // an app that picks its backend itself instead of calling initBackend()
  * import { registerAllGradients } from '@tessera/core';
+ * await tf.setBackend('cpu');
  * await registerAllGradients();
  * const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor([1, 2])); // [2, 4]
  * ```

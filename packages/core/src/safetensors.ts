@@ -271,7 +271,8 @@ export interface SaveSafetensorsOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { saveSafetensors, loadSafetensors } from '@tessera/core';
+ * import { initBackend, saveSafetensors, loadSafetensors } from '@tessera/core';
+ * await initBackend();
  * const w = tf.tensor2d([[1, 2], [3, 4]]);
  * const bytes = saveSafetensors({ weight: w }, { metadata: { model: 'demo' } });
  * const { tensors } = loadSafetensors(bytes);
@@ -312,7 +313,8 @@ export function saveSafetensors(tensors: Record<string, tf.Tensor | RawTensor>, 
  * @throws TesseraError `UNSUPPORTED` when an I64 value does not fit in int32.
  * @example
  * ```ts
- * import { rawToTensor } from '@tessera/core';
+ * import { initBackend, rawToTensor } from '@tessera/core';
+ * await initBackend();
  * const t = rawToTensor({ dtype: 'U8', shape: [2], data: new Uint8Array([1, 255]) }); // int32 [1, 255]
  * t.dispose();
  * ```
@@ -361,7 +363,8 @@ export function rawToTensor(t: RawTensor, name = 'tensor'): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { loadSafetensors, saveSafetensors } from '@tessera/core';
+ * import { initBackend, loadSafetensors, saveSafetensors } from '@tessera/core';
+ * await initBackend();
  * const x = tf.ones([3]);
  * const { tensors } = loadSafetensors(saveSafetensors({ x }));
  * tf.dispose([x, tensors.x]);

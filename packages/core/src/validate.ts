@@ -24,7 +24,8 @@ function isTensor(x: unknown): x is Tensor {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { checkTensor } from '@tessera/core';
+ * import { initBackend, checkTensor } from '@tessera/core';
+ * await initBackend();
  * const x = tf.zeros([2, 3]);
  * checkTensor(x, 'myOp', 'x', { dtype: 'float32', rank: 2 }); // passes
  * x.dispose();

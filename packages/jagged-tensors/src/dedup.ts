@@ -26,6 +26,8 @@ export interface DedupOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedJaggedTensor, dedup } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const kjt = KeyedJaggedTensor.fromLengths({
  *   keys: ['user', 'item'], values: tf.tensor1d([7, 7, 1, 2, 3], 'int32'), lengths: [1, 1, 1, 1, 1, 0],
  * });

@@ -42,6 +42,8 @@ export interface EmbeddingBagTable {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { EmbeddingBagCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const ebc = new EmbeddingBagCollection({
  *   tables: [{ name: 't1', numEmbeddings: 10, embeddingDim: 3, featureNames: ['f1'] }], seed: 1,
  * });

@@ -28,6 +28,8 @@ export interface EmbeddingConfig {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { EmbeddingCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const ec = new EmbeddingCollection({ tables: [{ name: 't', numEmbeddings: 5, embeddingDim: 2, featureNames: ['f'] }] });
  * const kjt = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [2, 1] });
  * const out = ec.forward(kjt); // out.f.values: [3, 2]

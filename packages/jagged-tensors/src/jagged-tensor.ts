@@ -96,6 +96,8 @@ const TRUSTED = Symbol('trusted');
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { JaggedTensor } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const jt = new JaggedTensor({ values: tf.tensor1d([1, 7, 8, 10, 11, 12], 'int32'), lengths: [1, 0, 2, 3] });
  * jt.offsets; // Int32Array [0, 1, 1, 3, 6]
  * const dense = jt.toPaddedDense(); // [[1,0,0],[0,0,0],[7,8,0],[10,11,12]]
@@ -136,6 +138,8 @@ export class JaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const v = tf.tensor1d([1, 2], 'int32');
    * const jt = JaggedTensor.createUnsafe({ values: v, lengths: Int32Array.from([2]), offsets: Int32Array.from([0, 2]) });
    * jt.dispose();
@@ -157,6 +161,8 @@ export class JaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const rows = [tf.tensor1d([1], 'int32'), tf.tensor1d([], 'int32'), tf.tensor1d([7, 8], 'int32')];
    * const jt = JaggedTensor.fromDense(rows); // lengths [1, 0, 2]
    * tf.dispose(rows); jt.dispose();
@@ -196,6 +202,8 @@ export class JaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const rows = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
    * const jt = JaggedTensor.fromDenseLengths(rows, [1, 2]); // values [1, 4, 5]
    * rows.dispose(); jt.dispose();
@@ -245,6 +253,8 @@ export class JaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const jt = new JaggedTensor({ values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [2, 1] });
    * const bags = jt.toDense(); // [1, 2], [3]
    * tf.dispose(bags); jt.dispose();
@@ -268,6 +278,8 @@ export class JaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const jt = new JaggedTensor({ values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [2, 0, 1] });
    * const d = jt.toPaddedDense({ desiredLength: 1, paddingValue: 9 }); // [[1], [9], [3]]
    * d.dispose(); jt.dispose();

@@ -57,6 +57,8 @@ export interface GroupStats {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const kjt = KeyedJaggedTensor.fromLengths({
  *   keys: ['F0', 'F1'], values: tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), lengths: [2, 0, 1, 1, 1, 3],
  * });
@@ -163,6 +165,8 @@ export class KeyedJaggedTensor {
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';
    * import { JaggedTensor, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * import { initBackend } from '@tessera/core';
+   * await initBackend();
    * const a = new JaggedTensor({ values: tf.tensor1d([1, 2], 'int32'), lengths: [2, 0] });
    * const kjt = KeyedJaggedTensor.fromJtDict({ a });
    * a.dispose(); kjt.dispose();
@@ -428,6 +432,8 @@ export class KeyedJaggedTensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedJaggedTensor, dedup } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const kjt = KeyedJaggedTensor.fromLengths({ keys: ['u'], values: tf.tensor1d([5, 6, 5, 6], 'int32'), lengths: [2, 2] });
  * const ikjt = dedup(kjt);
  * ikjt.dedupRatio; // 2

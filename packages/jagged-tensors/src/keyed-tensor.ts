@@ -23,6 +23,8 @@ export interface KtInit {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedTensor } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const kt = KeyedTensor.fromTensorList(['t1', 't2'], [tf.ones([2, 3]), tf.zeros([2, 4])]);
  * kt.offsetPerKey; // [0, 3, 7]
  * const t2 = kt.get('t2'); // [2, 4]

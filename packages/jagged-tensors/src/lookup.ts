@@ -123,6 +123,8 @@ export function sequenceLookupCore(fn: string, tables: readonly EmbeddingTable[]
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedJaggedTensor, pooledLookup } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const weight = tf.ones([4, 2]) as tf.Tensor2D;
  * const x = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([0, 3], 'int32'), lengths: [2, 0] });
  * const kt = pooledLookup([{ name: 't', weight, featureNames: ['f'], pooling: 'sum' }], x); // [[2, 2], [0, 0]]
@@ -143,6 +145,8 @@ export function pooledLookup(tables: readonly EmbeddingTable[], x: KeyedJaggedTe
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { KeyedJaggedTensor, sequenceLookup } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const weight = tf.eye(3) as tf.Tensor2D;
  * const x = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([2, 0], 'int32'), lengths: [1, 1] });
  * const { f } = sequenceLookup([{ name: 't', weight, featureNames: ['f'], pooling: 'none' }], x);

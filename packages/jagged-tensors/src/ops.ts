@@ -16,6 +16,8 @@ import { bagRows, gatherRows } from './rows.js';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { jaggedIndexSelect } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const v = tf.tensor1d([1, 2, 3], 'int32');
  * const out = jaggedIndexSelect(v, [2, 1], [1, 1, 0]); // values [3, 3, 1, 2], lengths [1, 1, 2]
  * tf.dispose([v, out.values]);

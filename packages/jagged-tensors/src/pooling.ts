@@ -241,6 +241,8 @@ export interface EmbeddingBagOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { JaggedTensor, embeddingBag } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const table = tf.tensor2d([[1, 0], [0, 1], [2, 2]]);
  * const jt = new JaggedTensor({ values: tf.tensor1d([0, 2, 1], 'int32'), lengths: [2, 0, 1] });
  * const pooled = embeddingBag(table, jt, { mode: 'sum' }); // [[3, 2], [0, 0], [0, 1]]

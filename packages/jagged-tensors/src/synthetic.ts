@@ -96,6 +96,8 @@ function hashMap(R: number): (id: number) => number {
  * @example
  * ```ts
  * import { dedup, generateSessionBatch, defaultSessionFeatures } from '@tessera/jagged-tensors';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const { kjt } = generateSessionBatch({ batchSize: 64, meanSessionLength: 4, features: defaultSessionFeatures(4), seed: 1 });
  * const ikjt = dedup(kjt);
  * console.log(ikjt.dedupRatio);

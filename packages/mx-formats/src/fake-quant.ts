@@ -170,6 +170,8 @@ function fakeQuantizeHost(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { fakeQuantizeMX } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const w = tf.variable(tf.randomNormal([64, 32]));
  * const grad = tf.grad((v: tf.Tensor) => tf.sum(fakeQuantizeMX(v, { format: 'mxfp4_e2m1', axis: 0 })))(w);
  * // grad is all ones: the straight-through estimator

@@ -99,6 +99,8 @@ function roundBf16(y: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { mxMatMul } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const a = tf.randomNormal([8, 64]);
  * const b = tf.randomNormal([64, 16]);
  * const y = mxMatMul(a, b, { a: { format: 'mxfp8_e4m3' }, b: { format: 'mxfp8_e4m3' } }); // [8, 16]
@@ -202,6 +204,8 @@ export interface MXLinearOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { mxLinear } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.randomNormal([4, 32]);
  * const w = tf.randomNormal([8, 32]);
  * const y = mxLinear(x, w, { a: { format: 'mxfp8_e4m3' }, w: { format: 'mxfp4_e2m1' } }); // [4, 8]

@@ -176,6 +176,8 @@ export function quantizeMXArray(values: Float32Array, shape: readonly number[], 
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { quantizeMX, dequantizeMX } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[0.1, -2.5, 3, 448]]);
  * const m = quantizeMX(x, { format: 'mxfp8_e4m3' });
  * m.scales;           // → Uint8Array [127]  (X = 1: ⌊log2 448⌋ − 8 = 0)
@@ -198,6 +200,8 @@ export function quantizeMX(x: tf.Tensor, options: MXOptions): MXTensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { quantizeMXAsync } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.ones([64]);
  * const m = await quantizeMXAsync(x, { format: 'mxint8' });
  * x.dispose();
@@ -319,6 +323,8 @@ export function dequantizeMXArrayUnchecked(t: MXTensor, out?: Float32Array): Flo
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { quantizeMX, dequantizeMX } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.randomNormal([4, 64]);
  * const y = dequantizeMX(quantizeMX(x, { format: 'mxfp6_e2m3' }));
  * tf.dispose([x, y]);

@@ -281,6 +281,8 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { quantizeNVFP4, dequantizeNVFP4 } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor1d([7, 1, -2, 0.3]);
  * const t = quantizeNVFP4(x);          // s_b = E4M3(7/6) = 1.125 (0x39)
  * const y = dequantizeNVFP4(t);        // [6.75, 1.125, -2.25, 0.5625]
@@ -391,6 +393,8 @@ export function dequantizeNVFP4Array(t: NVFP4Tensor): Float32Array {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { quantizeNVFP4, dequantizeNVFP4 } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.randomNormal([4, 64]);
  * const y = dequantizeNVFP4(quantizeNVFP4(x, { tensorScale: 'auto' }));
  * tf.dispose([x, y]);
@@ -409,6 +413,8 @@ export function dequantizeNVFP4(t: NVFP4Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { fakeQuantizeNVFP4 } from '@tessera/mx-formats';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.randomNormal([2, 32]);
  * const y = fakeQuantizeNVFP4(x, { tensorScale: 'auto' });
  * tf.dispose([x, y]);

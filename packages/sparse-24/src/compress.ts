@@ -203,6 +203,8 @@ const SIMPLE_NIBBLE_OF_MASK: Uint8Array = (() => {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, decompress24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 0, 2, 0, 3, 4, 0]]);
  * const s = compress24(x);             // values [1, 2, 3, 4], meta [0xd9 ... ] (codes 12 and 9)
  * const y = decompress24(s);           // equals x
@@ -333,6 +335,8 @@ function kept(src: DenseMatrix['data'], flags: Uint8Array, i: number, dtype: Spa
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, decompress24Raw } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 0, 2]]);
  * decompress24Raw(compress24(x)).data; // Float32Array [1, 0, 0, 2]
  * x.dispose();
@@ -370,6 +374,8 @@ export function decompress24Raw(s: Sparse24Tensor): DenseMatrix {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, decompress24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[0, 5, 0, -1]]);
  * const y = decompress24(compress24(x, { layout: 'simple' }));
  * tf.dispose([x, y]);

@@ -107,6 +107,8 @@ export interface FfnGrads {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { SquaredReluFFN24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const ffn = new SquaredReluFFN24({ dModel: 8, hidden: 32, seed: 1 });
  * const x = tf.randomNormal([4, 8]);
  * const y = ffn.apply(x);                   // [4, 8]

@@ -20,6 +20,8 @@ export interface Sparse24SafetensorsOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, sparse24ToSafetensors } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 2, 0]]);
  * sparse24ToSafetensors(compress24(x)).tensors.packed.shape; // [1, 2]
  * x.dispose();
@@ -49,6 +51,8 @@ export function sparse24ToSafetensors(s: Sparse24Tensor, options: Sparse24Safete
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, sparse24FromSafetensors, sparse24ToSafetensors } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 2, 0]]);
  * const back = sparse24FromSafetensors(sparse24ToSafetensors(compress24(x)));
  * x.dispose();
@@ -114,6 +118,8 @@ export function sparse24FromSafetensors(
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, loadSparse24, saveSparse24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 2, 0]]);
  * const bytes = saveSparse24(compress24(x));
  * loadSparse24(bytes).values; // Float32Array [1, 2]
@@ -133,6 +139,8 @@ export function saveSparse24(s: Sparse24Tensor, options: Sparse24SafetensorsOpti
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, loadSparse24, saveSparse24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[0, 0, 2, 3]]);
  * loadSparse24(saveSparse24(compress24(x))).shape; // [1, 4]
  * x.dispose();

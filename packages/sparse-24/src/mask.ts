@@ -94,6 +94,8 @@ export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: Arra
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { mask24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[0.5, -3, 2, 1, 1, 1, 1, 1]]);
  * const m = mask24(x); // [[0, 1, 1, 0, 1, 1, 0, 0]]
  * tf.dispose([x, m]);
@@ -123,6 +125,8 @@ export function mask24(x: tf.Tensor, options: Mask24Options = {}): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { isSparse24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 0, 2, 0, 0, 3, 0]]);
  * isSparse24(x); // true
  * x.dispose();

@@ -31,6 +31,8 @@ export interface Sparse24ValueArrays {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, type Sparse24Tensor } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 2, 0]]);
  * const s: Sparse24Tensor = compress24(x);
  * s.values; // Float32Array [1, 2]; s.meta: Uint8Array [8] (columns 0 and 2)
@@ -108,6 +110,8 @@ const VALUE_CTOR = { float32: Float32Array, float16: Uint16Array, int8: Int8Arra
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, validateSparse24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[1, 0, 2, 0]]);
  * validateSparse24(compress24(x)); // passes
  * x.dispose();

@@ -47,6 +47,8 @@ function checkDense(fn: string, name: string, b: unknown): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, spmm24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const a = tf.tensor2d([[1, 0, 0, 2], [0, 3, 4, 0]]);
  * const b = tf.ones([4, 3]);
  * const y = spmm24(compress24(a), b); // [[3, 3, 3], [7, 7, 7]]
@@ -82,6 +84,8 @@ export function spmm24(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options =
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, spmm24T } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const a = tf.tensor2d([[1, 0, 0, 2]]);
  * const b = tf.tensor2d([[5]]);
  * const y = spmm24T(compress24(a), b); // [[5], [0], [0], [10]]
@@ -118,6 +122,8 @@ export function spmm24T(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options 
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { compress24, sparseLinear } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const w = tf.tensor2d([[1, 0, 0, 2], [0, 3, 4, 0]]);   // [out=2, in=4]
  * const x = tf.ones([5, 4]);
  * const y = sparseLinear(x, compress24(w));            // [5, 2], rows [3, 7]

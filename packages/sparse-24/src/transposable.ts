@@ -181,6 +181,8 @@ export function mask24TransposableHostUnchecked<T extends Uint8Array | Float32Ar
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { mask24Transposable } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * const x = tf.tensor2d([[4, 3, 2, 1], [0, 0, 0.5, 0.5], [1, 2, 3, 4], [10, 2, -1, 5]]);
  * const m = mask24Transposable(x); // rows 1100 0110 0011 1001
  * tf.dispose([x, m]);

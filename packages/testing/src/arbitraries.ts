@@ -102,6 +102,8 @@ export interface Float32TensorData {
  * import fc from 'fast-check';
  * import * as tf from '@tensorflow/tfjs-core';
  * import { float32TensorArb } from '@tessera/testing';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * fc.assert(fc.property(float32TensorArb({ shape: { minRank: 1 } }), ({ shape, values }) => {
  *   const t = tf.tensor(values, shape);
  *   const ok = t.size === values.length;

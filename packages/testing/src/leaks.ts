@@ -14,6 +14,8 @@ function check(before: number, what: string): void {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { expectNoLeaks } from '@tessera/testing';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
  * expectNoLeaks(() => tf.tidy(() => tf.add(tf.ones([2]), 1).dataSync()));
  * ```
  */
