@@ -37,8 +37,6 @@ const P_OFF = 400;
 const POW2 = new Float64Array(801);
 for (let i = 0; i <= 800; i++) POW2[i] = 2 ** (i - P_OFF);
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** Bias of a d1-bit exponent: 2^(d1−1) − 1 (127 for d1 = 8). @internal */
 export function exponentBias(d1: number): number {
   return 2 ** (d1 - 1) - 1;
@@ -91,7 +89,26 @@ function roundGeneral(y: number, rounding: CanonicalRounding, random: RandomSour
  * packed format has no encoding for them. Clamp is always `'field'` (2^m cannot be packed).
  * @internal
  */
-export function quantizeRowsPacked(src: Float32Array, rows: number, L: number, f: BDRFormat, o: KernelOptions, fn: string): Planar {
+export function quantizeRowsPacked(
+  src: Float32Array,
+  rows: number,
+  L: number,
+  f: BDRFormat,
+  o: KernelOptions,
+  fn: string,
+  generalOnly = false,
+): Planar {
+  if (
+    !generalOnly &&
+    o.rounding === 'even' &&
+    f.k2 === 2 &&
+    f.d2 === 1 &&
+    f.d1 === 8 &&
+    f.m <= 11 &&
+    L % f.k1 === 0 &&
+    (src.byteOffset & 3) === 0
+  )
+    return quantizePairsRNE(src, rows, L, f, fn);
   const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const { k1, k2, d1, d2, m } = f;
   const sz = planarSizes(f, rows, L);
@@ -199,6 +216,97 @@ export function quantizeRowsPacked(src: Float32Array, rows: number, L: number, f
 }
 
 /**
+ * Fast path of {@link quantizeRowsPacked} for the shape of MX4/MX6/MX9 (k2 = 2, d2 = 1, d1 = 8), round half to
+ * even, m ≤ 11 (two codes of m + 1 bits fit the 31-bit accumulator with up to 7 bits pending), whole blocks (L % k1 = 0). Same values as the general path (kernels.prop.test.ts compares both): one pass
+ * stores the pair maxima (magnitude bits) and the block max; a pair shifts iff its max's exponent field is below
+ * E + 127, i.e. both exponents are ≤ E − 1 (Quark's rule); each element is |x|·2^−p rounded by the 1.5·2^52 trick
+ * (|x|·2^−p < 2^(m+1), far below 2^51), clamped to 2^m − 1, and appended to the bitstream (bytes directly when
+ * m + 1 = 8).
+ */
+function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRFormat, fn: string): Planar {
+  const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const { k1, m } = f;
+  const sz = planarSizes(f, rows, L);
+  const exponents = new Uint8Array(sz.exponents);
+  const microexponents = new Uint8Array(sz.microexponents);
+  const mantissas = new Uint8Array(sz.mantissas);
+  const nP = k1 >> 1;
+  const pairMax = new Int32Array(nP);
+  const w = m + 1;
+  const lim = 2 ** m - 1;
+  const byteCodes = w === 8;
+  const n = rows * L;
+  let macc = 0;
+  let mn = 0;
+  let mj = 0;
+  let sacc = 0;
+  let sn = 0;
+  let sj = 0;
+  let bi = 0;
+  for (let start = 0; start < n; start += k1, bi++) {
+    let amax = 0;
+    for (let t = 0, i = start; t < nP; t++, i += 2) {
+      // branch-free maxima (magnitude bits < 2^31, so differences stay int32): random data mispredicts branches
+      const a0 = u[i] & 0x7fffffff;
+      const a1 = u[i + 1] & 0x7fffffff;
+      const d = a0 - a1;
+      const pm = a0 - (d & (d >> 31));
+      pairMax[t] = pm;
+      const e = amax - pm;
+      amax -= e & (e >> 31);
+    }
+    if (amax >= 0x7f800000) {
+      for (let i = start; i < start + k1; i++)
+        if ((u[i] & 0x7fffffff) >= 0x7f800000)
+          throw new TesseraError(
+            'INVALID_ARGUMENT',
+            fn,
+            'x must be finite (the packed format has no NaN/Inf encoding)',
+            `${src[i]} at flat index ${i} of the axis-last layout`,
+          );
+    }
+    const ef = amax >>> 23; // biased E (field 0 ⇒ E = −127, stored 0)
+    exponents[bi] = ef;
+    const thr = ef << 23; // pair max below 2^(E) in bits ⇔ its exponent ≤ E − 1
+    const E = ef === 0 ? -127 : ef - 127;
+    const invU = POW2[P_OFF - (E - m + 1)];
+    for (let t = 0, i = start; t < nP; t++, i += 2) {
+      const sh = (pairMax[t] - thr) >>> 31; // 1 iff pairMax < thr
+      sacc |= sh << sn;
+      if (++sn === 8) {
+        microexponents[sj++] = sacc;
+        sacc = 0;
+        sn = 0;
+      }
+      const inv = invU * (1 + sh); // a shift halves the step (exact)
+      const b0 = u[i];
+      const b1 = u[i + 1];
+      let q0 = Math.abs(src[i]) * inv + MAGIC - MAGIC;
+      let q1 = Math.abs(src[i + 1]) * inv + MAGIC - MAGIC;
+      if (q0 > lim) q0 = lim;
+      if (q1 > lim) q1 = lim;
+      const c0 = ((b0 >>> 31) << m) | q0;
+      const c1 = ((b1 >>> 31) << m) | q1;
+      if (byteCodes) {
+        mantissas[i] = c0;
+        mantissas[i + 1] = c1;
+      } else {
+        macc |= (c0 | (c1 << w)) << mn;
+        mn += 2 * w;
+        while (mn >= 8) {
+          mantissas[mj++] = macc;
+          macc >>>= 8;
+          mn -= 8;
+        }
+      }
+    }
+  }
+  if (!byteCodes && mn > 0) mantissas[mj] = macc;
+  if (sn > 0) microexponents[sj] = sacc;
+  return { exponents, microexponents, mantissas };
+}
+
+/**
  * Fake quantization of rows into `out` (same layout, no padding): NaN stays NaN, ±Inf takes ± the largest
  * magnitude of its sub-block's grid, and non-finite values are excluded from the maxima (Quark). `clamp: 'quark'`
  * bounds |q| by (2^(E+1) − 2^p)/2^p (capped at FLT_MAX) instead of 2^m − 1.
@@ -208,7 +316,6 @@ export function fakeQuantizeRows(src: Float32Array, rows: number, L: number, f: 
   const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const { k1, k2, d1, d2, m } = f;
   const nB = Math.ceil(L / k1);
-  const nSub = k1 / k2;
   const bias = exponentBias(d1);
   const Emin = -bias;
   const Emax = 2 ** d1 - 1 - bias;
@@ -264,19 +371,71 @@ export function fakeQuantizeRows(src: Float32Array, rows: number, L: number, f: 
       }
     }
   }
-  void nSub;
+}
+
+const CODE_TABLES = new Map<number, Float64Array>();
+/** Signed value of every sign-magnitude code of m + 1 bits (−0 for the negative zero code). */
+function codeTable(m: number): Float64Array {
+  let t = CODE_TABLES.get(m);
+  if (t === undefined) {
+    t = new Float64Array(2 << m);
+    for (let c = 0; c < t.length; c++) t[c] = c >>> m ? -(c & ((1 << m) - 1)) : c;
+    CODE_TABLES.set(m, t);
+  }
+  return t;
+}
+
+/**
+ * Fast path of {@link dequantizeRows} for any format with m + 1 = 8 bits (one code per byte) and whole
+ * blocks: code values from a 256-entry table (−0 included) times the sub-block step.
+ */
+function dequantizeBytes(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
+  const { k1, k2, d1, d2, m } = f;
+  const T = codeTable(m);
+  const bias = exponentBias(d1);
+  const nSub = k1 / k2;
+  const smask = (1 << d2) - 1;
+  const { exponents, microexponents, mantissas } = p;
+  const n = rows * L;
+  let sacc = 0;
+  let sn = 0;
+  let sj = 0;
+  let bi = 0;
+  for (let start = 0; start < n; start += k1, bi++) {
+    const base = P_OFF + exponents[bi] - bias - m + 1;
+    for (let j = 0, i = start; j < nSub; j++) {
+      let s = 0;
+      if (d2 > 0) {
+        if (sn < d2) {
+          sacc |= microexponents[sj++] << sn;
+          sn += 8;
+        }
+        s = sacc & smask;
+        sacc >>>= d2;
+        sn -= d2;
+      }
+      const step = POW2[base - s];
+      const end = i + k2;
+      for (; i < end; i++) out[i] = T[mantissas[i]] * step;
+    }
+  }
 }
 
 /** Dequantizes planar fields into `out` (rows × L, padding dropped). @internal */
-export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
+export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array, generalOnly = false): void {
+  if (!generalOnly && f.m === 7 && L % f.k1 === 0) {
+    dequantizeBytes(p, rows, L, f, out);
+    return;
+  }
   const { k1, k2, d1, d2, m } = f;
   const nB = Math.ceil(L / k1);
   const nSub = k1 / k2;
   const bias = exponentBias(d1);
   const w = m + 1;
   const wmask = (1 << w) - 1;
-  const magMask = (1 << m) - 1;
   const smask = (1 << d2) - 1;
+  const magMask = (1 << m) - 1;
+  const T = m <= 12 ? codeTable(m) : null; // 2^(m+1) float64 entries: at most 64 KiB
   const { exponents, microexponents, mantissas } = p;
   let macc = 0;
   let mn = 0;
@@ -313,12 +472,14 @@ export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat,
           macc >>>= w;
           mn -= w;
           if (i < rowEnd) {
-            const v = (c & magMask) * step;
-            out[i] = c >>> m ? -v : v;
+            if (T !== null) out[i] = T[c] * step;
+            else {
+              const v = (c & magMask) * step;
+              out[i] = c >>> m ? -v : v;
+            }
           }
         }
       }
     }
   }
-  void LITTLE_ENDIAN;
 }
