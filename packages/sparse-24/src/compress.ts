@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, describe, float32ToFloat16Bits, TesseraError } from '@tessera/core';
+import { checkOneOf, checkOptions, describe, float32ToFloat16Bits, TesseraError } from '@tessera/core';
 import { CUTLASS_NIBBLE_OF_MASK, cutlassMetaOffsets, metaKind } from './cutlass-meta.js';
 import { mask24HostUnchecked } from './mask.js';
 import {
@@ -213,6 +213,7 @@ const SIMPLE_NIBBLE_OF_MASK: Uint8Array = (() => {
  */
 export function compress24(x: tf.Tensor | DenseMatrix, options: Compress24Options = {}): Sparse24Tensor {
   const fn = 'compress24';
+  checkOptions(options, fn);
   const layout = checkOneOf(options.layout ?? 'simple', fn, 'options.layout', ['simple', 'cutlass'] as const);
   const prune = checkOneOf(options.prune ?? 'none', fn, 'options.prune', ['none', 'magnitude', 'value', 'position'] as const);
   if (options.dtype !== undefined) checkOneOf(options.dtype, fn, 'options.dtype', ['float32', 'float16', 'int8'] as const);

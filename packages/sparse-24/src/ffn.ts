@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkOneOf, checkTensor, rng, TesseraError } from '@tessera/core';
+import { checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkSize, checkTensor, rng, TesseraError } from '@tessera/core';
 import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
 import { top2Of4 } from './mask.js';
 
@@ -85,6 +85,11 @@ export interface FfnGrads {
   readonly dW2: Float32Array;
 }
 
+/** Largest `dModel` or `hidden` of a {@link SquaredReluFFN24} (2^20). */
+export const FFN_MAX_DIM = 2 ** 20;
+/** Most float32 elements of one FFN weight, `dModel × hidden` (2^26 = 256 MiB). */
+export const FFN_MAX_WEIGHT_ELEMENTS = 2 ** 26;
+
 /**
  * Squared-ReLU FFN with 2:4 activation sparsity (Haziza et al., arXiv 2503.16672; spec §1.6):
  * `Y1 = X·W1`, `Y2 = ReLU(Y1)²`, `M = mask24(Y2)` along hidden per token, `Y3 = (M ⊙ Y2)·W2`, the second GEMM on the
@@ -143,23 +148,26 @@ export class SquaredReluFFN24 {
     const fn = 'SquaredReluFFN24';
     if (typeof options !== 'object' || options === null)
       throw new TesseraError('INVALID_ARGUMENT', fn, 'options must be an object', options);
-    this.dModel = checkInteger(options.dModel, fn, 'dModel', { min: 1 });
-    this.hidden = checkInteger(options.hidden, fn, 'hidden', { min: 4 });
+    // the constructor allocates two [dModel, hidden] weights: their sizes are bounded before anything is drawn
+    this.dModel = checkSize(options.dModel, fn, 'dModel', { min: 1, max: FFN_MAX_DIM });
+    this.hidden = checkSize(options.hidden, fn, 'hidden', { min: 4, max: FFN_MAX_DIM });
+    if (this.dModel * this.hidden > FFN_MAX_WEIGHT_ELEMENTS)
+      throw new TesseraError(
+        'INVALID_ARGUMENT',
+        fn,
+        `dModel × hidden must be at most ${FFN_MAX_WEIGHT_ELEMENTS} (2^26 float32 per weight)`,
+        `${this.dModel} × ${this.hidden}`,
+      );
     this.sparsity = checkOneOf(options.sparsity ?? '24', fn, 'sparsity', ['24', 'dense'] as const);
     if (this.sparsity === '24' && this.hidden % 4 !== 0) {
       throw new TesseraError('INVALID_ARGUMENT', fn, 'hidden must be a multiple of 4 for 2:4 sparsity', this.hidden, { rule: '1.1' });
     }
     this.gradient = checkOneOf(options.gradient ?? '24sparse', fn, 'gradient', ['24sparse', '24dense', 'ste'] as const);
     this.backwardRecipe = checkOneOf(options.backwardRecipe ?? 'maskOnly', fn, 'backwardRecipe', ['maskOnly', 'tokenSplit'] as const);
-    this.steMul0 = options.steMul0 ?? 1;
-    this.steMul1 = options.steMul1 ?? 1;
-    if (!Number.isFinite(this.steMul0) || !Number.isFinite(this.steMul1)) {
-      throw new TesseraError('INVALID_ARGUMENT', fn, 'steMul0 and steMul1 must be finite numbers', [this.steMul0, this.steMul1]);
-    }
-    const ts = options.tokenSplit ?? {};
-    const denseFraction = ts.denseFraction ?? 0.05;
-    if (!(denseFraction >= 0 && denseFraction <= 1))
-      throw new TesseraError('INVALID_ARGUMENT', fn, 'tokenSplit.denseFraction must be in [0, 1]', denseFraction);
+    this.steMul0 = checkFiniteNumber(options.steMul0 ?? 1, fn, 'steMul0');
+    this.steMul1 = checkFiniteNumber(options.steMul1 ?? 1, fn, 'steMul1');
+    const ts = checkOptions<TokenSplitOptions>(options.tokenSplit ?? undefined, fn, 'tokenSplit');
+    const denseFraction = checkFiniteNumber(ts.denseFraction ?? 0.05, fn, 'tokenSplit.denseFraction', { min: 0, max: 1 });
     this.split = {
       denseFraction,
       seed: checkInteger(ts.seed ?? 0, fn, 'tokenSplit.seed'),

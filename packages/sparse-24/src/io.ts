@@ -1,8 +1,22 @@
-import { parseSafetensors, type RawTensor, type SafetensorsContents, serializeSafetensors, TesseraError } from '@tessera/core';
+import {
+  checkOptions,
+  describe,
+  parseSafetensors,
+  type RawTensor,
+  type SafetensorsContents,
+  serializeSafetensors,
+  TesseraError,
+} from '@tessera/core';
 import type { Sparse24Dtype, Sparse24Layout, Sparse24Tensor } from './sparse24-tensor.js';
 import { metaShapeOf, validateSparse24 } from './sparse24-tensor.js';
 
 const VALUE_DTYPE = { float32: 'F32', float16: 'F16', int8: 'I8' } as const;
+
+function prefixOf(options: unknown, fn: string): string {
+  const p = checkOptions<Sparse24SafetensorsOptions>(options, fn).prefix ?? '';
+  if (typeof p !== 'string') throw new TesseraError('INVALID_ARGUMENT', fn, 'options.prefix must be a string', describe(p));
+  return p;
+}
 
 /** Options of {@link sparse24ToSafetensors} / {@link saveSparse24}. */
 export interface Sparse24SafetensorsOptions {
@@ -29,7 +43,7 @@ export interface Sparse24SafetensorsOptions {
  */
 export function sparse24ToSafetensors(s: Sparse24Tensor, options: Sparse24SafetensorsOptions = {}): SafetensorsContents<RawTensor> {
   validateSparse24(s, 'sparse24ToSafetensors');
-  const p = options.prefix ?? '';
+  const p = prefixOf(options, 'sparse24ToSafetensors');
   const [m, k] = s.shape;
   const packed = { dtype: VALUE_DTYPE[s.dtype], shape: [m, k / 2], data: s.values } as RawTensor;
   const metaDtype = s.layout === 'simple' ? 'U8' : s.meta instanceof Int32Array ? 'I32' : 'I16';
@@ -63,7 +77,9 @@ export function sparse24FromSafetensors(
   options: Sparse24SafetensorsOptions = {},
 ): Sparse24Tensor {
   const fn = 'sparse24FromSafetensors';
-  const p = options.prefix ?? '';
+  const p = prefixOf(options, fn);
+  if (typeof contents !== 'object' || contents === null || typeof contents.tensors !== 'object' || contents.tensors === null)
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'contents must be { tensors, metadata }', describe(contents));
   const packed = contents.tensors[`${p}packed`];
   const meta = contents.tensors[`${p}meta`];
   if (!packed || !meta)
@@ -77,7 +93,9 @@ export function sparse24FromSafetensors(
     throw new TesseraError('CORRUPT_DATA', fn, "metadata layout must be 'simple' or 'cutlass'", layout);
   if (md.dtype !== undefined && md.dtype !== dtype)
     throw new TesseraError('CORRUPT_DATA', fn, `metadata dtype must match packed (${dtype})`, md.dtype);
-  if (packed.shape.length !== 2) throw new TesseraError('CORRUPT_DATA', fn, 'packed must be 2-D', packed.shape);
+  if (!Array.isArray(packed.shape) || packed.shape.length !== 2)
+    throw new TesseraError('CORRUPT_DATA', fn, 'packed must be 2-D', packed.shape);
+  if (!Array.isArray(meta.shape)) throw new TesseraError('CORRUPT_DATA', fn, 'meta must have a shape', meta.shape);
   let shape: [number, number] = [packed.shape[0], packed.shape[1] * 2];
   if (md.shape !== undefined) {
     const parts = md.shape.split(',').map(Number);
@@ -85,6 +103,14 @@ export function sparse24FromSafetensors(
       throw new TesseraError('CORRUPT_DATA', fn, "metadata shape must be 'm,k'", md.shape);
     shape = [parts[0], parts[1]];
   }
+  // the stored shape must be the one sparse24ToSafetensors writes: packed [m, k/2] (PyTorch's As.packed)
+  if (packed.shape[0] !== shape[0] || packed.shape[1] * 2 !== shape[1])
+    throw new TesseraError(
+      'CORRUPT_DATA',
+      fn,
+      `packed must have shape [${shape[0]}, ${shape[1] / 2}] for a [${shape[0]}, ${shape[1]}] matrix`,
+      packed.shape,
+    );
   const wantMeta = layout === 'simple' ? 'U8' : dtype === 'int8' ? 'I32' : 'I16';
   if (meta.dtype !== wantMeta) throw new TesseraError('CORRUPT_DATA', fn, `meta must be ${wantMeta} for ${layout} ${dtype}`, meta.dtype);
   const s: Sparse24Tensor = Object.freeze({

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor, TesseraError } from '@tessera/core';
+import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
 
 /** How entries are ranked when a mask is chosen: by `|x|` (`'magnitude'`) or by `x` itself (`'value'`). */
 export type MaskRanking = 'magnitude' | 'value';
@@ -104,7 +104,7 @@ export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: Arra
 export function mask24(x: tf.Tensor, options: Mask24Options = {}): tf.Tensor {
   const fn = 'mask24';
   checkTensor(x, fn, 'x', { dtype: 'float32', rank: [1, 8] });
-  const by = checkOneOf(options.by ?? 'magnitude', fn, 'options.by', ['magnitude', 'value'] as const);
+  const by = checkOneOf(checkOptions<Mask24Options>(options, fn).by ?? 'magnitude', fn, 'options.by', ['magnitude', 'value'] as const);
   const k = x.shape[x.rank - 1];
   if (k % 4 !== 0) {
     throw new TesseraError('INVALID_SHAPE', fn, 'the last dimension of x must be a multiple of 4', `shape [${x.shape.join(', ')}]`, {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor, TesseraError } from '@tessera/core';
+import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
 import { decompress24 } from './compress.js';
 import { spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
 import { kernelForm, type Sparse24Tensor, validateSparse24 } from './sparse24-tensor.js';
@@ -59,7 +59,7 @@ export function spmm24(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options =
   const fn = 'spmm24';
   const s = checkSparse(fn, a);
   const bt = checkDense(fn, 'b', b);
-  const kernel = checkOneOf(options.kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
   const [m, k] = s.shape;
   if (bt.shape[0] !== k)
     throw new TesseraError('INVALID_SHAPE', fn, `b must have ${k} rows (a is [${m}, ${k}])`, `shape [${bt.shape.join(', ')}]`);
@@ -96,7 +96,7 @@ export function spmm24T(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options 
   const fn = 'spmm24T';
   const s = checkSparse(fn, a);
   const bt = checkDense(fn, 'b', b);
-  const kernel = checkOneOf(options.kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
   const [m, k] = s.shape;
   if (bt.shape[0] !== m)
     throw new TesseraError('INVALID_SHAPE', fn, `b must have ${m} rows (a is [${m}, ${k}])`, `shape [${bt.shape.join(', ')}]`);
@@ -134,7 +134,7 @@ export function sparseLinear(x: tf.Tensor, w: Sparse24Tensor, bias?: tf.Tensor, 
   const fn = 'sparseLinear';
   const s = checkSparse(fn, w);
   const xt = checkDense(fn, 'x', x);
-  const kernel = checkOneOf(options.kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
   const [out, inF] = s.shape;
   if (xt.shape[1] !== inF)
     throw new TesseraError('INVALID_SHAPE', fn, `x must have ${inF} columns (w is [${out}, ${inF}])`, `shape [${xt.shape.join(', ')}]`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor } from '@tessera/core';
+import { checkOneOf, checkOptions, checkTensor } from '@tessera/core';
 import type { MaskRanking } from './mask.js';
 
 /** Options of {@link mask24Transposable}. */
@@ -191,8 +191,9 @@ export function mask24TransposableHostUnchecked<T extends Uint8Array | Float32Ar
 export function mask24Transposable(x: tf.Tensor, options: Mask24TransposableOptions = {}): tf.Tensor {
   const fn = 'mask24Transposable';
   checkTensor(x, fn, 'x', { dtype: 'float32', rank: 2 });
-  const algo = checkOneOf(options.algo ?? 'greedy', fn, 'options.algo', ['greedy', 'optimal'] as const);
-  const by = checkOneOf(options.by ?? 'value', fn, 'options.by', ['magnitude', 'value'] as const);
+  const opts = checkOptions<Mask24TransposableOptions>(options, fn);
+  const algo = checkOneOf(opts.algo ?? 'greedy', fn, 'options.algo', ['greedy', 'optimal'] as const);
+  const by = checkOneOf(opts.by ?? 'value', fn, 'options.by', ['magnitude', 'value'] as const);
   const [m, k] = x.shape;
   const data = x.dataSync() as Float32Array;
   const out = mask24TransposableHostUnchecked(data, m, k, algo, by, new Float32Array(m * k));
