@@ -1,2 +1,24 @@
-// @tessera/kernels exports nothing yet: its kernels land with the WebAssembly SIMD kernels issue.
-export {};
+// @tessera/kernels: WebAssembly SIMD kernels for tessera's hot host loops, each with a JavaScript fallback of the
+// same signature.
+export type { KernelArray } from './alloc.js';
+export { alloc } from './alloc.js';
+export { MAX_ELEMENTS } from './call.js';
+export { embeddingBagBackward, embeddingBagForward } from './embedding-bag.js';
+export { gemm, mask24Compress, spmm24, spmm24T } from './matmul.js';
+export type { MXKernelPacking, MXRounding, MXScaleMode } from './mx.js';
+export {
+  MX_FLAG_BFLOAT16,
+  MX_FLAG_FLUSH_BLOCK,
+  MX_FLAG_FLUSH_ELEMENTS,
+  MX_PACKINGS,
+  MX_ROUNDINGS,
+  MX_SCALE_MODES,
+  mxDequantize,
+  mxQuantize,
+  nvfp4Dequantize,
+  nvfp4Quantize,
+} from './mx.js';
+export type { KernelBackend } from './runtime.js';
+export { initKernels, kernelBackend, setKernelBackend } from './runtime.js';
+export type { MXElementFormat } from './tables.js';
+export { MX_ELEMENT_FORMATS } from './tables.js';

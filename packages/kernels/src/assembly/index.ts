@@ -1,0 +1,7 @@
+// The one WebAssembly module of @tessera/kernels (AssemblyScript, --enable simd, stub runtime, imported memory).
+// Every export works on raw byte addresses into the imported memory; the JavaScript loader (src/wasm.ts) checks all
+// sizes before a call, so no kernel here bounds-checks.
+export { bagBackward, bagForward } from './bag';
+export { gemm, mask24Compress, spmm24, spmm24T } from './gemm';
+export { mxDequantize, mxQuantize } from './mx';
+export { nvfp4Dequantize, nvfp4Quantize } from './nvfp4';

@@ -1,0 +1,164 @@
+// AssemblyScript: NVFP4 (E2M1 elements, blocks of 16, E4M3 block scales, optional FP32 tensor scale) quantize+pack
+// and dequantize; bit for bit the host kernel of @tessera/mx-formats (packages/mx-formats/src/nvfp4.ts), after
+// NVIDIA's NVFP4 description and pytorch/ao torchao/prototype/mx_formats/nvfp4_tensor.py.
+
+/** E4M3 code of v in [2^-6, 448] (round to nearest even on the E4M3 grid). */
+function e4m3ScaleCode(v: f64): i32 {
+  const e = <i32>((reinterpret<u64>(v) >>> 52) & 0x7ff) - 1023;
+  const r = nearest<f64>(v * reinterpret<f64>(<u64>(1023 + 3 - e) << 52));
+  return (e + 7) * 8 + <i32>r - 8;
+}
+
+/** Largest float32 bit pattern ≤ t (strict: the float32 values above it are > t) or < t (non-strict: ≥ t). */
+function bitThreshold(t: f64, strict: bool): i32 {
+  const f = <f32>t;
+  let g = reinterpret<i32>(f);
+  const fv = <f64>f;
+  if (strict) {
+    if (fv > t) g--;
+  } else {
+    if (fv < t) g++;
+    g--;
+  }
+  return g;
+}
+
+/**
+ * Quantizes rows × L float32 at src in blocks of 16 into E2M1 pairs at data and E4M3 block-scale codes at scales.
+ * st: the float32 tensor scale (1 for single-level). arithmetic 0 exact (float64 thresholds), 1 torchao's float32
+ * order (x·fl32(fl32(1/st)/s_b)). e4m3: the 256 float32 E4M3 decode values. The caller checked every size.
+ */
+export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic: i32, e4m3: usize, data: usize, scales: usize): void {
+  const nB = (L + 15) >> 4;
+  const stD = <f64>st;
+  const invSt: f32 = <f32>1.0 / st;
+  memory.fill(data, 0, (<usize>rows * <usize>nB * 16) >> 1);
+  const msk = i32x4.splat(0x7fffffff);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < nB; b++) {
+      const p = src + (<usize>(r * L + b * 16) << 2);
+      const n = min<i32>(16, L - b * 16);
+      const si = scales + <usize>(r * nB + b);
+      const d = data + <usize>((r * nB + b) * 8);
+      let amax: u32 = 0;
+      let i = 0;
+      if (n === 16) {
+        const m = i32x4.max_u(
+          i32x4.max_u(v128.and(v128.load(p), msk), v128.and(v128.load(p, 16), msk)),
+          i32x4.max_u(v128.and(v128.load(p, 32), msk), v128.and(v128.load(p, 48), msk)),
+        );
+        amax = max<u32>(max<u32>(i32x4.extract_lane(m, 0), i32x4.extract_lane(m, 1)), max<u32>(i32x4.extract_lane(m, 2), i32x4.extract_lane(m, 3)));
+      } else {
+        for (; i < n; i++) amax = max<u32>(amax, load<u32>(p + (<usize>i << 2)) & 0x7fffffff);
+      }
+      if (amax >= 0x7f800000) {
+        store<u8>(si, 0x7f);
+        continue;
+      }
+      const am = reinterpret<f32>(amax);
+      let sbv: f64 = arithmetic === 1 ? <f64>((am / <f32>6) / st) : <f64>am / 6.0 / stD;
+      sbv = sbv < 0.015625 ? 0.015625 : sbv > 448.0 ? 448.0 : sbv;
+      const code = e4m3ScaleCode(sbv);
+      store<u8>(si, <u8>code);
+      const sb = <f64>load<f32>(e4m3 + (<usize>code << 2));
+      if (arithmetic === 1) {
+        const rcp = <f32>(<f64>invSt / sb);
+        const rv = f32x4.splat(rcp);
+        i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const v = v128.load(p + (<usize>i << 2));
+          const y = f32x4.abs(f32x4.mul(v, rv));
+          let c = i32x4.add(f32x4.gt(y, f32x4.splat(0.25)), f32x4.ge(y, f32x4.splat(0.75)));
+          c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(1.25)), f32x4.ge(y, f32x4.splat(1.75))));
+          c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(2.5)), f32x4.ge(y, f32x4.splat(3.5))));
+          c = i32x4.add(c, f32x4.gt(y, f32x4.splat(5)));
+          c = v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
+          putNibbles(d, i, c);
+        }
+        for (; i < n; i++) {
+          const bits = load<u32>(p + (<usize>i << 2));
+          const y = abs<f32>(reinterpret<f32>(bits) * rcp);
+          const c =
+            <u32>(y > 0.25) + <u32>(y >= 0.75) + <u32>(y > 1.25) + <u32>(y >= 1.75) + <u32>(y > 2.5) + <u32>(y >= 3.5) + <u32>(y > 5);
+          putNibble(d, i, c | ((bits >>> 31) << 3));
+        }
+      } else {
+        const div = stD * sb;
+        const g0 = i32x4.splat(bitThreshold(0.25 * div, true));
+        const g1 = i32x4.splat(bitThreshold(0.75 * div, false));
+        const g2 = i32x4.splat(bitThreshold(1.25 * div, true));
+        const g3 = i32x4.splat(bitThreshold(1.75 * div, false));
+        const g4 = i32x4.splat(bitThreshold(2.5 * div, true));
+        const g5 = i32x4.splat(bitThreshold(3.5 * div, false));
+        const g6 = i32x4.splat(bitThreshold(5 * div, true));
+        i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const v = v128.load(p + (<usize>i << 2));
+          const a = v128.and(v, msk);
+          let c = i32x4.add(i32x4.gt_s(a, g0), i32x4.gt_s(a, g1));
+          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g2), i32x4.gt_s(a, g3)));
+          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g4), i32x4.gt_s(a, g5)));
+          c = i32x4.add(c, i32x4.gt_s(a, g6));
+          c = v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
+          putNibbles(d, i, c);
+        }
+        for (; i < n; i++) {
+          const bits = load<u32>(p + (<usize>i << 2));
+          const a = v128.and(i32x4.splat(bits), msk);
+          let c = i32x4.add(i32x4.gt_s(a, g0), i32x4.gt_s(a, g1));
+          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g2), i32x4.gt_s(a, g3)));
+          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g4), i32x4.gt_s(a, g5)));
+          c = i32x4.add(c, i32x4.gt_s(a, g6));
+          putNibble(d, i, <u32>(-i32x4.extract_lane(c, 0)) | ((bits >>> 31) << 3));
+        }
+      }
+    }
+  }
+}
+
+@inline function putNibbles(d: usize, i: i32, c: v128): void {
+  const w = <u32>i32x4.extract_lane(c, 0) | (<u32>i32x4.extract_lane(c, 1) << 4) | ((<u32>i32x4.extract_lane(c, 2) | (<u32>i32x4.extract_lane(c, 3) << 4)) << 8);
+  store<u16>(d + (i >> 1), <u16>w);
+}
+
+@inline function putNibble(d: usize, i: i32, c: u32): void {
+  const j = d + (i >> 1);
+  store<u8>(j, load<u8>(j) | (c << ((i & 1) << 2)));
+}
+
+/**
+ * Dequantizes NVFP4: value = fp4(code)·(e4m3(scale)·st) with the scale product exact in float64, rounded once to
+ * float32; scale code 0x7F → NaN. fp4: the 16 float32 E2M1 values; e4m3: the 256 float32 E4M3 values.
+ */
+export function nvfp4Dequantize(data: usize, scales: usize, rows: i32, L: i32, st: f32, fp4: usize, e4m3: usize, out: usize): void {
+  const nB = (L + 15) >> 4;
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < nB; b++) {
+      const o = out + (<usize>(r * L + b * 16) << 2);
+      const n = min<i32>(16, L - b * 16);
+      const sc = <u32>load<u8>(scales + <usize>(r * nB + b));
+      const d = data + <usize>((r * nB + b) * 8);
+      if (sc === 0x7f) {
+        for (let i = 0; i < n; i++) store<u32>(o + (<usize>i << 2), 0x7fc00000);
+        continue;
+      }
+      const s = <f64>load<f32>(e4m3 + (sc << 2)) * <f64>st;
+      const sv = f64x2.splat(s);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const w = <u32>load<u16>(d + (i >> 1));
+        let lo = f64x2.splat(<f64>load<f32>(fp4 + ((w & 0xf) << 2)));
+        lo = f64x2.replace_lane(lo, 1, <f64>load<f32>(fp4 + (((w >>> 4) & 0xf) << 2)));
+        let hi = f64x2.splat(<f64>load<f32>(fp4 + (((w >>> 8) & 0xf) << 2)));
+        hi = f64x2.replace_lane(hi, 1, <f64>load<f32>(fp4 + ((w >>> 12) << 2)));
+        const a = f32x4.demote_f64x2_zero(f64x2.mul(lo, sv));
+        const c = f32x4.demote_f64x2_zero(f64x2.mul(hi, sv));
+        v128.store(o + (<usize>i << 2), i8x16.shuffle(a, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+      }
+      for (; i < n; i++) {
+        const c = (<u32>load<u8>(d + (i >> 1)) >> ((i & 1) << 2)) & 0xf;
+        store<f32>(o + (<usize>i << 2), <f32>(<f64>load<f32>(fp4 + (c << 2)) * s));
+      }
+    }
+  }
+}

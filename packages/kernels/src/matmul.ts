@@ -1,0 +1,197 @@
+// Dense and 2:4-sparse GEMM kernels and the 2:4 mask + compression: one signature for wasm and JavaScript.
+import { TesseraError } from '@tessera/core';
+import { arr, int, pick, withArgs } from './call.js';
+import { gemmJs, mask24CompressJs, spmm24Js, spmm24TJs } from './js/gemm.js';
+import { wasm } from './runtime.js';
+
+const MAX_DIM = 1 << 20;
+
+function dims(fn: string, m: number, k: number, n: number): void {
+  int(m, fn, 'm', 0, MAX_DIM);
+  int(k, fn, 'k', 0, MAX_DIM);
+  int(n, fn, 'n', 0, MAX_DIM);
+}
+
+/**
+ * Dense float32 GEMM `out[m×n] = a[m×k] · b[k×n]` (row-major), the SIMD GEMM the 2:4 FFN is compared with.
+ * Float32 accumulation in wasm, float64 in JavaScript: equal to a float64 reference within float32 tolerance.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT` for a bad dimension (bound 2^20), `INVALID_DTYPE`/`INVALID_SHAPE` for
+ * arrays of the wrong type or too short.
+ * @example
+ * ```ts
+ * import { gemm } from '@tessera/kernels';
+ * const out = new Float32Array(1);
+ * gemm(new Float32Array([1, 2]), 1, 2, new Float32Array([3, 4]), 1, out);
+ * out[0]; // → 11
+ * ```
+ */
+export function gemm(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
+  const fn = 'gemm';
+  dims(fn, m, k, n);
+  arr(a, Float32Array, fn, 'a', m * k);
+  arr(b, Float32Array, fn, 'b', k * n);
+  arr(out, Float32Array, fn, 'out', m * n);
+  if (m * n === 0) return;
+  const w = wasm();
+  if (w === null) {
+    gemmJs(a, m, k, b, n, out);
+    return;
+  }
+  withArgs(
+    w.arena,
+    fn,
+    [
+      { a, n: m * k, dir: 'in' },
+      { a: b, n: k * n, dir: 'in' },
+      { a: out, n: m * n, dir: 'out' },
+    ],
+    0,
+    (p) => w.exports.gemm(p[0], m, k, p[1], n, p[2]),
+  );
+}
+
+function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: number, k: number): void {
+  if (k % 4 !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'k must be a multiple of 4 (2:4 groups)', k);
+  arr(values, Float32Array, fn, 'values', (m * k) / 2);
+  arr(cols, Int32Array, fn, 'cols', (m * k) / 2);
+  // a column outside [0, k) would read (spmm24) or write (spmm24T) outside the operands
+  for (let i = 0; i < (m * k) / 2; i++)
+    if (cols[i] >>> 0 >= k) throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `cols must be in [0, ${k})`, `cols[${i}] = ${cols[i]}`);
+}
+
+/**
+ * 2:4-sparse GEMM `out[m×n] = A · b[k×n]` with A (m×k) given by its kept values and their int32 columns (k/2 per
+ * row, as `mask24Compress` writes them): half the multiply-adds of {@link gemm}, same loop structure.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT` for a bad dimension or k not a multiple of 4, `INDEX_OUT_OF_RANGE` for a
+ * column outside [0, k), `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
+ * @example
+ * ```ts
+ * import { spmm24 } from '@tessera/kernels';
+ * const out = new Float32Array(1);
+ * // A = [2, 0, 0, 3], b = [1, 1, 1, 1]ᵀ
+ * spmm24(new Float32Array([2, 3]), new Int32Array([0, 3]), 1, 4, new Float32Array([1, 1, 1, 1]), 1, out);
+ * out[0]; // → 5
+ * ```
+ */
+export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
+  const fn = 'spmm24';
+  dims(fn, m, k, n);
+  checkSparse(fn, values, cols, m, k);
+  arr(b, Float32Array, fn, 'b', k * n);
+  arr(out, Float32Array, fn, 'out', m * n);
+  if (m * n === 0) return;
+  const w = wasm();
+  if (w === null) {
+    spmm24Js(values, cols, m, k, b, n, out);
+    return;
+  }
+  withArgs(
+    w.arena,
+    fn,
+    [
+      { a: values, n: (m * k) / 2, dir: 'in' },
+      { a: cols, n: (m * k) / 2, dir: 'in' },
+      { a: b, n: k * n, dir: 'in' },
+      { a: out, n: m * n, dir: 'out' },
+    ],
+    0,
+    (p) => w.exports.spmm24(p[0], p[1], m, k, p[2], n, p[3]),
+  );
+}
+
+/**
+ * Transposed 2:4-sparse GEMM `out[k×n] = Aᵀ · b[m×n]` (the weight-gradient product of a 2:4 layer), A as in
+ * {@link spmm24}: a scatter-add of every kept entry's row product, no transposed copy.
+ *
+ * @throws TesseraError as {@link spmm24}.
+ * @example
+ * ```ts
+ * import { spmm24T } from '@tessera/kernels';
+ * const out = new Float32Array(4);
+ * spmm24T(new Float32Array([2, 3]), new Int32Array([0, 3]), 1, 4, new Float32Array([1]), 1, out);
+ * Array.from(out); // → [2, 0, 0, 3]
+ * ```
+ */
+export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
+  const fn = 'spmm24T';
+  dims(fn, m, k, n);
+  checkSparse(fn, values, cols, m, k);
+  arr(b, Float32Array, fn, 'b', m * n);
+  arr(out, Float32Array, fn, 'out', k * n);
+  if (k * n === 0) return;
+  const w = wasm();
+  if (w === null) {
+    spmm24TJs(values, cols, m, k, b, n, out);
+    return;
+  }
+  withArgs(
+    w.arena,
+    fn,
+    [
+      { a: values, n: (m * k) / 2, dir: 'in' },
+      { a: cols, n: (m * k) / 2, dir: 'in' },
+      { a: b, n: m * n, dir: 'in' },
+      { a: out, n: k * n, dir: 'out' },
+    ],
+    0,
+    (p) => w.exports.spmm24T(p[0], p[1], m, k, p[2], n, p[3]),
+  );
+}
+
+/**
+ * 2:4 selection over `rows` rows of `k` float32 (k a multiple of 4): in every group of four the two largest keys
+ * (`'magnitude'`: |x|, `'value'`: x; NaN ranks as −∞; ties keep the lower index) are kept. Writes the mask bytes
+ * (1 = kept) into `mask` and/or the kept values and their columns (in order) into `values`/`cols`; pass null to
+ * skip either.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT`, `INVALID_DTYPE` or `INVALID_SHAPE` for bad arguments.
+ * @example
+ * ```ts
+ * import { mask24Compress } from '@tessera/kernels';
+ * const mask = new Uint8Array(4);
+ * mask24Compress(new Float32Array([1, -3, 2, 0]), 1, 4, 'magnitude', mask, null, null);
+ * Array.from(mask); // → [0, 1, 1, 0]
+ * ```
+ */
+export function mask24Compress(
+  x: Float32Array,
+  rows: number,
+  k: number,
+  by: 'magnitude' | 'value',
+  mask: Uint8Array | null,
+  values: Float32Array | null,
+  cols: Int32Array | null,
+): void {
+  const fn = 'mask24Compress';
+  int(rows, fn, 'rows', 0, 2 ** 30);
+  int(k, fn, 'k', 0, MAX_DIM);
+  if (k % 4 !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'k must be a multiple of 4', k);
+  const byCode = pick(by, fn, 'by', ['magnitude', 'value']);
+  const n = rows * k;
+  arr(x, Float32Array, fn, 'x', n);
+  if (mask !== null) arr(mask, Uint8Array, fn, 'mask', n);
+  if ((values === null) !== (cols === null))
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'values and cols go together', 'one of them null');
+  if (values !== null) arr(values, Float32Array, fn, 'values', n / 2);
+  if (cols !== null) arr(cols, Int32Array, fn, 'cols', n / 2);
+  if (n === 0) return;
+  const w = wasm();
+  if (w === null) {
+    mask24CompressJs(x, n, k, byCode, mask, values, cols);
+    return;
+  }
+  withArgs(
+    w.arena,
+    fn,
+    [
+      { a: x, n, dir: 'in' },
+      { a: mask, n, dir: 'out' },
+      { a: values, n: n / 2, dir: 'out' },
+      { a: cols, n: n / 2, dir: 'out' },
+    ],
+    0,
+    (p) => w.exports.mask24Compress(p[0], n, k, byCode, p[1], p[2], p[3]),
+  );
+}

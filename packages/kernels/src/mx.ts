@@ -1,0 +1,292 @@
+// MX and NVFP4 kernels: one signature (typed arrays and scalars) for the WebAssembly SIMD kernel and its
+// JavaScript fallback. Validation happens here, once, before either runs.
+import { TesseraError } from '@tessera/core';
+import { arr, int, pick, withArgs } from './call.js';
+import { mxDequantizeJs, mxQuantizeJs, packedBytes } from './js/mx.js';
+import { nvfp4DequantizeJs, nvfp4QuantizeJs } from './js/nvfp4.js';
+import { TABLES, wasm } from './runtime.js';
+import { decodeTables, MX_ELEMENT_FORMATS, type MXElementFormat } from './tables.js';
+
+/** Scale exponent rules (OCP MX v1.0 section 6.3 `floor`; torchao's `ceil`, `even`, `rceil`). */
+export const MX_SCALE_MODES = ['floor', 'ceil', 'even', 'rceil'] as const;
+/** Element rounding: to nearest even, to nearest with ties away from zero, toward zero. */
+export const MX_ROUNDINGS = ['even', 'nearest', 'floor'] as const;
+/** How codes are stored: one per byte, two FP4 codes per byte (low nibble first), four FP6 codes in three bytes. */
+export const MX_PACKINGS = ['byte', 'fp4x2', 'fp6x4in3'] as const;
+/** `flags` bit: round the inputs to bfloat16 (nearest even) first, as torchao does for bf16 tensors. */
+export const MX_FLAG_BFLOAT16 = 1;
+/** `flags` bit: flush FP32-subnormal inputs to signed zero. */
+export const MX_FLAG_FLUSH_ELEMENTS = 2;
+/** `flags` bit: a block whose amax is an FP32 subnormal gets scale byte 0 and zero codes. */
+export const MX_FLAG_FLUSH_BLOCK = 4;
+
+export type MXScaleMode = (typeof MX_SCALE_MODES)[number];
+export type MXRounding = (typeof MX_ROUNDINGS)[number];
+export type MXKernelPacking = (typeof MX_PACKINGS)[number];
+
+/** Rows of input copied into kernel memory per call (about 256 KiB of float32: stays in cache). */
+const CHUNK = 65536;
+
+function checkPacking(fmt: number, pm: number, fn: string): void {
+  if ((pm === 1 && fmt !== 4) || (pm === 2 && fmt !== 2 && fmt !== 3 && fmt !== 4))
+    throw new TesseraError(
+      'INVALID_ARGUMENT',
+      fn,
+      `packing '${MX_PACKINGS[pm]}' does not hold ${MX_ELEMENT_FORMATS[fmt]} codes`,
+      MX_PACKINGS[pm],
+    );
+}
+
+/** Rows per call for the row chunks (all rows when the packed stream of a row is not byte-aligned). */
+function chunkRows(rows: number, L: number, codesPerRow: number, pm: number): number {
+  const aligned = pm === 0 || (pm === 1 && codesPerRow % 2 === 0) || (pm === 2 && codesPerRow % 4 === 0);
+  if (!aligned) return Math.max(rows, 1);
+  return Math.max(1, Math.floor(CHUNK / Math.max(L, 1)));
+}
+
+/**
+ * MX quantize+pack of `rows` rows of `L` float32 values (row-major, the blocked axis last) in blocks of
+ * `blockSize`: scale bytes (E8M0, 0xFF for a block holding NaN or ±Inf) into `scales` (rows·⌈L/blockSize⌉) and the
+ * element codes, each row zero-padded to whole blocks, into `data` in the layout of `packing`. Bit for bit the
+ * host kernel of `@tessera/mx-formats`. Arrays from {@link alloc} are used in place (no copy).
+ *
+ * @throws TesseraError `INVALID_ARGUMENT` for a bad count, name or flag, or a packing that cannot hold the codes;
+ * `INVALID_DTYPE` for a wrong array type; `INVALID_SHAPE` for an array shorter than the call needs.
+ * @example
+ * ```ts
+ * import { mxQuantize } from '@tessera/kernels';
+ * const data = new Uint8Array(4);
+ * const scales = new Uint8Array(1);
+ * mxQuantize(new Float32Array([1, 2, -3, 0.5]), 1, 4, 4, 'fp8_e4m3', 'floor', 'even', 0, 'byte', data, scales);
+ * scales[0]; // → 119
+ * ```
+ */
+export function mxQuantize(
+  src: Float32Array,
+  rows: number,
+  L: number,
+  blockSize: number,
+  format: MXElementFormat,
+  scaleMode: MXScaleMode,
+  rounding: MXRounding,
+  flags: number,
+  packing: MXKernelPacking,
+  data: Uint8Array,
+  scales: Uint8Array,
+): void {
+  const fn = 'mxQuantize';
+  int(rows, fn, 'rows', 0);
+  int(L, fn, 'L', 0);
+  const k = int(blockSize, fn, 'blockSize', 1, 65536);
+  const fmt = pick(format, fn, 'format', MX_ELEMENT_FORMATS);
+  const mode = pick(scaleMode, fn, 'scaleMode', MX_SCALE_MODES);
+  const rm = pick(rounding, fn, 'rounding', MX_ROUNDINGS);
+  int(flags, fn, 'flags', 0, 7);
+  const pm = pick(packing, fn, 'packing', MX_PACKINGS);
+  checkPacking(fmt, pm, fn);
+  const nB = Math.ceil(L / k);
+  arr(src, Float32Array, fn, 'src', rows * L);
+  arr(data, Uint8Array, fn, 'data', packedBytes(pm, rows * nB * k));
+  arr(scales, Uint8Array, fn, 'scales', rows * nB);
+  if (rows === 0 || L === 0) return;
+  const w = wasm();
+  if (w === null) {
+    mxQuantizeJs(src, rows, L, k, fmt, mode, rm, flags, pm, data, scales);
+    return;
+  }
+  const inPlace = w.arena.owns(src);
+  const step = inPlace ? rows : chunkRows(rows, L, nB * k, pm);
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    const d0 = packedBytes(pm, r0 * nB * k);
+    const d1 = packedBytes(pm, r1 * nB * k);
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: src.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'in' },
+        { a: data.subarray(d0, d1), n: d1 - d0, dir: 'out' },
+        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'out' },
+      ],
+      k * 5 + 64,
+      (p, s) => w.exports.mxQuantize(p[0], r1 - r0, L, k, fmt, mode, rm, flags, pm, p[1], p[2], s),
+    );
+  }
+}
+
+/**
+ * MX dequantize: `out[i] = decode(code)·2^(scale − 127)` rounded once to float32 (NaN for scale byte 0xFF), for
+ * `rows` rows of `L` values stored as by {@link mxQuantize}. Arrays from {@link alloc} are used in place.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT`, `INVALID_DTYPE` or `INVALID_SHAPE` as {@link mxQuantize}.
+ * @example
+ * ```ts
+ * import { mxDequantize } from '@tessera/kernels';
+ * const out = new Float32Array(2);
+ * mxDequantize(new Uint8Array([0x38, 0xb8]), 'byte', new Uint8Array([128]), 1, 2, 2, 'fp8_e4m3', out);
+ * Array.from(out); // → [2, -2]
+ * ```
+ */
+export function mxDequantize(
+  data: Uint8Array,
+  packing: MXKernelPacking,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  blockSize: number,
+  format: MXElementFormat,
+  out: Float32Array,
+): void {
+  const fn = 'mxDequantize';
+  const pm = pick(packing, fn, 'packing', MX_PACKINGS);
+  int(rows, fn, 'rows', 0);
+  int(L, fn, 'L', 0);
+  const k = int(blockSize, fn, 'blockSize', 1, 65536);
+  const fmt = pick(format, fn, 'format', MX_ELEMENT_FORMATS);
+  checkPacking(fmt, pm, fn);
+  const nB = Math.ceil(L / k);
+  arr(data, Uint8Array, fn, 'data', packedBytes(pm, rows * nB * k));
+  arr(scales, Uint8Array, fn, 'scales', rows * nB);
+  arr(out, Float32Array, fn, 'out', rows * L);
+  if (rows === 0 || L === 0) return;
+  const w = wasm();
+  if (w === null) {
+    mxDequantizeJs(data, pm, scales, rows, L, k, decodeTables()[fmt], out);
+    return;
+  }
+  const inPlace = w.arena.owns(out);
+  const step = inPlace ? rows : chunkRows(rows, L, nB * k, pm);
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    const d0 = packedBytes(pm, r0 * nB * k);
+    const d1 = packedBytes(pm, r1 * nB * k);
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: data.subarray(d0, d1), n: d1 - d0, dir: 'in' },
+        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'in' },
+        { a: out.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'out' },
+      ],
+      0,
+      (p) => w.exports.mxDequantize(p[0], pm, p[1], r1 - r0, L, k, TABLES + fmt * 1024, p[2]),
+    );
+  }
+}
+
+const NVFP4_ARITHMETIC = ['exact', 'float32'] as const;
+
+function checkTensorScale(st: unknown, fn: string): number {
+  if (typeof st !== 'number' || !Number.isFinite(st) || !(Math.fround(st) > 0) || !Number.isFinite(Math.fround(st)))
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'tensorScale must be a finite float32 > 0', String(st));
+  return Math.fround(st);
+}
+
+/**
+ * NVFP4 quantize+pack of `rows` rows of `L` float32 values in blocks of 16: E4M3 block-scale codes (0x7F for a
+ * block holding NaN or ±Inf) into `scales` and E2M1 codes, two per byte, into `data`. `tensorScale` is the FP32
+ * per-tensor scale (1 for single-level scaling); `arithmetic` `'exact'` rounds on float64 thresholds, `'float32'`
+ * follows torchao's float32 order. Bit for bit `@tessera/mx-formats`' host kernel.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT`, `INVALID_DTYPE` or `INVALID_SHAPE` for bad arguments.
+ * @example
+ * ```ts
+ * import { nvfp4Quantize } from '@tessera/kernels';
+ * const data = new Uint8Array(8);
+ * const scales = new Uint8Array(1);
+ * nvfp4Quantize(new Float32Array([6, -3]), 1, 2, 1, 'exact', data, scales);
+ * data[0]; // → 215
+ * ```
+ */
+export function nvfp4Quantize(
+  src: Float32Array,
+  rows: number,
+  L: number,
+  tensorScale: number,
+  arithmetic: 'exact' | 'float32',
+  data: Uint8Array,
+  scales: Uint8Array,
+): void {
+  const fn = 'nvfp4Quantize';
+  int(rows, fn, 'rows', 0);
+  int(L, fn, 'L', 0);
+  const st = checkTensorScale(tensorScale, fn);
+  const ar = pick(arithmetic, fn, 'arithmetic', NVFP4_ARITHMETIC);
+  const nB = Math.ceil(L / 16);
+  arr(src, Float32Array, fn, 'src', rows * L);
+  arr(data, Uint8Array, fn, 'data', rows * nB * 8);
+  arr(scales, Uint8Array, fn, 'scales', rows * nB);
+  if (rows === 0 || L === 0) return;
+  const w = wasm();
+  if (w === null) {
+    nvfp4QuantizeJs(src, rows, L, st, ar, decodeTables()[0], data, scales);
+    return;
+  }
+  const step = w.arena.owns(src) ? rows : Math.max(1, Math.floor(CHUNK / L));
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: src.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'in' },
+        { a: data.subarray(r0 * nB * 8, r1 * nB * 8), n: (r1 - r0) * nB * 8, dir: 'out' },
+        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'out' },
+      ],
+      0,
+      (p) => w.exports.nvfp4Quantize(p[0], r1 - r0, L, st, ar, TABLES, p[1], p[2]),
+    );
+  }
+}
+
+/**
+ * NVFP4 dequantize: `out[i] = e2m1(code)·(e4m3(scale)·tensorScale)`, the scale product exact in float64, rounded
+ * once to float32; block-scale code 0x7F → NaN.
+ *
+ * @throws TesseraError `INVALID_ARGUMENT`, `INVALID_DTYPE` or `INVALID_SHAPE` for bad arguments.
+ * @example
+ * ```ts
+ * import { nvfp4Dequantize } from '@tessera/kernels';
+ * const out = new Float32Array(2);
+ * nvfp4Dequantize(new Uint8Array([0xd7, 0, 0, 0, 0, 0, 0, 0]), new Uint8Array([0x38]), 1, 2, 1, out);
+ * Array.from(out); // → [6, -3]
+ * ```
+ */
+export function nvfp4Dequantize(
+  data: Uint8Array,
+  scales: Uint8Array,
+  rows: number,
+  L: number,
+  tensorScale: number,
+  out: Float32Array,
+): void {
+  const fn = 'nvfp4Dequantize';
+  int(rows, fn, 'rows', 0);
+  int(L, fn, 'L', 0);
+  const st = checkTensorScale(tensorScale, fn);
+  const nB = Math.ceil(L / 16);
+  arr(data, Uint8Array, fn, 'data', rows * nB * 8);
+  arr(scales, Uint8Array, fn, 'scales', rows * nB);
+  arr(out, Float32Array, fn, 'out', rows * L);
+  if (rows === 0 || L === 0) return;
+  const w = wasm();
+  if (w === null) {
+    nvfp4DequantizeJs(data, scales, rows, L, st, decodeTables()[4], decodeTables()[0], out);
+    return;
+  }
+  const step = w.arena.owns(out) ? rows : Math.max(1, Math.floor(CHUNK / L));
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: data.subarray(r0 * nB * 8, r1 * nB * 8), n: (r1 - r0) * nB * 8, dir: 'in' },
+        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'in' },
+        { a: out.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'out' },
+      ],
+      0,
+      (p) => w.exports.nvfp4Dequantize(p[0], p[1], r1 - r0, L, st, TABLES + 4 * 1024, TABLES, p[2]),
+    );
+  }
+}

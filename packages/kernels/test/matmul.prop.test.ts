@@ -1,0 +1,95 @@
+// gemm, spmm24 and spmm24T (both backends) against a float64 reference within float32 tolerance; the 2:4 mask and
+// compression, wasm = JavaScript bit for bit (ties, NaN, ±0 included).
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, expect } from 'vitest';
+import { gemm, mask24Compress, setKernelBackend, spmm24, spmm24T } from '../src/index.js';
+import { densify, refGemm, transpose } from './reference/matmul.js';
+
+afterAll(() => setKernelBackend(undefined));
+
+const small = fc.float({ min: Math.fround(-4), max: Math.fround(4), noNaN: true });
+
+/** max |got − ref| / (Σ|a||b| + tiny): float32 accumulation error is a few ulps of Σ|a||b| per term count. */
+function maxRel(got: Float32Array, ref: { c: Float64Array; abs: Float64Array }): number {
+  let e = 0;
+  for (let i = 0; i < got.length; i++) e = Math.max(e, Math.abs(got[i] - ref.c[i]) / (ref.abs[i] + 1e-30));
+  return e;
+}
+
+const dimsArb = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 70 }));
+
+test.prop([dimsArb, fc.constantFrom('wasm' as const, 'js' as const), fc.integer()], { numRuns: 60 })(
+  'gemm = float64 reference within float32 tolerance (column tails, odd sizes)',
+  ([m, k4, n], be, seed) => {
+    setKernelBackend(be);
+    const k = k4 * 4;
+    const rnd = mulberry(seed);
+    const a = Float32Array.from({ length: m * k }, () => rnd() * 4 - 2);
+    const b = Float32Array.from({ length: k * n }, () => rnd() * 4 - 2);
+    const out = new Float32Array(m * n).fill(Number.NaN);
+    gemm(a, m, k, b, n, out);
+    expect(maxRel(out, refGemm(a, m, k, b, n))).toBeLessThanOrEqual(k * 2 ** -23);
+  },
+);
+
+test.prop([dimsArb, fc.constantFrom('wasm' as const, 'js' as const), fc.integer()], { numRuns: 60 })(
+  'spmm24 and spmm24T = float64 reference of the densified A within float32 tolerance',
+  ([m, k4, n], be, seed) => {
+    setKernelBackend(be);
+    const k = k4 * 4;
+    const rnd = mulberry(seed);
+    const x = Float32Array.from({ length: m * k }, () => rnd() * 4 - 2);
+    const values = new Float32Array((m * k) / 2);
+    const cols = new Int32Array((m * k) / 2);
+    mask24Compress(x, m, k, 'magnitude', null, values, cols);
+    const A = densify(values, cols, m, k);
+    const b = Float32Array.from({ length: k * n }, () => rnd() * 4 - 2);
+    const out = new Float32Array(m * n).fill(Number.NaN);
+    spmm24(values, cols, m, k, b, n, out);
+    expect(maxRel(out, refGemm(A, m, k, b, n))).toBeLessThanOrEqual(k * 2 ** -23);
+    const bt = Float32Array.from({ length: m * n }, () => rnd() * 4 - 2);
+    const outT = new Float32Array(k * n).fill(Number.NaN);
+    spmm24T(values, cols, m, k, bt, n, outT);
+    expect(maxRel(outT, refGemm(transpose(A, m, k), k, m, bt, n))).toBeLessThanOrEqual(m * 2 ** -23);
+  },
+);
+
+test.prop(
+  [
+    fc.integer({ min: 1, max: 6 }).chain((g) =>
+      fc.array(fc.oneof(small, fc.constantFrom(0, -0, 1, -1, Number.NaN, Number.POSITIVE_INFINITY)), {
+        minLength: 4 * g,
+        maxLength: 4 * g,
+      }),
+    ),
+    fc.constantFrom('magnitude' as const, 'value' as const),
+  ],
+  { numRuns: 300 },
+)('mask24Compress: wasm = JavaScript bit for bit; two kept per group', (xs, by) => {
+  const x = Float32Array.from(xs);
+  const k = x.length % 8 === 0 ? 8 : 4;
+  const rows = x.length / k;
+  const res = (['wasm', 'js'] as const).map((be) => {
+    setKernelBackend(be);
+    const mask = new Uint8Array(x.length);
+    const values = new Float32Array(x.length / 2);
+    const cols = new Int32Array(x.length / 2);
+    mask24Compress(x, rows, k, by, mask, values, cols);
+    return { mask, values, cols };
+  });
+  expect(res[0].mask).toEqual(res[1].mask);
+  expect(new Uint32Array(res[0].values.buffer)).toEqual(new Uint32Array(res[1].values.buffer));
+  expect(res[0].cols).toEqual(res[1].cols);
+  for (let g = 0; g < x.length; g += 4) expect(res[0].mask[g] + res[0].mask[g + 1] + res[0].mask[g + 2] + res[0].mask[g + 3]).toBe(2);
+});
+
+function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
