@@ -168,13 +168,15 @@ export function enumerate(
           deviceMemorySizes: topo.deviceMemorySizes ?? undefined,
           numBuckets: c?.numBuckets,
         });
+        const perf0 = zeroPerf();
+        const storage0 = { hbm: 0, ddr: 0 };
         out.push({
           fqn: `${t.modulePath}.${t.name}`,
           table: t,
           shardingType: st,
           computeKernel: ck,
           partitionBy: partitionByOf(st),
-          shards: g.sizes.map((size, i) => ({ size, offset: g.offsets[i], rank: null, perf: zeroPerf(), storage: { hbm: 0, ddr: 0 } })),
+          shards: g.sizes.map((size, i) => ({ size, offset: g.offsets[i], rank: null, perf: perf0, storage: storage0 })),
           inputLengths: [...inputLengths],
           batchSize,
           ...(c?.cacheLoadFactor !== undefined ? { cacheLoadFactor: c.cacheLoadFactor } : {}),

@@ -52,7 +52,10 @@ export function shardGeometry(
   const nb = o.numBuckets === undefined || o.numBuckets === null ? undefined : checkInt(o.numBuckets, fn, 'numBuckets', 1, MAX_ROWS);
   switch (type) {
     case 'data_parallel':
-      return { sizes: Array.from({ length: W }, () => [rows, cols]), offsets: Array.from({ length: W }, () => [0, 0]) };
+      return {
+        sizes: Array.from({ length: W }, () => [rows, cols] as [number, number]),
+        offsets: Array.from({ length: W }, () => [0, 0] as [number, number]),
+      };
     case 'table_wise':
       return { sizes: [[rows, cols]], offsets: [[0, 0]] };
     case 'row_wise':

@@ -1,11 +1,15 @@
 // @tessera/embedding-sharding — public API.
 export { gibPerSecToBytesPerMs, PLANNER_CONSTANTS } from './constants.js';
+export type { TableSet, TableSetOptions } from './datasets.js';
+export { criteo1tbTables, dlrmV2Tables, generateTableSet } from './datasets.js';
 export type { EnumerateOptions } from './enumerate.js';
 export { allowedComputeKernels, allowedShardingTypes, enumerate } from './enumerate.js';
 export type { GeometryOptions } from './geometry.js';
 export { shardGeometry } from './geometry.js';
 export { greedyPerfPartitioner, memoryBalancedPartitioner } from './partitioners.js';
 export { ESTIMATED_KERNELS, perfEstimator } from './perf-estimator.js';
+export type { FromTorchrecOptions, ManualSharding, PlanIssue, TorchrecParameterSharding, TorchrecPlanJson } from './plan-io.js';
+export { formatPlan, fromTorchrecPlan, manual, manualPlan, placementOf, toTorchrecPlan, validatePlan } from './plan-io.js';
 export type { PlanOptions, PlanStats } from './planner.js';
 export { perRankPerf, plan, rate } from './planner.js';
 export { dynamicProgrammingProposer, greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';

@@ -2,7 +2,6 @@
 // MemoryBalancedPartitioner, with torchrec's placement order and tie rules.
 import { checkInt, checkNumber, fail } from './errors.js';
 import {
-  addPerf,
   compareStorage,
   fitsIn,
   type Partitioner,
@@ -57,8 +56,15 @@ function pickDevice(devs: Dev[], need: Storage, L: number): Dev | null {
 function assign(d: Dev, so: ShardingOption, i: number): void {
   const s = so.shards[i];
   s.rank = d.rank;
-  d.storage = { hbm: d.storage.hbm - s.storage.hbm, ddr: d.storage.ddr - s.storage.ddr };
-  d.perf = addPerf(d.perf, s.perf);
+  // devices are private copies made by the partitioner: update in place (same arithmetic as torchrec's __add__/__sub__)
+  d.storage.hbm -= s.storage.hbm;
+  d.storage.ddr -= s.storage.ddr;
+  const p = d.perf;
+  p.fwdCompute += s.perf.fwdCompute;
+  p.fwdComms += s.perf.fwdComms;
+  p.bwdCompute += s.perf.bwdCompute;
+  p.bwdComms += s.perf.bwdComms;
+  p.prefetchCompute += s.perf.prefetchCompute;
 }
 
 function uniformPartition(so: ShardingOption, devs: Dev[]): void {

@@ -238,7 +238,13 @@ export function perfEstimator(constraints?: Record<string, Constraints>, o: { in
     estimate(options: ShardingOption[], topo: Topology): void {
       for (const so of options) {
         const p = resolvePerfInputs('perfEstimator', so, constraints?.[so.table.name], topo, inference);
-        for (const sh of so.shards) sh.perf = shardPerf(p, topo, sh.size[0], sh.size[1]);
+        const memo = new Map<string, Perf>(); // shards of one option repeat a few sizes
+        for (const sh of so.shards) {
+          const key = `${sh.size[0]},${sh.size[1]}`;
+          let perf = memo.get(key);
+          if (!perf) memo.set(key, (perf = shardPerf(p, topo, sh.size[0], sh.size[1])));
+          sh.perf = perf; // shared by equal shards of one option: estimators replace perf objects, never mutate them
+        }
       }
     },
   };

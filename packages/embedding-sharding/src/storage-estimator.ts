@@ -112,8 +112,14 @@ function specificSizes(storage: number, so: ShardingOption, inference: boolean, 
   const t = so.table;
   const total = t.rows * t.dim;
   const m = optimizerMultiplier(t);
+  const memo = new Map<number, number>(); // shards of one option repeat a few sizes: divide once per size
   return so.shards.map((s) => {
-    const tensor = so.shardingType === 'data_parallel' ? storage : pyCeilMulDiv(storage, s.size[0] * s.size[1], total);
+    const area = s.size[0] * s.size[1];
+    let tensor = memo.get(area);
+    if (tensor === undefined) {
+      tensor = so.shardingType === 'data_parallel' ? storage : pyCeilMulDiv(storage, area, total);
+      memo.set(area, tensor);
+    }
     if (inference) return tensor;
     const opt = Math.ceil(tensor * m);
     const aux = clf === null ? 0 : Math.ceil(s.size[0] * (4 + clf * 16));
@@ -171,10 +177,13 @@ export function storageEstimator(constraints?: Record<string, Constraints>, o: S
         const hbmSpec = specificSizes(hbmBase, so, inference, cached ? clf : null);
         const ddrSpec = specificSizes(ts.ddr, so, inference, null);
         const onDevice = topo.computeDevice === 'cuda' || topo.computeDevice === 'mtia';
+        let prev: Storage | null = null;
         so.shards.forEach((sh, i) => {
           const hbm = onDevice ? hbmSpec[i] + pipelineIo(inputs[i], outputs[i], cached ? inputs[i] : 0, o) : 0;
           const ddr = topo.computeDevice === 'cpu' && !inference ? inputs[i] + outputs[i] + ddrSpec[i] : ddrSpec[i];
-          sh.storage = { hbm, ddr };
+          // equal consecutive shards share one (never mutated) storage object
+          if (!prev || prev.hbm !== hbm || prev.ddr !== ddr) prev = { hbm, ddr };
+          sh.storage = prev;
         });
       }
     },
