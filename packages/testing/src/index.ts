@@ -4,4 +4,28 @@ export { float32Arb, float32ArrayArb, float32TensorArb, shapeArb } from './arbit
 export type { BenchReport, BenchRow, Timing } from './bench.js';
 export { machineLine, timeIt, writeBenchReport } from './bench.js';
 export { expectBitsEqual, expectSqnrAtLeast, expectUlpClose, firstBitMismatch, maxUlpDistance, ulpDistance } from './compare.js';
+export type { FuzzFailure, FuzzLoaderOptions, FuzzOptions, FuzzReport } from './fuzz.js';
+export {
+  collectTensors,
+  fuzzFailures,
+  fuzzLoader,
+  fuzzPublicFunction,
+  fuzzSummary,
+  hostileSafetensorsFiles,
+  isTesseraError,
+  runFuzzCase,
+  uncoveredExports,
+} from './fuzz.js';
+export type { LazyValue, TensorSpec, TensorSpecArbOptions } from './fuzz-arbitraries.js';
+export {
+  edgeNumberArb,
+  hostileConstants,
+  hostileValueArb,
+  intArrayArb,
+  isLazyValue,
+  isTensorSpec,
+  lazyValue,
+  orHostile,
+  tensorSpecArb,
+} from './fuzz-arbitraries.js';
 export { expectNoLeaks } from './leaks.js';
