@@ -106,7 +106,7 @@ export function importSafetensors(weights: Uint8Array, sidecar?: DlrmSidecar): D
     if (t.dtype !== 'F32') fail('INVALID_DTYPE', fn, `tensor '${name}' must be F32`, t.dtype);
     sd.set(name, { shape: [...t.shape], data: t.data as Float32Array });
   }
-  const m = DlrmModel.create(cfg, { rng: () => 0.5 });
+  const m = DlrmModel.create(cfg, { rng: 'zeros' });
   try {
     m.loadStateDict(sd, { strict: true });
   } catch (e) {

@@ -25,9 +25,10 @@ export interface DlrmInit {
   /**
    * `'numpy-legacy'` (default): numpy's legacy MT19937 seeded with `seed` (default 123, the reference's
    * `--numpy-rand-seed`), which reproduces the reference's initial weights; or a function returning uniform floats in
-   * [0, 1), from which uniforms and (polar Box–Muller) normals are drawn in the same order.
+   * [0, 1), from which uniforms and (polar Box–Muller) normals are drawn in the same order; or `'zeros'` (every
+   * parameter 0, no draws: for a model whose weights are loaded next).
    */
-  rng?: 'numpy-legacy' | (() => number);
+  rng?: 'numpy-legacy' | 'zeros' | (() => number);
   seed?: number;
 }
 
@@ -141,8 +142,16 @@ export class DlrmModel {
       const r = numpyLegacyRng(seed);
       uniform01 = r.randomSample;
       normal = r.normal;
+    } else if (init.rng === 'zeros') {
+      uniform01 = () => 0.5;
+      normal = () => 0;
     } else if (typeof init.rng === 'function') {
-      const u = init.rng;
+      const user = init.rng;
+      const u = () => {
+        const v = user();
+        if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail('INVALID_ARGUMENT', fn, 'init.rng must return numbers in [0, 1)', v);
+        return v;
+      };
       uniform01 = u;
       let has = false;
       let cached = 0;
@@ -154,7 +163,10 @@ export class DlrmModel {
         let x1 = 0;
         let x2 = 0;
         let r2 = 0;
+        let tries = 0;
         do {
+          if (++tries > 1000)
+            fail('INVALID_ARGUMENT', fn, 'init.rng must return varied uniform numbers (1000 rejected normal draws)', 'a degenerate stream');
           x1 = 2 * u() - 1;
           x2 = 2 * u() - 1;
           r2 = x1 * x1 + x2 * x2;
