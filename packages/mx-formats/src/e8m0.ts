@@ -49,6 +49,7 @@ export const E8M0 = Object.freeze({
   fromFloat(x: number, behaviour: E8M0CastBehaviour = 'ml_dtypes'): number {
     if (behaviour !== 'ml_dtypes' && behaviour !== 'torch')
       throw new TesseraError('INVALID_ARGUMENT', 'E8M0.fromFloat', "behaviour must be 'ml_dtypes' or 'torch'", behaviour);
+    if (typeof x !== 'number') throw new TesseraError('INVALID_ARGUMENT', 'E8M0.fromFloat', 'x must be a number', x);
     let bits = f32ToBits(x);
     if (behaviour === 'torch') bits &= 0x7fffffff;
     if (bits >>> 31 !== 0) return 0xff; // negative or −0 (ml_dtypes)
@@ -62,6 +63,7 @@ export const E8M0 = Object.freeze({
   },
   /** torchao's RCEIL conversion of the quotient d = fl32(amax / maxNormal) to a scale byte. */
   rceil(d: number): number {
+    if (typeof d !== 'number') throw new TesseraError('INVALID_ARGUMENT', 'E8M0.rceil', 'd must be a number', d);
     return rceilByte(f32ToBits(d));
   },
 });

@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { checkBoolean, checkOptions, TesseraError } from '@tessera/core';
 
 /** Element types of OCP MX v1.0 (spec §2.1). */
 export type ElementFormat = 'fp8_e4m3' | 'fp8_e5m2' | 'fp6_e3m2' | 'fp6_e2m3' | 'fp4_e2m1' | 'int8';
@@ -176,11 +176,12 @@ function makeCodec(p: FpParams): ElementCodec {
     if (saturate || p.int || p.bits !== 8) return p.maxCode; // FP6/FP4/INT8 have no Inf or NaN codes
     return p.hasInf ? p.maxCode + 1 : nanPos;
   };
-  const encode = (v: number, o: EncodeOptions = {}): number => {
+  const encode = (v: number, options: EncodeOptions = {}): number => {
+    const o = checkOptions<EncodeOptions>(options, `${p.name}.encode`);
     const rounding = canonicalRounding(o.rounding ?? 'even', `${p.name}.encode`);
     if (rounding === 'stochastic' && typeof o.random !== 'function')
       throw new TesseraError('INVALID_ARGUMENT', `${p.name}.encode`, "rounding 'stochastic' needs a random source", o.random);
-    const saturate = o.saturate ?? false;
+    const saturate = checkBoolean(o.saturate, `${p.name}.encode`, 'saturate', false);
     if (typeof v !== 'number') throw new TesseraError('INVALID_ARGUMENT', `${p.name}.encode`, 'v must be a number', v);
     const neg = v < 0 || Object.is(v, -0);
     if (Number.isNaN(v)) {

@@ -32,6 +32,12 @@ export interface MXMatMulOptions {
   readonly backward?: 'ste' | 'none' | MXBackwardCasts;
 }
 
+/**
+ * Most elements of an {@link mxMatMul} / {@link mxLinear} product (2^28 float32 = 1 GiB); larger products are
+ * `INVALID_SHAPE` before any work (the README lists the bound). @internal
+ */
+export const MX_MAX_MATMUL_OUTPUT = 2 ** 28;
+
 /** MX forward value along a given axis (no gradient; the tfjs kernel on cpu/wasm where it applies, else host). */
 function q(x: tf.Tensor, cast: MXCast, axis: number, fn: string): tf.Tensor {
   const o: ResolvedMXOptions = resolveMXOptions({ ...cast, axis }, x.rank, fn);
@@ -120,6 +126,12 @@ export function mxMatMul(a: tf.Tensor, b: tf.Tensor, options: MXMatMulOptions): 
   if (K !== Kb) throw new TesseraError('INVALID_SHAPE', fn, 'the inner dimensions of a and b must agree', `${K} vs ${Kb}`);
   if (b.rank !== 2 && (b.rank !== a.rank || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])))
     throw new TesseraError('INVALID_SHAPE', fn, 'b must be rank 2 or have the batch dims of a', `a [${a.shape}], b [${b.shape}]`);
+  // the product allocates M × N (× batch) floats whatever K is (K may be 0): bound it before any work
+  const M = a.shape[a.rank - (ta ? 1 : 2)];
+  const N = b.shape[b.rank - (tb ? 2 : 1)];
+  const out = a.shape.slice(0, -2).reduce((p, d) => p * d, 1) * M * N;
+  if (out > MX_MAX_MATMUL_OUTPUT)
+    throw new TesseraError('INVALID_SHAPE', fn, `the product must have at most ${MX_MAX_MATMUL_OUTPUT} elements (2^28)`, `${out} elements`);
   const outPrec = checkOneOf(options.outputPrecision ?? 'float32', fn, 'outputPrecision', ['float32', 'bfloat16'] as const);
   const castA = options.a;
   const castB = options.b;

@@ -6,6 +6,11 @@ const VERSION = 'tessera-mx/1';
 
 const key = (name: string | undefined, k: string) => (name ? `${name}.${k}` : k);
 
+function checkName(name: unknown, fn: string): void {
+  if (name !== undefined && typeof name !== 'string')
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'name must be a string or undefined', describe(name));
+}
+
 /**
  * The safetensors form of an MXTensor, with names a torchao user recognises (spec §1, §2.3): `qdata` (U8 element
  * codes, packed as in `data`; FP8 bytes are the `float8_*` bit patterns, FP4 is `float4_e2m1fn_x2`) and `scale`
@@ -26,6 +31,7 @@ const key = (name: string | undefined, k: string) => (name ? `${name}.${k}` : k)
  */
 export function mxToSafetensors(m: MXTensor, name?: string): SafetensorsContents<RawTensor> {
   validateMX(m);
+  checkName(name, 'mxToSafetensors');
   const g = layoutOf(m.shape, m.axis, m.blockSize);
   const outerDims = m.shape.filter((_, i) => i !== m.axis);
   const rowBits = g.nBlocks * m.blockSize * elementOf(m.format).bits;
@@ -61,6 +67,7 @@ export function mxToSafetensors(m: MXTensor, name?: string): SafetensorsContents
  */
 export function mxFromSafetensors(contents: SafetensorsContents<RawTensor>, name?: string): MXTensor {
   const fn = 'mxFromSafetensors';
+  checkName(name, fn);
   const corrupt = (what: string, got?: unknown) => new TesseraError('CORRUPT_DATA', fn, what, got);
   if (typeof contents !== 'object' || contents === null || typeof contents.tensors !== 'object' || contents.tensors === null)
     throw new TesseraError('INVALID_ARGUMENT', fn, 'contents must be { tensors, metadata }', describe(contents));

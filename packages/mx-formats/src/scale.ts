@@ -81,6 +81,8 @@ export function scaleByte(amax: number, element: ElementCodec, mode: ScaleMode =
   if (!SCALE_MODES.includes(mode))
     throw new TesseraError('INVALID_ARGUMENT', 'scaleByte', `scaleMode must be one of ${SCALE_MODES.join(', ')}`, mode);
   if (typeof amax !== 'number' || amax < 0) throw new TesseraError('INVALID_ARGUMENT', 'scaleByte', 'amax must be a number >= 0', amax);
+  if (typeof element !== 'object' || element === null || typeof element.exponentBits !== 'number' || typeof element.emax !== 'number')
+    throw new TesseraError('INVALID_ARGUMENT', 'scaleByte', 'element must be an element codec (e.g. FP8_E4M3)', element);
   const bits = f32ToBits(amax) & 0x7fffffff;
   if (bits >= 0x7f800000) return 0xff;
   if (bits === 0) return element.exponentBits === 0 ? 1 : 0; // zero block: see the kernel (MXINT8 → 2^-126)
