@@ -32,7 +32,11 @@ const mk = (rows: number[], pf: number[] | null, dim: number, modulePath: string
     featureNames: [`cat_${i}`],
   }));
   const constraints: Record<string, Constraints> = {};
-  if (pf) tables.forEach((t, i) => (constraints[t.name] = { poolingFactors: [pf[i]] }));
+  if (pf) {
+    tables.forEach((t, i) => {
+      constraints[t.name] = { poolingFactors: [pf[i]] };
+    });
+  }
   return { tables, constraints };
 };
 

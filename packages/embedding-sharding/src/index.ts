@@ -1,11 +1,17 @@
 // @tessera/embedding-sharding — public API.
+
+export type { HeuristicCost, HeuristicTable } from './autoshard.js';
+export { evaluateAssignment, heuristicShard, MAX_HEURISTIC_TABLES } from './autoshard.js';
 export { gibPerSecToBytesPerMs, PLANNER_CONSTANTS } from './constants.js';
 export type { TableSet, TableSetOptions } from './datasets.js';
 export { criteo1tbTables, dlrmV2Tables, generateTableSet } from './datasets.js';
 export type { EnumerateOptions } from './enumerate.js';
 export { allowedComputeKernels, allowedShardingTypes, enumerate } from './enumerate.js';
+export type { FlexShardOptions, FlexShardTierPlan } from './flexshard.js';
+export { flexShardTiers } from './flexshard.js';
 export type { GeometryOptions } from './geometry.js';
 export { shardGeometry } from './geometry.js';
+export { hierarchicalPlan } from './hierarchical.js';
 export { greedyPerfPartitioner, memoryBalancedPartitioner } from './partitioners.js';
 export { ESTIMATED_KERNELS, perfEstimator } from './perf-estimator.js';
 export type { FromTorchrecOptions, ManualSharding, PlanIssue, TorchrecParameterSharding, TorchrecPlanJson } from './plan-io.js';
@@ -13,6 +19,8 @@ export { formatPlan, fromTorchrecPlan, manual, manualPlan, placementOf, toTorchr
 export type { PlanOptions, PlanStats } from './planner.js';
 export { perRankPerf, plan, rate } from './planner.js';
 export { dynamicProgrammingProposer, greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';
+export type { SimulateOptions, SimulateResult } from './simulate.js';
+export { MAX_SIM_IDS, simulate } from './simulate.js';
 export type { PipelineType, ReserveOptions, StorageEstimatorOptions } from './storage-estimator.js';
 export { reserveStorage, storageEstimator } from './storage-estimator.js';
 export type { Collective } from './topology.js';

@@ -12,7 +12,7 @@ import {
   type Topology,
 } from './types.js';
 
-interface Dev {
+export interface Dev {
   rank: number;
   storage: Storage;
   perf: Perf;
@@ -67,7 +67,7 @@ function assign(d: Dev, so: ShardingOption, i: number): void {
   p.prefetchCompute += s.perf.prefetchCompute;
 }
 
-function uniformPartition(so: ShardingOption, devs: Dev[]): void {
+export function uniformPartition(so: ShardingOption, devs: Dev[]): void {
   if (so.shards.length !== devs.length) {
     partitionError(
       `uniform partition of '${so.fqn}' (${so.shardingType}) needs one shard per device: ${so.shards.length} shards, ${devs.length} devices`,
@@ -88,7 +88,7 @@ function uniformPartition(so: ShardingOption, devs: Dev[]): void {
   }
 }
 
-function devicePartition(so: ShardingOption, devs: Dev[], L: number): void {
+export function devicePartition(so: ShardingOption, devs: Dev[], L: number): void {
   for (let i = 0; i < so.shards.length; i++) {
     const need = so.shards[i].storage;
     const d = pickDevice(devs, need, L);

@@ -220,7 +220,7 @@ export function formatPlan(p: Plan): string {
   const rows: string[][] = [
     ['rank', 'host', 'shards', 'HBM GiB', 'DDR GiB', 'fwd comp', 'fwd comm', 'bwd comp', 'bwd comm', 'prefetch', 'total ms'],
   ];
-  per.forEach((r, i) =>
+  per.forEach((r, i) => {
     rows.push([
       `${i}${i === crit ? '*' : ''}`,
       String(Math.floor(i / L)),
@@ -233,8 +233,8 @@ export function formatPlan(p: Plan): string {
       fmtMs(r.bwdComms),
       fmtMs(r.prefetchCompute),
       fmtMs(totals[i]),
-    ]),
-  );
+    ]);
+  });
   const sum = totals.reduce((a, b) => a + b, 0);
   const lines = [
     `plan: ${p.options.length} tables on ${W} ranks (${W / L} hosts × ${L}), ${topo.computeDevice}`,
@@ -521,7 +521,9 @@ export function manualPlan(
       case 'column_wise': {
         const rs = m.ranks ?? [];
         if (rs.length === 0) fail('INVALID_ARGUMENT', fn, `'${t.name}' columnWise needs ranks`, rs);
-        rs.forEach((r, i) => checkInt(r, fn, `'${t.name}' ranks[${i}]`, 0, W - 1));
+        rs.forEach((r, i) => {
+          checkInt(r, fn, `'${t.name}' ranks[${i}]`, 0, W - 1);
+        });
         if (t.dim % rs.length !== 0)
           fail('INVALID_ARGUMENT', fn, `'${t.name}' dim ${t.dim} cannot be evenly divided across ${rs.length} ranks`, rs);
         const g = geo('column_wise', t.dim / rs.length);
@@ -539,7 +541,9 @@ export function manualPlan(
       }
       case 'grid_shard': {
         const hs = m.hostIndexes ?? [];
-        hs.forEach((h, i) => checkInt(h, fn, `'${t.name}' hostIndexes[${i}]`, 0, H - 1));
+        hs.forEach((h, i) => {
+          checkInt(h, fn, `'${t.name}' hostIndexes[${i}]`, 0, H - 1);
+        });
         const g = geo('grid_shard');
         const blocks = Math.floor(t.dim / cwBlockSize(t.dim, undefined));
         if (hs.length !== blocks)

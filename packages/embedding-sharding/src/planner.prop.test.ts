@@ -74,7 +74,9 @@ describe('plan properties over random tables and topologies', () => {
         perfs[s.rank as number] += perfTotal(s.perf);
       }
     }
-    used.forEach((u, r) => expect(u).toBeLessThanOrEqual(p.topology.devices[r].storage.hbm));
+    used.forEach((u, r) => {
+      expect(u).toBeLessThanOrEqual(p.topology.devices[r].storage.hbm);
+    });
     expect(rate(p)).toBe(Math.max(...perfs));
     expect(p.stats.rating).toBe(rate(p));
     const back = fromTorchrecPlan(toTorchrecPlan(p), tables, topo, { constraints });
