@@ -1,2 +1,4 @@
-// @tessera/webgpu exports nothing yet: its WGSL kernels land with the WebGPU issue.
-export {};
+// @tessera/webgpu — WGSL kernels for tessera's hot paths, registered with tfjs-backend-webgpu as custom programs.
+// The public API, and nothing else.
+export type { MXFormatName, WebGPUMXOptions } from './mx-fake-quant.js';
+export { fakeQuantizeMXWebGPU, MX_FAKE_QUANTIZE_KERNEL } from './mx-fake-quant.js';

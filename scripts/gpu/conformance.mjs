@@ -1,0 +1,130 @@
+// Runs every package's vitest suite on one backend (default webgpu), several packages at a time, and writes one
+// summary: per suite the counts, the time and each failure (file, test, first line of the message, and a cause
+// class where one is known). Usage: node scripts/gpu/conformance.mjs [--backend webgpu] [--jobs 4]
+//   [--timeout 420] [--only a,b] [--out dir]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const backend = opt('backend', 'webgpu');
+const jobs = Number(opt('jobs', '4'));
+const timeoutS = Number(opt('timeout', '420'));
+const only = opt('only', '')?.split(',').filter(Boolean);
+const outDir = opt('out', process.env.OUT || path.join(root, '.gpu/out'));
+fs.mkdirSync(outDir, { recursive: true });
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-conf-'));
+const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
+
+const pkgs = fs
+  .readdirSync(path.join(root, 'packages'))
+  .filter((d) => fs.existsSync(path.join(root, 'packages', d, 'vitest.config.ts')) && (!only?.length || only.includes(d)))
+  .sort();
+
+// Known causes, matched against the failure message, so the summary says why rather than only what.
+const CAUSES = [
+  [/OffscreenCanvas is not defined/, 'dataSync/arraySync on webgpu in Node (tfjs-backend-webgpu readSync needs OffscreenCanvas)'],
+  [/leaked|a leak/, 'tensor leak check'],
+  [/Test timed out/, 'timeout'],
+  [/bits?|ulp|toEqual|toBe|expected/i, 'value mismatch'],
+];
+const classify = (msg) => CAUSES.find(([re]) => re.test(msg))?.[1] ?? 'other';
+
+function runOne(pkg) {
+  return new Promise((resolve) => {
+    const json = path.join(scratch, `${pkg}.json`);
+    const logf = path.join(scratch, `${pkg}.log`);
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
+      cwd: path.join(root, 'packages', pkg),
+      env: { ...process.env, TESSERA_BACKEND: backend, CI: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', fs.openSync(logf, 'w'), fs.openSync(logf, 'a')],
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, timeoutS * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const seconds = (Date.now() - t0) / 1000;
+      const res = { pkg, backend, exitCode: code, signal, seconds, timedOut: signal === 'SIGKILL' };
+      try {
+        const r = JSON.parse(fs.readFileSync(json, 'utf8'));
+        Object.assign(res, {
+          total: r.numTotalTests,
+          passed: r.numPassedTests,
+          failed: r.numFailedTests,
+          skipped: r.numPendingTests + (r.numTodoTests ?? 0),
+          failedFiles: r.numFailedTestSuites,
+        });
+        res.failures = [];
+        for (const f of r.testResults) {
+          const file = path.relative(path.join(root, 'packages', pkg), f.name);
+          if (f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'))
+            res.failures.push({
+              file,
+              test: '(file)',
+              message: (f.message || '').split('\n').slice(0, 3).join(' | ').slice(0, 400),
+              cause: classify(f.message || ''),
+            });
+          for (const a of f.assertionResults)
+            if (a.status === 'failed') {
+              const msg = (a.failureMessages || []).join('\n');
+              const caused = msg.split('\n').find((l) => l.startsWith('Caused by:'));
+              res.failures.push({
+                file,
+                test: a.fullName,
+                message: [...msg.split('\n').slice(0, 3), caused ?? ''].join(' | ').slice(0, 600),
+                cause: classify(msg),
+              });
+            }
+        }
+        res.causes = {};
+        for (const f of res.failures) res.causes[f.cause] = (res.causes[f.cause] ?? 0) + 1;
+      } catch (e) {
+        res.error = `no JSON report (${e.message.split('\n')[0]})`;
+      }
+      res.logTail = fs.readFileSync(logf, 'utf8').split('\n').slice(-15).join('\n').slice(-1500);
+      const c = res.total != null ? `${res.passed}/${res.total} passed, ${res.failed} failed, ${res.skipped} skipped` : res.error;
+      console.log(`[conformance] ${backend} ${pkg}: ${c} in ${seconds.toFixed(1)} s${res.timedOut ? ' (TIMED OUT)' : ''}`);
+      resolve(res);
+    });
+  });
+}
+
+const results = [];
+const queue = [...pkgs];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    while (queue.length) results.push(await runOne(queue.shift()));
+  }),
+);
+results.sort((a, b) => a.pkg.localeCompare(b.pkg));
+const summary = {
+  date: new Date().toISOString(),
+  backend,
+  node: process.version,
+  host: os.hostname(),
+  cpus: os.cpus().length,
+  suites: results,
+};
+const file = path.join(outDir, `conformance-${backend}.json`);
+fs.writeFileSync(file, JSON.stringify(summary, null, 1));
+// all logs in one file (the device tool returns at most 8 files)
+fs.writeFileSync(
+  path.join(outDir, `conformance-${backend}.log`),
+  pkgs
+    .map(
+      (p) => `===== ${p}\n${fs.existsSync(path.join(scratch, `${p}.log`)) ? fs.readFileSync(path.join(scratch, `${p}.log`), 'utf8') : ''}`,
+    )
+    .join('\n'),
+);
+console.log(`[conformance] wrote ${file}`);
