@@ -75,8 +75,8 @@ export function mxQuantize(
   scales: Uint8Array,
 ): void {
   const fn = 'mxQuantize';
-  int(rows, fn, 'rows', 0);
-  int(L, fn, 'L', 0);
+  int(rows, fn, 'rows', 0, Number.MAX_SAFE_INTEGER);
+  int(L, fn, 'L', 0, Number.MAX_SAFE_INTEGER);
   const k = int(blockSize, fn, 'blockSize', 1, 65536);
   const fmt = pick(format, fn, 'format', MX_ELEMENT_FORMATS);
   const mode = pick(scaleMode, fn, 'scaleMode', MX_SCALE_MODES);
@@ -139,8 +139,8 @@ export function mxDequantize(
 ): void {
   const fn = 'mxDequantize';
   const pm = pick(packing, fn, 'packing', MX_PACKINGS);
-  int(rows, fn, 'rows', 0);
-  int(L, fn, 'L', 0);
+  int(rows, fn, 'rows', 0, Number.MAX_SAFE_INTEGER);
+  int(L, fn, 'L', 0, Number.MAX_SAFE_INTEGER);
   const k = int(blockSize, fn, 'blockSize', 1, 65536);
   const fmt = pick(format, fn, 'format', MX_ELEMENT_FORMATS);
   checkPacking(fmt, pm, fn);
@@ -208,8 +208,8 @@ export function nvfp4Quantize(
   scales: Uint8Array,
 ): void {
   const fn = 'nvfp4Quantize';
-  int(rows, fn, 'rows', 0);
-  int(L, fn, 'L', 0);
+  int(rows, fn, 'rows', 0, Number.MAX_SAFE_INTEGER);
+  int(L, fn, 'L', 0, Number.MAX_SAFE_INTEGER);
   const st = checkTensorScale(tensorScale, fn);
   const ar = pick(arithmetic, fn, 'arithmetic', NVFP4_ARITHMETIC);
   const nB = Math.ceil(L / 16);
@@ -261,8 +261,8 @@ export function nvfp4Dequantize(
   out: Float32Array,
 ): void {
   const fn = 'nvfp4Dequantize';
-  int(rows, fn, 'rows', 0);
-  int(L, fn, 'L', 0);
+  int(rows, fn, 'rows', 0, Number.MAX_SAFE_INTEGER);
+  int(L, fn, 'L', 0, Number.MAX_SAFE_INTEGER);
   const st = checkTensorScale(tensorScale, fn);
   const nB = Math.ceil(L / 16);
   arr(data, Uint8Array, fn, 'data', rows * nB * 8);

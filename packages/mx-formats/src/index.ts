@@ -6,7 +6,7 @@ export type { ElementCodec, ElementFormat, EncodeOptions, RandomSource, Rounding
 export { ELEMENT_CODECS, FP4_E2M1, FP6_E2M3, FP6_E3M2, FP8_E4M3, FP8_E5M2, INT8_MX } from './elements.js';
 export type { FakeQuantizeMXOptions, FakeQuantKernel } from './fake-quant.js';
 export { fakeQuantizeMX } from './fake-quant.js';
-export type { MXPacking } from './kernel.js';
+export type { MXPacking } from './kernels/index.js';
 export type { MXBackwardCasts, MXCast, MXLinearOptions, MXMatMulOptions } from './matmul.js';
 export { mxLinear, mxMatMul } from './matmul.js';
 export { loadMX, mxFromSafetensors, mxToSafetensors, saveMX } from './mx-safetensors.js';

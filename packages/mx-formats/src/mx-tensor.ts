@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, describe, TesseraError } from '@tessera/core';
-import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernel.js';
+import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernels/index.js';
 import {
   canonicalFormat,
   checkMXPadding,
