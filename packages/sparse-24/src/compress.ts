@@ -81,7 +81,9 @@ function toDenseMatrix(fn: string, x: tf.Tensor | DenseMatrix, dtypeOpt: Sparse2
   if (typeof dm !== 'object' || dm === null || !('data' in dm) || !('shape' in dm)) {
     throw new TesseraError('INVALID_ARGUMENT', fn, 'x must be a tf.Tensor or a { dtype, shape, data } matrix', describe(x));
   }
-  const Ctor = { float32: Float32Array, float16: Uint16Array, int8: Int8Array }[dm.dtype];
+  // only own string keys: a hostile dtype (a 5,000-level array, 'constructor') must not reach a property lookup
+  const ctors = { float32: Float32Array, float16: Uint16Array, int8: Int8Array };
+  const Ctor = typeof dm.dtype === 'string' && Object.hasOwn(ctors, dm.dtype) ? ctors[dm.dtype] : undefined;
   if (!Ctor) throw new TesseraError('INVALID_DTYPE', fn, 'x.dtype must be float32, float16 or int8', dm.dtype);
   if (!(dm.data instanceof Ctor)) throw new TesseraError('INVALID_DTYPE', fn, `${dm.dtype} data must be a ${Ctor.name}`, describe(dm.data));
   if (!Array.isArray(dm.shape) || dm.shape.length !== 2 || dm.shape[0] * dm.shape[1] !== dm.data.length) {

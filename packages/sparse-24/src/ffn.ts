@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkSize, checkTensor, rng, TesseraError } from '@tessera/core';
+import {
+  checkFiniteNumber,
+  checkInteger,
+  checkOneOf,
+  checkOptions,
+  checkSize,
+  checkTensor,
+  describe,
+  rng,
+  TesseraError,
+} from '@tessera/core';
 import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
 import { top2Of4 } from './mask.js';
 
@@ -205,6 +215,13 @@ export class SquaredReluFFN24 {
   forwardHost(x: Float32Array, t: number, w1 = this.w1.dataSync() as Float32Array, w2 = this.w2.dataSync() as Float32Array): FfnContext {
     const d = this.dModel;
     const h = this.hidden;
+    // O(1) checks of the host arguments (the loops below trust these lengths)
+    const fn = 'SquaredReluFFN24.forwardHost';
+    const tt = checkInteger(t, fn, 't', { min: 0 });
+    if (!(x instanceof Float32Array) || x.length !== tt * d)
+      throw new TesseraError('INVALID_ARGUMENT', fn, `x must be a Float32Array of t × dModel = ${tt * d} values`, describe(x));
+    if (!(w1 instanceof Float32Array) || w1.length !== d * h || !(w2 instanceof Float32Array) || w2.length !== d * h)
+      throw new TesseraError('INVALID_ARGUMENT', fn, `w1 and w2 must be Float32Arrays of dModel × hidden = ${d * h} values`, describe(w1));
     const y1 = gemmHostUnchecked(x, t, d, w1, h);
     const sparse = this.sparseNow;
     let zeros = 0;

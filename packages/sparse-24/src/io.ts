@@ -85,7 +85,7 @@ export function sparse24FromSafetensors(
   if (!packed || !meta)
     throw new TesseraError('CORRUPT_DATA', fn, `tensors '${p}packed' and '${p}meta' are required`, Object.keys(contents.tensors));
   const dtypeOf: Record<string, Sparse24Dtype> = { F32: 'float32', F16: 'float16', I8: 'int8' };
-  const dtype = dtypeOf[packed.dtype];
+  const dtype = typeof packed.dtype === 'string' && Object.hasOwn(dtypeOf, packed.dtype) ? dtypeOf[packed.dtype] : undefined;
   if (!dtype) throw new TesseraError('CORRUPT_DATA', fn, 'packed must be F32, F16 or I8', packed.dtype);
   const md = contents.metadata ?? {};
   const layout: Sparse24Layout = (md.layout as Sparse24Layout) ?? (meta.dtype === 'U8' ? 'simple' : 'cutlass');
@@ -96,6 +96,13 @@ export function sparse24FromSafetensors(
   if (!Array.isArray(packed.shape) || packed.shape.length !== 2)
     throw new TesseraError('CORRUPT_DATA', fn, 'packed must be 2-D', packed.shape);
   if (!Array.isArray(meta.shape)) throw new TesseraError('CORRUPT_DATA', fn, 'meta must have a shape', meta.shape);
+  if (!ArrayBuffer.isView(packed.data) || !ArrayBuffer.isView(meta.data))
+    throw new TesseraError(
+      'CORRUPT_DATA',
+      fn,
+      'packed and meta must hold typed arrays',
+      `${describe(packed.data)}, ${describe(meta.data)}`,
+    );
   let shape: [number, number] = [packed.shape[0], packed.shape[1] * 2];
   if (md.shape !== undefined) {
     const parts = md.shape.split(',').map(Number);

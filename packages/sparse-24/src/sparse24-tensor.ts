@@ -136,6 +136,8 @@ export function validateSparse24(s: Sparse24Tensor, fn = 'validateSparse24'): vo
   const MetaCtor = s.layout === 'simple' ? Uint8Array : metaKind(s.dtype) === 'int32' ? Int32Array : Int16Array;
   if (!(s.meta instanceof MetaCtor)) throw bad(`meta must be a ${MetaCtor.name}`, s.meta);
   if (s.meta.length !== mr * mc) throw bad(`meta must hold ${mr}*${mc} elements`, s.meta.length);
+  if (!Array.isArray(s.metaShape) || s.metaShape.length !== 2 || s.metaShape[0] !== mr || s.metaShape[1] !== mc)
+    throw bad(`metaShape must be [${mr}, ${mc}]`, s.metaShape);
   const nibs = groupNibbles(s);
   const f32c = s.layout === 'cutlass' && s.dtype === 'float32';
   for (let i = 0; i < nibs.length; i++) {

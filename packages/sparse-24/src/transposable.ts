@@ -195,6 +195,8 @@ export function mask24Transposable(x: tf.Tensor, options: Mask24TransposableOpti
   const algo = checkOneOf(opts.algo ?? 'greedy', fn, 'options.algo', ['greedy', 'optimal'] as const);
   const by = checkOneOf(opts.by ?? 'value', fn, 'options.by', ['magnitude', 'value'] as const);
   const [m, k] = x.shape;
+  // no elements: nothing to rank (the tile loop would otherwise walk m/4 rows of an [m, 0] tensor)
+  if (x.size === 0) return tf.zeros([m, k], 'float32');
   const data = x.dataSync() as Float32Array;
   const out = mask24TransposableHostUnchecked(data, m, k, algo, by, new Float32Array(m * k));
   return tf.tensor(out, [m, k], 'float32');
