@@ -90,7 +90,7 @@ describe('DeepCTR criteo_sample.txt (test-only fixture, see test/fixtures/deepct
     expect(Array.from(rows[0].ints)).toEqual([0, 3, 260, 0, 17668, 0, 0, 33, 0, 0, 0, 0, 0]);
     const raw = text.split('\n').slice(1, 201);
     expect(raw.filter((l) => l.split(',')[2] === '-1').length).toBe(15);
-    expect(rows.filter((r, i) => raw[i].split(',')[2] === '-1').every((r) => r.ints[1] === 0)).toBe(true);
+    expect(rows.filter((_r, i) => raw[i].split(',')[2] === '-1').every((r) => r.ints[1] === 0)).toBe(true);
   });
   it('first-appearance table sizes and the day split', () => {
     const ix = new FirstAppearanceIndexer();

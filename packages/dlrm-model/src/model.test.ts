@@ -106,7 +106,7 @@ describe('initialisation (numpy legacy RNG)', () => {
     [1.1791192, 1.1688863, 0.5366894, 0.20642531].forEach((v, i) => {
       expect(w[i]).toBeCloseTo(v, 6);
     });
-    expect((sd.get('top_l.4.bias')?.data as Float32Array)[0]).toBeCloseTo(-1.2125231, 6);
+    expect((sd.get('top_l.4.bias') as { data: Float32Array }).data[0]).toBeCloseTo(-1.2125231, 6);
   });
   it('forward: bottom output ≥ 0 implied, p in (0,1), clamp only for 0 < t < 1', () => {
     const b = batch();
