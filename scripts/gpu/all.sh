@@ -15,5 +15,5 @@ export NO_COLOR=1
 cat "$OUT/env.txt"
 timeout 180 node scripts/gpu/smoke.mjs 2>&1 | tee "$OUT/smoke.log"
 [[ " $* " == *" --skip-conformance "* ]] || timeout ${CONFORMANCE_BUDGET_S:-330} node scripts/gpu/conformance.mjs --jobs ${CONFORMANCE_JOBS:-6} --timeout ${CONFORMANCE_SUITE_TIMEOUT_S:-240}
-if [[ " $* " != *" --skip-bench "* ]] && [ -f scripts/gpu/bench.mjs ]; then timeout ${BENCH_BUDGET_S:-240} node scripts/gpu/bench.mjs 2>&1 | tee "$OUT/bench.log"; fi
+if [[ " $* " != *" --skip-bench "* ]]; then timeout ${BENCH_BUDGET_S:-240} node .gpu/js/webgpu-bench.mjs 2>&1 | tee "$OUT/bench.log"; fi
 echo "[all.sh] done $(date -u +%T)"

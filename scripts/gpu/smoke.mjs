@@ -1,6 +1,6 @@
 // GPU smoke test and peer rates (plain ESM over the built packages; no TypeScript loader needed on the GPU machine).
 // Prints the adapter, checks a 512² matMul against the cpu backend, times tf.matMul 4096³ and an elementwise add,
-// and checks fakeQuantizeMX's tfjs-op kernel bit for bit against its host kernel on webgpu.
+// (the WGSL kernels and the package paths are measured by packages/webgpu/bench/run.ts).
 // Writes a JSON summary to $OUT/smoke.json (or ./smoke.json).
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -146,52 +146,6 @@ async function timeOp(f, { warm = 3, reps = 10 } = {}) {
   log('readback 64 MiB', out.readback64MiBMs.toFixed(1), 'ms; upload', out.upload64MiBMs.toFixed(1), 'ms');
   x.dispose();
   y.dispose();
-}
-// 3. mx-formats fakeQuantizeMX: tfjs-op kernel on webgpu vs host kernel, bit for bit
-try {
-  const { fakeQuantizeMX } = await import('@tessera/mx-formats');
-  const N = 1 << 20;
-  const data = new Float32Array(N);
-  const u32 = new Uint32Array(data.buffer);
-  let s = 12345;
-  for (let i = 0; i < N; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = i % 7 === 0 ? Math.fround((s / 2 ** 32 - 0.5) * 2 ** ((i % 61) - 30)) : Math.fround(Math.sin(i) * 3);
-  }
-  for (let i = 0; i < 64; i++) u32[i * 997] = (u32[i * 997] & 0x80000000) | (1 + i * 4099); // subnormals
-  const x = tf.tensor2d(data, [N / 256, 256]);
-  out.fakeQuantTfjsOnWebgpu = {};
-  for (const format of ['mxfp8_e4m3', 'mxfp8_e5m2', 'mxfp6_e2m3', 'mxfp6_e3m2', 'mxfp4_e2m1', 'mxint8']) {
-    const a = fakeQuantizeMX(x, { format, kernel: 'tfjs' });
-    const av = new Uint32Array((await a.data()).buffer);
-    const h = fakeQuantizeMX(x, { format, kernel: 'host' });
-    const hv = new Uint32Array((await h.data()).buffer);
-    let diff = 0,
-      first = -1;
-    for (let i = 0; i < N; i++)
-      if (av[i] !== hv[i] && !(Number.isNaN(a[i]) && Number.isNaN(h[i]))) {
-        diff++;
-        if (first < 0) first = i;
-      }
-    const ta = await timeOp(() => fakeQuantizeMX(x, { format, kernel: 'tfjs' }), { warm: 2, reps: 5 });
-    out.fakeQuantTfjsOnWebgpu[format] = {
-      n: N,
-      mismatches: diff,
-      first:
-        first >= 0
-          ? { i: first, x: data[first], tfjs: new Float32Array(av.buffer)[first], host: new Float32Array(hv.buffer)[first] }
-          : null,
-      ...ta,
-      elementsPerSecBatched: (N / ta.batchedMs) * 1e3,
-    };
-    log('fakeQuantizeMX tfjs-op on', tf.getBackend(), format, JSON.stringify(out.fakeQuantTfjsOnWebgpu[format]));
-    a.dispose();
-    h.dispose();
-  }
-  x.dispose();
-} catch (e) {
-  out.fakeQuantError = String(e?.stack || e);
-  log('fakeQuantizeMX failed', e);
 }
 out.totalMs = performance.now() - t0;
 fs.writeFileSync(`${process.env.OUT || '.'}/smoke.json`, JSON.stringify(out, null, 1));

@@ -127,7 +127,21 @@ const tarXz = path.join(stage, 'nm.tar.xz');
 sh('sh', ['-c', `tar -C "${root}" --no-recursion -cf - -T "${list}" | xz -6 -T2 > "${tarXz}.tmp" && mv "${tarXz}.tmp" "${tarXz}"`]);
 console.log(`[stage] nm.tar.xz ${mib(tarXz)}`);
 
-// 4. Vulkan/GL loaders (Debian amd64 packages; the NVIDIA driver's ICD is already on the GPU machine)
+// 4. the GPU benchmark, bundled (the GPU machine has no TypeScript loader): its own sources inlined, packages external
+fs.mkdirSync(path.join(stage, 'js'), { recursive: true });
+sh(path.join(root, 'node_modules/.bin/esbuild'), [
+  path.join(root, 'packages/webgpu/bench/run.ts'),
+  '--bundle',
+  '--platform=node',
+  '--format=esm',
+  '--packages=external',
+  '--target=node20',
+  '--log-level=warning',
+  `--outfile=${path.join(stage, 'js/webgpu-bench.mjs')}`,
+]);
+console.log(`[stage] js/webgpu-bench.mjs ${mib(path.join(stage, 'js/webgpu-bench.mjs'))}`);
+
+// 5. Vulkan/GL loaders (Debian amd64 packages; the NVIDIA driver's ICD is already on the GPU machine)
 if (!args.has('--no-debs')) {
   const debs = path.join(stage, 'debs');
   fs.mkdirSync(debs, { recursive: true });

@@ -1,0 +1,162 @@
+// GPU benchmarks of @tessera/webgpu, run on the webgpu backend (TESSERA_BACKEND=webgpu; see GPU.md for the GPU run).
+// Every row is a ratio of two rates measured in this run on the same GPU: the peers are tf.matMul (FLOP/s) and an
+// elementwise tf.add (elements/s, 12 bytes moved per element). Kernel times come from GPU timestamps (tf.time's
+// kernelMs, timestamp-query); wall times (batched launches, one small readback) are given beside them.
+// Writes bench/results/gpu.json (or $OUT/gpu.json when OUT is set).
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, rng } from '@tessera/core';
+import { dequantizeMXArray, fakeQuantizeMX, type MXFormat, quantizeMXArray } from '@tessera/mx-formats';
+import { type BenchRow, writeBenchReport } from '@tessera/testing';
+import { fakeQuantizeMXWebGPU } from '../src/index.js';
+
+/** Reads one element of t (waits for the queue without copying t back). */
+async function sync(t: tf.Tensor): Promise<void> {
+  const s = tf.slice(tf.reshape(t, [-1]), [0], [1]);
+  await s.data();
+  tf.dispose(s);
+}
+
+interface Rate {
+  kernelMs: number | null;
+  wallMs: number;
+}
+
+/** GPU time (timestamps; median of reps) and batched wall time per call of f, which returns tensors it owns. */
+async function measure(f: () => tf.Tensor | tf.Tensor[], reps = 10): Promise<Rate> {
+  const run = () => {
+    const r = f();
+    return Array.isArray(r) ? r : [r];
+  };
+  for (let i = 0; i < 3; i++) {
+    const r = run();
+    await sync(r[0]);
+    tf.dispose(r);
+  }
+  const kms: number[] = [];
+  for (let i = 0; i < Math.min(reps, 5); i++) {
+    const t = await tf.time(() => tf.dispose(run()));
+    const k = (t as { kernelMs?: number | { error: string } }).kernelMs;
+    if (typeof k === 'number') kms.push(k);
+  }
+  kms.sort((a, b) => a - b);
+  const t0 = performance.now();
+  let last: tf.Tensor[] = [];
+  for (let i = 0; i < reps; i++) {
+    tf.dispose(last);
+    last = run();
+  }
+  await sync(last[0]);
+  const wallMs = (performance.now() - t0) / reps;
+  tf.dispose(last);
+  return { kernelMs: kms.length ? kms[kms.length >> 1] : null, wallMs };
+}
+
+const fmt = (x: number, unit: string) => `${x >= 100 ? x.toFixed(0) : x.toPrecision(3)} ${unit}`;
+
+async function main(): Promise<void> {
+  const info = await initBackend(process.env.TESSERA_BACKEND ? undefined : 'webgpu');
+  if (info.name !== 'webgpu') throw new Error(`bench/run.ts: needs the webgpu backend, got ${info.name}`);
+  const quick = process.argv.includes('--quick');
+  const out = process.env.OUT ? `${process.env.OUT}/gpu.json` : new URL('./results/gpu.json', import.meta.url).pathname;
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const r = rng(1);
+  const results: Record<string, unknown> = {};
+
+  // peers
+  const nMM = quick ? 1024 : 4096;
+  const a = tf.randomNormal([nMM, nMM]);
+  const b = tf.randomNormal([nMM, nMM]);
+  const mm = await measure(() => tf.matMul(a, b));
+  tf.dispose([a, b]);
+  const mmFlop = 2 * nMM ** 3;
+  const mmRate = mmFlop / (mm.kernelMs ?? mm.wallMs); // FLOP per ms
+  results.matMul = { n: nMM, ...mm, tflopsKernel: mm.kernelMs ? mmFlop / mm.kernelMs / 1e9 : null, tflopsWall: mmFlop / mm.wallMs / 1e9 };
+  const N = quick ? 2 ** 22 : 2 ** 26;
+  const x = tf.tensor1d(r.normalArray(N));
+  const y = tf.tensor1d(r.normalArray(N));
+  const add = await measure(() => tf.add(x, y));
+  const addRate = N / (add.kernelMs ?? add.wallMs); // elements per ms
+  results.add = { n: N, ...add, gbpsKernel: add.kernelMs ? (12 * N) / add.kernelMs / 1e6 : null, gbpsWall: (12 * N) / add.wallMs / 1e6 };
+  notes.push(
+    `peers: tf.matMul ${nMM}³ float32 ${fmt(mmFlop / (mm.kernelMs ?? mm.wallMs) / 1e9, 'TFLOP/s')} (GPU timestamps; ${fmt(mmFlop / mm.wallMs / 1e9, 'TFLOP/s')} wall); tf.add of 2^${Math.log2(N)} float32 ${fmt(addRate / 1e6, 'G elements/s')} = ${fmt((12 * addRate) / 1e6, 'GB/s')} (timestamps; ${fmt((12 * N) / add.wallMs / 1e6, 'GB/s')} wall)`,
+  );
+  // host <-> device copies
+  {
+    const t0 = performance.now();
+    await x.data();
+    const down = performance.now() - t0;
+    const host = r.normalArray(N);
+    const t1 = performance.now();
+    const u = tf.tensor1d(host);
+    await sync(u);
+    const up = performance.now() - t1;
+    tf.dispose(u);
+    results.copies = { bytes: 4 * N, downloadMs: down, uploadMs: up };
+    notes.push(
+      `host↔device: reading 2^${Math.log2(N)} float32 (${(4 * N) / 2 ** 20} MiB) back took ${down.toFixed(1)} ms, uploading ${up.toFixed(1)} ms, against ${(add.kernelMs ?? add.wallMs).toFixed(2)} ms for an add over them on the GPU: any path that round-trips through the host (dataSync/data + host kernel + upload) is bound by these copies, not by the GPU`,
+    );
+  }
+
+  // MX fake quantization: WGSL kernel vs the add rate; the tfjs-op kernel of mx-formats on the same GPU
+  const formats: MXFormat[] = ['mxfp8_e4m3', 'mxfp6_e2m3', 'mxfp4_e2m1', 'mxint8'];
+  const xm = tf.reshape(x, [N / 1024, 1024]);
+  for (const format of formats) {
+    const t = await measure(() => fakeQuantizeMXWebGPU(xm, { format }));
+    const rate = N / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `fakeQuantizeMXWebGPU ${format}, blockSize 32, 2^${Math.log2(N)} float32 (one WGSL pass)`,
+      baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+      ratio: rate / addRate,
+      ratioMeaning: 'fake-quantized elements/s as a fraction of the add rate (GPU timestamps; higher is better)',
+      goal: '>= 0.5',
+      detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')}); add ${fmt(addRate / 1e6, 'G elements/s')}`,
+    });
+    results[`mxWGSL_${format}`] = t;
+  }
+  {
+    const n2 = quick ? 2 ** 18 : 2 ** 22;
+    const x2 = tf.reshape(tf.slice(x, [0], [n2]), [n2 / 1024, 1024]);
+    const t = await measure(() => fakeQuantizeMX(x2, { format: 'mxfp8_e4m3', kernel: 'tfjs' }), 5);
+    const rate = n2 / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `mx-formats fakeQuantizeMX mxfp8_e4m3 kernel 'tfjs' (about 60 tfjs ops), 2^${Math.log2(n2)} float32, webgpu`,
+      baseline: 'tf.add on the same GPU (elements/s)',
+      ratio: rate / addRate,
+      ratioMeaning: 'elements/s as a fraction of the add rate (GPU timestamps)',
+      detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(n2 / t.wallMs / 1e6, 'G elements/s')})`,
+    });
+    // does the tfjs-op path stay bit-exact on this GPU? (cpu/wasm are verified by mx-formats' tests)
+    const data = r.normalArray(2 ** 16).map((v, i) => (i % 5 === 0 ? v * 2 ** -130 : i % 7 === 0 ? v * 1e30 : v));
+    const xt = tf.tensor2d(data, [64, 1024]);
+    const mism: Record<string, number> = {};
+    for (const format of ['mxfp8_e4m3', 'mxfp6_e3m2', 'mxfp4_e2m1', 'mxint8'] as MXFormat[]) {
+      for (const subnormals of ['keep', 'flush-block'] as const) {
+        const f = fakeQuantizeMX(xt, { format, kernel: 'tfjs', subnormals });
+        const g = new Uint32Array(((await f.data()) as Float32Array).buffer);
+        const h = new Uint32Array(dequantizeMXArray(quantizeMXArray(data, [64, 1024], { format, subnormals })).buffer);
+        let c = 0;
+        for (let i = 0; i < h.length; i++)
+          if (g[i] !== h[i] && !((g[i] & 0x7fffffff) > 0x7f800000 && (h[i] & 0x7fffffff) > 0x7f800000)) c++;
+        mism[`${format}/${subnormals}`] = c;
+        tf.dispose(f);
+      }
+    }
+    tf.dispose([x2, xt]);
+    results.tfjsOpPathMismatches = mism;
+    notes.push(
+      `mx-formats' tfjs-op fakeQuantizeMX on webgpu vs the host kernel, 2^16 values (a fifth of them FP32 subnormals): mismatching elements ${JSON.stringify(mism)}`,
+    );
+  }
+  tf.dispose([x, y, xm]);
+  writeBenchReport(out, {
+    package: '@tessera/webgpu',
+    title: "GPU (webgpu backend): WGSL kernels against the same GPU's tf.add and tf.matMul",
+    rows,
+    notes,
+  });
+  console.log(JSON.stringify({ rows, notes, results }, null, 1));
+}
+
+await main();
+process.exit(0);
