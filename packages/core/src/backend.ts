@@ -62,7 +62,7 @@ const CANDIDATES: readonly Candidate[] = [
     name: 'webgpu',
     native: false,
     gpu: true,
-    unavailable: () => (isNode ? installNodeWebGPU() : Promise.resolve(browserGpu() ? null : 'no navigator.gpu')),
+    unavailable: () => (isNode ? installNodeWebGPU() : browserWebGPU()),
     load: () => import('@tensorflow/tfjs-backend-webgpu'),
   },
   {
@@ -108,6 +108,13 @@ const registeredByUs = new Set<string>();
 
 function browserGpu(): unknown {
   return (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+}
+
+/** In a browser: WebGPU needs `navigator.gpu` and an adapter (headless or GPU-less browsers often have neither). */
+async function browserWebGPU(): Promise<string | null> {
+  const gpu = browserGpu() as GpuLike | undefined;
+  if (!gpu) return 'no navigator.gpu';
+  return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter';
 }
 
 /**
