@@ -10,7 +10,7 @@ import {
   rng,
   TesseraError,
 } from '@tessera/core';
-import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
+import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
 import { top2Of4 } from './mask.js';
 
 /**

@@ -8,7 +8,7 @@ export {
   spmmHostUnchecked,
   spmmTHostUnchecked,
   transposeHostUnchecked,
-} from './host-gemm.js';
+} from './kernels/index.js';
 export type { Sparse24SafetensorsOptions } from './io.js';
 export { loadSparse24, saveSparse24, sparse24FromSafetensors, sparse24ToSafetensors } from './io.js';
 export type { Mask24Options, MaskRanking } from './mask.js';

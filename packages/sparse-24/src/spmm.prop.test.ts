@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect } from 'vitest';
 import { maxRelError, refMatmul, refTranspose } from '../test/reference/matmul.js';
 import { compress24, decompress24Raw } from './compress.js';
-import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
+import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
 import { kernelForm } from './sparse24-tensor.js';
 import { spmm24, spmm24T } from './spmm.js';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
 import { decompress24 } from './compress.js';
-import { spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './host-gemm.js';
+import { spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
 import { kernelForm, type Sparse24Tensor, validateSparse24 } from './sparse24-tensor.js';
 
 /** Options of {@link spmm24} / {@link spmm24T} / {@link sparseLinear}. */

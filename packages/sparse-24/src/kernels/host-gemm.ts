@@ -1,4 +1,5 @@
-// Host GEMM kernels over Float32Arrays (row-major). The sparse and dense kernels share one loop shape, so the
+// JavaScript host GEMM kernels over Float32Arrays (row-major): the reference and fallback of the WebAssembly SIMD
+// kernels of @tessera/kernels, which src/kernels/index.ts picks by default. The sparse and dense kernels share one loop shape, so the
 // bench compares like with like: the output row segment is updated by a 4-term fused axpy over a block of columns
 // of B (`o[j] += a0·b0[j] + a1·b1[j] + a2·b2[j] + a3·b3[j]`, products summed in float64, stored as float32).
 // The dense kernel takes 4 consecutive k; the sparse one takes the 4 kept entries of 2 consecutive groups, so it
@@ -19,7 +20,7 @@ function blockOf(n: number): number {
  * const c = gemmHostUnchecked(new Float32Array([1, 2]), 1, 2, new Float32Array([3, 4]), 1); // [11]
  * ```
  */
-export function gemmHostUnchecked(
+export function gemmHostUncheckedJs(
   a: Float32Array,
   m: number,
   k: number,
@@ -69,7 +70,7 @@ export function gemmHostUnchecked(
  * spmmHostUnchecked(new Float32Array([2, 3]), new Int32Array([1, 3]), 1, 4, new Float32Array([1, 1, 1, 1]), 1); // [5]
  * ```
  */
-export function spmmHostUnchecked(
+export function spmmHostUncheckedJs(
   values: Float32Array,
   cols: Int32Array,
   m: number,
@@ -148,7 +149,7 @@ export function transposeKept(values: Float32Array, cols: Int32Array, m: number,
  * spmmTHostUnchecked(new Float32Array([2, 3]), new Int32Array([1, 3]), 1, 4, new Float32Array([1]), 1);
  * ```
  */
-export function spmmTHostUnchecked(
+export function spmmTHostUncheckedJs(
   values: Float32Array,
   cols: Int32Array,
   m: number,
