@@ -36,7 +36,15 @@ async function main(): Promise<void> {
     const o = { w1, w2 };
     const fwd = await timeIt(() => tf.tidy(() => simplicialAttention(...five, o).out.dataSync()), timing);
     const loss = (...a: tf.Tensor[]) => tf.sum(simplicialAttention(...(a as [T4, T4, T4, T4, T4]), o).out);
-    const fb = await timeIt(() => tf.tidy(() => tf.grads(loss)(xs).map((g) => g.dataSync())), timing);
+    const fb = await timeIt(
+      () =>
+        tf.tidy(() =>
+          tf
+            .grads(loss)(xs)
+            .map((g) => g.dataSync()),
+        ),
+      timing,
+    );
     // matMul peers
     const a2 = tf.tensor2d(r.normalArray(n * d), [n, d]);
     const b2 = tf.tensor2d(r.normalArray(d * w1 * w2), [d, w1 * w2]);
@@ -100,7 +108,15 @@ async function main(): Promise<void> {
       const qkv = [H === 1 ? xs[0] : qEq, xs[1], xs[3]];
       const dfwd = await timeIt(() => tf.tidy(() => dotProductAttention(...(qkv as [T4, T4, T4]), { window: w }).out.dataSync()), timing);
       const dloss = (...a: tf.Tensor[]) => tf.sum(dotProductAttention(...(a as [T4, T4, T4]), { window: w }).out);
-      const dfb = await timeIt(() => tf.tidy(() => tf.grads(dloss)(qkv).map((g) => g.dataSync())), timing);
+      const dfb = await timeIt(
+        () =>
+          tf.tidy(() =>
+            tf
+              .grads(dloss)(qkv)
+              .map((g) => g.dataSync()),
+          ),
+        timing,
+      );
       const D = attentionFlops('dot', { B: 1, H, n, d, w });
       const us = (ms: number) => `${((ms * 1000) / n).toFixed(1)} µs/token`;
       rows.push(

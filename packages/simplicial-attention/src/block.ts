@@ -16,7 +16,15 @@ export type BlockAttention = 'simplicial' | 'dot';
 /** Which FFN a block runs: dense Squared-ReLU (tfjs ops) or `@tessera/sparse-24`'s `SquaredReluFFN24` (2:4). */
 export type BlockFfn = 'squared-relu' | 'squared-relu-24';
 
-/** Largest weight matrix a block allocates (elements): 2^26, i.e. 256 MiB of float32. */
+/**
+ * Largest weight matrix a block allocates (elements): 2^26, i.e. 256 MiB of float32.
+ *
+ * @example
+ * ```ts
+ * import { BLOCK_MAX_WEIGHT_ELEMENTS } from '@tessera/simplicial-attention';
+ * console.log(BLOCK_MAX_WEIGHT_ELEMENTS); // → 67108864
+ * ```
+ */
 export const BLOCK_MAX_WEIGHT_ELEMENTS = 2 ** 26;
 
 /** Options of {@link SimplicialTransformerBlock}. */

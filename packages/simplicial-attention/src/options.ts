@@ -6,7 +6,15 @@ import { checkOneOf, checkTensor, TesseraError } from '@tessera/core';
 /** Logit form of 2-simplicial attention: Roy et al. (arXiv 2507.02754) Eq. 5, or the §5 determinant form. */
 export type SimplicialVariant = 'trilinear' | 'determinant';
 
-/** The simplicial variants, in documentation order. */
+/**
+ * The simplicial variants, in documentation order.
+ *
+ * @example
+ * ```ts
+ * import { SIMPLICIAL_VARIANTS } from '@tessera/simplicial-attention';
+ * console.log(SIMPLICIAL_VARIANTS.join(', ')); // → trilinear, determinant
+ * ```
+ */
 export const SIMPLICIAL_VARIANTS: readonly SimplicialVariant[] = Object.freeze(['trilinear', 'determinant'] as const);
 
 /**

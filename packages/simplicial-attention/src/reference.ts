@@ -13,7 +13,15 @@ import {
   windowRange,
 } from './options.js';
 
-/** Largest logit cube `B·Hq·n³` {@link simplicialAttentionReference} accepts (64 MiB of float32 logits). */
+/**
+ * Largest logit cube `B·Hq·n³` {@link simplicialAttentionReference} accepts (64 MiB of float32 logits).
+ *
+ * @example
+ * ```ts
+ * import { REFERENCE_MAX_CELLS } from '@tessera/simplicial-attention';
+ * console.log(Math.floor(Math.cbrt(REFERENCE_MAX_CELLS))); // → 256 (largest n for one head)
+ * ```
+ */
 export const REFERENCE_MAX_CELLS = 2 ** 24;
 
 /** [B, n, H, d] → [B·Hq, n, d], repeating kv-heads for GQA (q-head h reads kv-head ⌊h/(Hq/Hkv)⌋). */
