@@ -15,6 +15,13 @@ import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './o
  *   bitstream (bit j of the stream is bit j mod 8 of byte ⌊j/8⌋). Padding elements are code 0.
  *
  * Element i of sub-block j decodes to (−1)^sign·q·2^(E − s_j − (m − 1)).
+ *
+ * @example
+ * ```ts
+ * import { BDR_MX9, type BDRTensor, quantizeBDRArray } from '@tessera/bdr-formats';
+ * const t: BDRTensor = quantizeBDRArray(new Float32Array(64), [4, 16], BDR_MX9);
+ * [t.exponents.length, t.microexponents.length, t.mantissas.length]; // → [4, 4, 64]
+ * ```
  */
 export interface BDRTensor {
   readonly format: BDRFormat;

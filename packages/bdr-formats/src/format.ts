@@ -9,6 +9,12 @@ import { describe, TesseraError } from '@tessera/core';
  * - `m`: element magnitude bits; elements are sign-magnitude integers |q| ≤ 2^m − 1 with no implicit leading 1.
  *
  * Cost: (m + 1) + d1/k1 + d2/k2 bits per element ({@link bitsPerElement}).
+ *
+ * @example
+ * ```ts
+ * import { type BDRFormat, bdrFormat } from '@tessera/bdr-formats';
+ * const f: BDRFormat = bdrFormat({ k1: 32, d1: 8, k2: 2, d2: 1, m: 4 }); // MX6 with level-1 blocks of 32
+ * ```
  */
 export interface BDRFormat {
   readonly name: string;

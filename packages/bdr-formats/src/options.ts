@@ -12,6 +12,13 @@ import { type CanonicalRounding, canonicalRounding } from './kernels/rounding.js
  * - `clamp` (default `'field'`): `'field'` bounds |q| by 2^m − 1; `'quark'` reproduces AMD Quark's bound
  *   (2^(E+1) − 2^p)/2^p, which lets a shifted sub-block reach 2^m (fake quantization only: 2^m cannot be packed).
  * - `padding` (default `'zero'`): `'zero'` pads a short last block with zeros; `'error'` throws instead.
+ *
+ * @example
+ * ```ts
+ * import { type BDROptions, BDR_MX6, quantizeBDRArray } from '@tessera/bdr-formats';
+ * const o: BDROptions = { axis: 0, rounding: 'ties-away', padding: 'error' };
+ * quantizeBDRArray(new Float32Array(32), [16, 2], BDR_MX6, o).axis; // → 0
+ * ```
  */
 export interface BDROptions {
   readonly axis?: number;

@@ -15,6 +15,14 @@ import { type BDROptions, resolveBDROptions } from './options.js';
 /**
  * A 1-D fake quantizer for design-space comparisons: blocks run along the array. `bitsPerElement` is the storage
  * cost per element (per-tensor scales, 32 bits per tensor, are not counted). `format` is set for BDR quantizers.
+ *
+ * @example
+ * ```ts
+ * import { type Quantizer, sweep } from '@tessera/bdr-formats';
+ * // any rounding scheme can join a sweep: here, round to a multiple of 1/8 (4 fractional bits + sign + range)
+ * const grid8: Quantizer = { name: 'grid 1/8', bitsPerElement: 8, fakeQuantize: (v) => v.map((x) => Math.round(x * 8) / 8) };
+ * sweep([grid8], new Float32Array([0.5, 1, 1.5]))[0].qsnr; // → Infinity
+ * ```
  */
 export interface Quantizer {
   readonly name: string;

@@ -3,7 +3,17 @@ import { type BDRFormat, bdrFormat } from './format.js';
 import { qsnr, qsnrBound } from './qsnr.js';
 import { bdrQuantizer, type Quantizer } from './quantizer.js';
 
-/** A grid of BDR parameters; {@link sweep} takes the cartesian product and skips invalid combinations. */
+/**
+ * A grid of BDR parameters; {@link sweep} takes the cartesian product and skips invalid combinations.
+ *
+ * @example
+ * ```ts
+ * import { rng } from '@tessera/core';
+ * import { type BDRGrid, sweep } from '@tessera/bdr-formats';
+ * const grid: BDRGrid = { k1: [16], d1: [8], k2: [2, 4, 8], d2: [1], m: [4] };
+ * sweep(grid, rng(0).normalArray(1024), { sortBy: 'qsnr' }).length; // → 3
+ * ```
+ */
 export interface BDRGrid {
   readonly k1: readonly number[];
   readonly d1: readonly number[];
@@ -12,7 +22,17 @@ export interface BDRGrid {
   readonly m: readonly number[];
 }
 
-/** One row of a {@link sweep}: QSNR in dB on the data, cost in bits/element, and the Theorem-1 bound for BDR rows. */
+/**
+ * One row of a {@link sweep}: QSNR in dB on the data, cost in bits/element, and the Theorem-1 bound for BDR rows.
+ *
+ * @example
+ * ```ts
+ * import { rng } from '@tessera/core';
+ * import { BDR_MX9, bdrQuantizer, type SweepRow, sweep } from '@tessera/bdr-formats';
+ * const [row]: SweepRow[] = sweep([bdrQuantizer(BDR_MX9)], rng(0).normalArray(1024));
+ * row.qsnr > (row.bound ?? 0); // → true
+ * ```
+ */
 export interface SweepRow {
   readonly name: string;
   readonly bitsPerElement: number;
@@ -21,7 +41,15 @@ export interface SweepRow {
   readonly format?: BDRFormat;
 }
 
-/** Upper bounds enforced by {@link sweep}. */
+/**
+ * Upper bounds enforced by {@link sweep}: at most 10,000 candidates (quantizers or grid combinations) and 2^26 values.
+ *
+ * @example
+ * ```ts
+ * import { SWEEP_LIMITS } from '@tessera/bdr-formats';
+ * SWEEP_LIMITS.maxValues; // → 67108864
+ * ```
+ */
 export const SWEEP_LIMITS = Object.freeze({ maxCandidates: 10_000, maxValues: 2 ** 26 });
 
 /**
