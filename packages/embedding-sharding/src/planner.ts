@@ -135,7 +135,7 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
   const proposers = o.proposers ?? [gridSearchProposer(), greedyProposer(), greedyProposer({ useDepth: false }), uniformProposer()];
   const partitioner = o.partitioner ?? greedyPerfPartitioner();
   for (const p of proposers) p.load(space);
-  const cache = new Map<string, { partitionable: boolean; ranks?: (number | null)[][]; rating?: number }>();
+  const cache = new Map<string, { partitionable: boolean; rating?: number }>();
   let best: { proposal: ShardingOption[]; ranks: (number | null)[][] } | null = null;
   let bestRating = Number.POSITIVE_INFINITY;
   let lowest: Storage = { hbm: Number.MAX_VALUE, ddr: Number.MAX_VALUE };
@@ -164,12 +164,11 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
         const perfs = new Array<number>(W).fill(0);
         for (const so of placed) for (const s of so.shards) perfs[s.rank as number] += perfTotal(s.perf);
         const rating = Math.max(...perfs);
-        const ranks = placed.map((so) => so.shards.map((s) => s.rank));
         if (rating < bestRating) {
           bestRating = rating;
-          best = { proposal: placed, ranks };
+          best = { proposal: placed, ranks: placed.map((so) => so.shards.map((s) => s.rank)) };
         }
-        cache.set(key, { partitionable: true, ranks, rating });
+        cache.set(key, { partitionable: true, rating });
         proposer.feedback({ partitionable: true, plan: placed, rating, storageConstraint: reserved });
       } catch (e) {
         const err = e as { code?: string; message: string; details?: Record<string, unknown> };

@@ -608,6 +608,22 @@ function tierOwner(t: TierPlan, id: number, r: number, W: number, L: number): { 
 }
 
 let cachedSource: string | null = null;
+/** Worker threads kept between calls (unref'd: they never keep the process alive). */
+const pool: Worker[] = [];
+
+function poolWorkers(n: number): Worker[] {
+  cachedSource ??= workerSource();
+  while (pool.length < n) {
+    const w = new Worker(cachedSource, { eval: true });
+    w.unref();
+    w.on('error', () => {
+      const i = pool.indexOf(w);
+      if (i >= 0) pool.splice(i, 1);
+    });
+    pool.push(w);
+  }
+  return pool.slice(0, n);
+}
 
 /** Runs every rank's tasks in `n` eval'd worker threads (rank r on worker r mod n) and blocks until all are done. */
 function runInWorkers(
@@ -618,32 +634,24 @@ function runInWorkers(
   results: SharedArrayBuffer[],
   lookups: number[],
 ): void {
-  cachedSource ??= workerSource();
-  const workers: Worker[] = [];
+  const workers = poolWorkers(n);
   const flags: Int32Array[] = [];
-  const stats: Float64Array[] = [];
-  try {
-    for (let w = 0; w < n; w++) {
-      const worker = new Worker(cachedSource, { eval: true });
-      worker.unref();
-      workers.push(worker);
-      const flag = new SharedArrayBuffer(4);
-      const st = new SharedArrayBuffer(8);
-      flags.push(new Int32Array(flag));
-      stats.push(new Float64Array(st));
-      const jobs = [];
-      for (let r = w; r < W; r += n) jobs.push({ tasks: tasks[r], out: results[r] });
-      worker.postMessage({ tables, jobs, flag, stats: st });
-    }
-    for (let w = 0; w < n; w++) {
-      const res = Atomics.wait(flags[w], 0, 0, 120_000);
-      if (res === 'timed-out') fail('UNSUPPORTED', 'simulate', 'a worker thread did not finish within 120 s', w);
-      if (Atomics.load(flags[w], 0) !== 1) fail('UNSUPPORTED', 'simulate', 'a worker thread failed', w);
-    }
-  } finally {
-    for (const w of workers) void w.terminate();
+  for (let w = 0; w < n; w++) {
+    const flag = new SharedArrayBuffer(4);
+    const st = new SharedArrayBuffer(8);
+    flags.push(new Int32Array(flag));
+    const jobs = [];
+    for (let r = w; r < W; r += n) jobs.push({ tasks: tasks[r], out: results[r] });
+    workers[w].postMessage({ tables, jobs, flag, stats: st });
   }
-  // per-rank lookup counts: recount on the host (workers report per-worker totals only)
+  for (let w = 0; w < n; w++) {
+    const res = Atomics.wait(flags[w], 0, 0, 120_000);
+    if (res === 'timed-out' || Atomics.load(flags[w], 0) !== 1) {
+      // drop the pool: a stuck or failed worker must not serve the next call
+      for (const wk of pool.splice(0)) void wk.terminate();
+      fail('UNSUPPORTED', 'simulate', res === 'timed-out' ? 'a worker thread did not finish within 120 s' : 'a worker thread failed', w);
+    }
+  }
   for (let r = 0; r < W; r++) {
     let c = 0;
     for (const t of tasks[r]) c += t.ids.length;
