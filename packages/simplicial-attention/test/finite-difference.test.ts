@@ -1,7 +1,7 @@
 // The backward host kernel, fed float64 inputs, against float64 central finite differences of the naive forward
 // (≤ 1e-6 relative to each gradient's largest magnitude): a check of the backward formulas that does not share any
 // code or derivation with them.
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { rng } from '@tessera/core';
 import { expect } from 'vitest';
 import { simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from '../src/host-simplicial.js';
