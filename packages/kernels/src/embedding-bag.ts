@@ -27,7 +27,7 @@ function checkBags(
   const m = pick(mode, fn, 'mode', ['sum', 'mean']);
   arr(offsets, Int32Array, fn, 'offsets', nBags + 1);
   const nIds = offsets[nBags];
-  if (offsets[0] !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'offsets[0] must be 0', offsets[0]);
+  if (!(offsets[0] >= 0)) throw new TesseraError('INVALID_ARGUMENT', fn, 'offsets[0] must be >= 0', offsets[0]);
   for (let u = 0; u < nBags; u++)
     if (offsets[u + 1] < offsets[u])
       throw new TesseraError('INVALID_ARGUMENT', fn, 'offsets must be non-decreasing', `offsets[${u + 1}] = ${offsets[u + 1]}`);

@@ -1,0 +1,75 @@
+// Kernel choice for the pooled embedding lookup: the WebAssembly SIMD embedding-bag kernels of @tessera/kernels by
+// default (bit for bit the JavaScript kernels of pooling.ts: float32 accumulator, weighted terms in float64), the
+// JavaScript kernels where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD). Tables are kept in kernel
+// memory between lookups (keyed by the tensor's data, as before), so a lookup copies only ids and offsets in and the
+// pooled rows out. The gradient of a deduplicated (IKJT) batch stays in JavaScript (its bag sums are host
+// bookkeeping), as does a backward whose table gradient is much larger than the rows it touches.
+import type * as tf from '@tensorflow/tfjs-core';
+import { alloc, embeddingBagBackward, embeddingBagForward, type KernelArray, kernelBackend } from '@tessera/kernels';
+import type { BagSpec } from '../pooling.js';
+import { gradIntoJs, poolIntoJs } from './pooling.js';
+
+export { gradIntoJs, poolIntoJs } from './pooling.js';
+
+/** Tables up to this many floats are cached in kernel memory (256 MiB); larger ones are read from host memory. */
+const ARENA_TABLE_LIMIT = 64 << 20;
+
+// Host copies of table data keyed by the tensor's dataId. tfjs data is immutable and `Variable.assign` swaps the
+// dataId, so an entry can never go stale; it dies with its dataId (and a kernel-memory copy is freed then). Saves
+// the per-call copy that non-cpu backends make in dataSync() (the cpu backend returns its own array).
+const hostCache = new WeakMap<object, Float32Array | KernelArray<Float32Array>>();
+const release = new FinalizationRegistry<KernelArray<Float32Array>>((k) => k.free());
+
+/** The table's values as a Float32Array (a view into kernel memory when the wasm kernels run). @internal */
+export function hostData(t: tf.Tensor): Float32Array {
+  const key = t.dataId as object;
+  let d = hostCache.get(key);
+  if (d === undefined) {
+    const host = t.dataSync() as Float32Array;
+    if (kernelBackend() === 'wasm' && host.length <= ARENA_TABLE_LIMIT) {
+      const k = alloc(Float32Array, host.length);
+      k.array.set(host);
+      release.register(key, k);
+      d = k;
+    } else d = host;
+    hostCache.set(key, d);
+  }
+  return d instanceof Float32Array ? d : d.array;
+}
+
+/**
+ * Pools the bags of `s` into columns `col .. col+D` of `out` (row stride `ld`); with an inverse index output row b
+ * is bag `inverse[b]`: the first row that needs a bag pools it, later rows copy that row. @internal
+ */
+export function poolInto(T: Float32Array, D: number, s: BagSpec, out: Float32Array, ld: number, col: number): void {
+  if (kernelBackend() !== 'wasm') {
+    poolIntoJs(T, D, s, out, ld, col);
+    return;
+  }
+  const U = s.offsets.length - 1;
+  const inv = s.inverse;
+  const R = Math.floor(T.length / D);
+  if (!inv) {
+    embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, null, out, ld, col);
+    return;
+  }
+  const first = new Int32Array(U).fill(-1);
+  for (let b = 0; b < inv.length; b++) if (first[inv[b]] < 0) first[inv[b]] = b;
+  embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, first, out, ld, col);
+  for (let b = 0; b < inv.length; b++) {
+    const f = first[inv[b]];
+    if (f !== b) out.copyWithin(b * ld + col, f * ld + col, f * ld + col + D);
+  }
+}
+
+/** Adds the table gradient of the bags of `s` (output-gradient columns `col .. col+D` of `G`) into `dT`. @internal */
+export function gradInto(G: Float32Array, ld: number, col: number, D: number, s: BagSpec, dT: Float32Array): void {
+  const U = s.offsets.length - 1;
+  const nnz = s.offsets[U] - s.offsets[0];
+  const R = Math.floor(dT.length / D);
+  if (kernelBackend() !== 'wasm' || s.inverse !== null || R > 4 * nnz) {
+    gradIntoJs(G, ld, col, D, s, dT);
+    return;
+  }
+  embeddingBagBackward(G, ld, col, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
+}
