@@ -51,11 +51,12 @@ export function shardGeometry(
   const minPartition = o.minPartition ? checkInt(o.minPartition, fn, 'minPartition', 1, 1 << 30) : undefined;
   const nb = o.numBuckets === undefined || o.numBuckets === null ? undefined : checkInt(o.numBuckets, fn, 'numBuckets', 1, MAX_ROWS);
   switch (type) {
-    case 'data_parallel':
-      return {
-        sizes: Array.from({ length: W }, () => [rows, cols] as [number, number]),
-        offsets: Array.from({ length: W }, () => [0, 0] as [number, number]),
-      };
+    case 'data_parallel': {
+      // one shared [R, C] / [0, 0] pair repeated W times, as torchrec's `[[rows, columns]] * world_size`
+      const size: [number, number] = [rows, cols];
+      const zero: [number, number] = [0, 0];
+      return { sizes: new Array(W).fill(size), offsets: new Array(W).fill(zero) };
+    }
     case 'table_wise':
       return { sizes: [[rows, cols]], offsets: [[0, 0]] };
     case 'row_wise':

@@ -238,12 +238,18 @@ export function perfEstimator(constraints?: Record<string, Constraints>, o: { in
     estimate(options: ShardingOption[], topo: Topology): void {
       for (const so of options) {
         const p = resolvePerfInputs('perfEstimator', so, constraints?.[so.table.name], topo, inference);
-        const memo = new Map<string, Perf>(); // shards of one option repeat a few sizes
+        // consecutive shards of one option mostly share a size: reuse the last result (estimators replace perf
+        // objects, never mutate them, so equal shards may share one)
+        let lr = -1;
+        let lc = -1;
+        let last: Perf | null = null;
         for (const sh of so.shards) {
-          const key = `${sh.size[0]},${sh.size[1]}`;
-          let perf = memo.get(key);
-          if (!perf) memo.set(key, (perf = shardPerf(p, topo, sh.size[0], sh.size[1])));
-          sh.perf = perf; // shared by equal shards of one option: estimators replace perf objects, never mutate them
+          if (!last || sh.size[0] !== lr || sh.size[1] !== lc) {
+            lr = sh.size[0];
+            lc = sh.size[1];
+            last = shardPerf(p, topo, lr, lc);
+          }
+          sh.perf = last;
         }
       }
     },
