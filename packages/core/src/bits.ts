@@ -3,6 +3,19 @@
  * round-to-nearest-even. All scalar helpers treat their input as a float32 (`Math.fround` is applied first).
  */
 
+import { describe, TesseraError } from './errors.js';
+
+function notNumber(fn: string, name: string, v: unknown): never {
+  throw new TesseraError('INVALID_ARGUMENT', fn, `${name} must be a number`, describe(v));
+}
+
+type ArrayCtor = Float32ArrayConstructor | Uint16ArrayConstructor;
+function checkArrays(fn: string, src: unknown, Src: ArrayCtor, out: unknown, Out: ArrayCtor): void {
+  if (!(src instanceof Src)) throw new TesseraError('INVALID_ARGUMENT', fn, `src must be a ${Src.name}`, describe(src));
+  if (out !== undefined && (!(out instanceof Out) || out.length < src.length))
+    throw new TesseraError('INVALID_ARGUMENT', fn, `out must be a ${Out.name} of at least ${src.length} elements`, describe(out));
+}
+
 const scratchF32 = new Float32Array(1);
 const scratchU32 = new Uint32Array(scratchF32.buffer);
 
@@ -17,6 +30,7 @@ const scratchU32 = new Uint32Array(scratchF32.buffer);
  * ```
  */
 export function f32ToBits(x: number): number {
+  if (typeof x !== 'number') notNumber('f32ToBits', 'x', x);
   scratchF32[0] = x;
   return scratchU32[0];
 }
@@ -32,6 +46,7 @@ export function f32ToBits(x: number): number {
  * ```
  */
 export function bitsToF32(bits: number): number {
+  if (typeof bits !== 'number') notNumber('bitsToF32', 'bits', bits);
   scratchU32[0] = bits >>> 0;
   return scratchF32[0];
 }
@@ -47,6 +62,7 @@ export function bitsToF32(bits: number): number {
  * ```
  */
 export function bitsView(x: Float32Array): Uint32Array {
+  if (!(x instanceof Float32Array)) throw new TesseraError('INVALID_ARGUMENT', 'bitsView', 'x must be a Float32Array', describe(x));
   return new Uint32Array(x.buffer, x.byteOffset, x.length);
 }
 
@@ -65,6 +81,7 @@ export function bitsView(x: Float32Array): Uint32Array {
  * ```
  */
 export function floorLog2(x: number): number {
+  if (typeof x !== 'number') notNumber('floorLog2', 'x', x);
   return floorLog2Bits(f32ToBits(x));
 }
 
@@ -78,6 +95,7 @@ export function floorLog2(x: number): number {
  * ```
  */
 export function floorLog2Bits(bits: number): number {
+  if (typeof bits !== 'number') notNumber('floorLog2Bits', 'bits', bits);
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
   if (exp === 0xff) return mant === 0 ? Number.POSITIVE_INFINITY : Number.NaN;
@@ -99,6 +117,7 @@ export function floorLog2Bits(bits: number): number {
  * ```
  */
 export function f32BitsToF16Bits(bits: number): number {
+  if (typeof bits !== 'number') notNumber('f32BitsToF16Bits', 'bits', bits);
   const x = bits >>> 0;
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
@@ -133,6 +152,7 @@ export function f32BitsToF16Bits(bits: number): number {
  * ```
  */
 export function f16BitsToF32Bits(h: number): number {
+  if (typeof h !== 'number') notNumber('f16BitsToF32Bits', 'h', h);
   const sign = (h & 0x8000) << 16;
   const exp = (h >>> 10) & 0x1f;
   const mant = h & 0x3ff;
@@ -155,6 +175,7 @@ export function f16BitsToF32Bits(h: number): number {
  * ```
  */
 export function f32BitsToBf16Bits(bits: number): number {
+  if (typeof bits !== 'number') notNumber('f32BitsToBf16Bits', 'bits', bits);
   const x = bits >>> 0;
   if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return ((x >>> 16) | 0x40) & 0xffff;
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
@@ -170,6 +191,7 @@ export function f32BitsToBf16Bits(bits: number): number {
  * ```
  */
 export function bf16BitsToF32Bits(b: number): number {
+  if (typeof b !== 'number') notNumber('bf16BitsToF32Bits', 'b', b);
   return ((b & 0xffff) << 16) >>> 0;
 }
 
@@ -182,10 +204,12 @@ export function bf16BitsToF32Bits(b: number): number {
  * float32ToFloat16Bits(new Float32Array([1, -2])); // → Uint16Array [0x3c00, 0xc000]
  * ```
  */
-export function float32ToFloat16Bits(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+export function float32ToFloat16Bits(src: Float32Array, out?: Uint16Array): Uint16Array {
+  checkArrays('float32ToFloat16Bits', src, Float32Array, out, Uint16Array);
+  const dst = out ?? new Uint16Array(src.length);
   const u = bitsView(src);
-  for (let i = 0; i < u.length; i++) out[i] = f32BitsToF16Bits(u[i]);
-  return out;
+  for (let i = 0; i < u.length; i++) dst[i] = f32BitsToF16Bits(u[i]);
+  return dst;
 }
 
 /**
@@ -197,10 +221,12 @@ export function float32ToFloat16Bits(src: Float32Array, out: Uint16Array = new U
  * float16BitsToFloat32(new Uint16Array([0x3c00])); // → Float32Array [1]
  * ```
  */
-export function float16BitsToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
-  const o = bitsView(out);
+export function float16BitsToFloat32(src: Uint16Array, out?: Float32Array): Float32Array {
+  checkArrays('float16BitsToFloat32', src, Uint16Array, out, Float32Array);
+  const dst = out ?? new Float32Array(src.length);
+  const o = bitsView(dst);
   for (let i = 0; i < src.length; i++) o[i] = f16BitsToF32Bits(src[i]);
-  return out;
+  return dst;
 }
 
 /**
@@ -212,10 +238,12 @@ export function float16BitsToFloat32(src: Uint16Array, out: Float32Array = new F
  * float32ToBfloat16Bits(new Float32Array([1])); // → Uint16Array [0x3f80]
  * ```
  */
-export function float32ToBfloat16Bits(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+export function float32ToBfloat16Bits(src: Float32Array, out?: Uint16Array): Uint16Array {
+  checkArrays('float32ToBfloat16Bits', src, Float32Array, out, Uint16Array);
+  const dst = out ?? new Uint16Array(src.length);
   const u = bitsView(src);
-  for (let i = 0; i < u.length; i++) out[i] = f32BitsToBf16Bits(u[i]);
-  return out;
+  for (let i = 0; i < u.length; i++) dst[i] = f32BitsToBf16Bits(u[i]);
+  return dst;
 }
 
 /**
@@ -227,8 +255,10 @@ export function float32ToBfloat16Bits(src: Float32Array, out: Uint16Array = new 
  * bfloat16BitsToFloat32(new Uint16Array([0x3f80])); // → Float32Array [1]
  * ```
  */
-export function bfloat16BitsToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
-  const o = bitsView(out);
+export function bfloat16BitsToFloat32(src: Uint16Array, out?: Float32Array): Float32Array {
+  checkArrays('bfloat16BitsToFloat32', src, Uint16Array, out, Float32Array);
+  const dst = out ?? new Float32Array(src.length);
+  const o = bitsView(dst);
   for (let i = 0; i < src.length; i++) o[i] = (src[i] << 16) >>> 0;
-  return out;
+  return dst;
 }

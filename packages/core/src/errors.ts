@@ -97,11 +97,12 @@ export class TesseraError extends Error {
     // throwing traps) can always be built.
     const tail = got === undefined ? '' : `, got ${describe(got)}`;
     const rule = details && details.rule !== undefined ? ` [${describe(details.rule)}]` : '';
-    super(`${fn}: ${what}${tail}${rule}`);
+    const f = typeof fn === 'string' ? fn : describe(fn);
+    super(`${f}: ${typeof what === 'string' ? what : describe(what)}${tail}${rule}`);
     this.name = 'TesseraError';
     this.code = code;
-    this.fn = fn;
-    this.details = details;
+    this.fn = f;
+    this.details = typeof details === 'object' && details !== null ? details : {};
   }
 }
 

@@ -1,4 +1,4 @@
-import { TesseraError } from './errors.js';
+import { describe, TesseraError } from './errors.js';
 
 type NumArray = ArrayLike<number>;
 
@@ -15,14 +15,31 @@ type NumArray = ArrayLike<number>;
  * ```
  */
 export function sqnrDb(ref: NumArray, approx: NumArray): number {
+  const isNumArray = (a: unknown) =>
+    Array.isArray(a) ||
+    (ArrayBuffer.isView(a) && !(a instanceof DataView) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array));
+  if (!isNumArray(ref) || !isNumArray(approx))
+    throw new TesseraError(
+      'INVALID_ARGUMENT',
+      'sqnrDb',
+      'ref and approx must be number arrays or typed arrays',
+      `${describe(ref)}, ${describe(approx)}`,
+    );
   if (ref.length !== approx.length)
     throw new TesseraError('INVALID_SHAPE', 'sqnrDb', 'ref and approx must have the same length', `${ref.length} vs ${approx.length}`);
   let signal = 0;
   let noise = 0;
   for (let i = 0; i < ref.length; i++) {
     const r = ref[i];
-    if (!Number.isFinite(r)) continue;
     const a = approx[i];
+    if (typeof r !== 'number' || typeof a !== 'number')
+      throw new TesseraError(
+        'INVALID_ARGUMENT',
+        'sqnrDb',
+        'ref and approx must hold numbers',
+        `index ${i}: ${describe(r)}, ${describe(a)}`,
+      );
+    if (!Number.isFinite(r)) continue;
     if (Number.isNaN(a)) return Number.NEGATIVE_INFINITY;
     signal += r * r;
     const d = r - a;

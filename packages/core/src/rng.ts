@@ -1,4 +1,4 @@
-import { TesseraError } from './errors.js';
+import { describe, TesseraError } from './errors.js';
 
 /**
  * A seeded pseudo-random generator (xoshiro128** seeded through splitmix32). Same seed, same stream, on every
@@ -37,6 +37,21 @@ function splitmix32(state: number): [number, number] {
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   z ^= z >>> 16;
   return [s, z >>> 0];
+}
+
+/** Most values one `rng.*Array` call draws (2^28: 1 GiB of float32). */
+const MAX_DRAWS = 2 ** 28;
+
+function count(fn: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_DRAWS)
+    throw new TesseraError('INVALID_ARGUMENT', fn, `n must be an integer in [0, ${MAX_DRAWS}]`, describe(n));
+  return n;
+}
+
+function finite(fn: string, v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new TesseraError('INVALID_ARGUMENT', fn, `${name} must be a finite number`, describe(v));
+  return v;
 }
 
 /**
@@ -116,6 +131,8 @@ export function rng(seed: number): Rng {
 
   const zipfCache = new Map<string, () => number>();
   const zipfSampler = (n: number, s: number): (() => number) => {
+    if (typeof n !== 'number' || typeof s !== 'number')
+      throw new TesseraError('INVALID_ARGUMENT', 'rng.zipf', 'n and s must be numbers', `${describe(n)}, ${describe(s)}`);
     const key = `${n}:${s}`;
     const hit = zipfCache.get(key);
     if (hit) return hit;
@@ -158,23 +175,27 @@ export function rng(seed: number): Rng {
   const self: Rng = {
     seed,
     nextUint32,
-    uniform: (lo = 0, hi = 1) => lo + (hi - lo) * unit(),
+    uniform: (lo = 0, hi = 1) => finite('rng.uniform', lo, 'lo') + (finite('rng.uniform', hi, 'hi') - lo) * unit(),
     int,
-    normal: (mean = 0, std = 1) => mean + std * stdNormal(),
+    normal: (mean = 0, std = 1) => finite('rng.normal', mean, 'mean') + finite('rng.normal', std, 'std') * stdNormal(),
     zipf: (n, s) => zipfSampler(n, s)(),
     normalArray: (n, mean = 0, std = 1) => {
-      const out = new Float32Array(n);
+      finite('rng.normalArray', mean, 'mean');
+      finite('rng.normalArray', std, 'std');
+      const out = new Float32Array(count('rng.normalArray', n));
       for (let i = 0; i < n; i++) out[i] = mean + std * stdNormal();
       return out;
     },
     uniformArray: (n, lo = 0, hi = 1) => {
-      const out = new Float32Array(n);
+      finite('rng.uniformArray', lo, 'lo');
+      finite('rng.uniformArray', hi, 'hi');
+      const out = new Float32Array(count('rng.uniformArray', n));
       for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * unit();
       return out;
     },
     zipfArray: (n, range, s) => {
       const z = zipfSampler(range, s);
-      const out = new Int32Array(n);
+      const out = new Int32Array(count('rng.zipfArray', n));
       for (let i = 0; i < n; i++) out[i] = z();
       return out;
     },

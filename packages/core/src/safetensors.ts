@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bf16BitsToF32Bits, f16BitsToF32Bits, float32ToBfloat16Bits, float32ToFloat16Bits } from './bits.js';
 import { describe, TesseraError } from './errors.js';
+import { checkOptions } from './validate.js';
 
 /**
  * safetensors element types supported here (the format's names). `I64` is read into `BigInt64Array` and becomes
@@ -67,6 +68,8 @@ function isDtype(s: unknown): s is SafetensorsDtype {
 }
 
 function checkRaw(fn: string, name: string, t: RawTensor): void {
+  if (typeof t !== 'object' || t === null)
+    throw new TesseraError('INVALID_ARGUMENT', fn, `tensor '${name}' must be { dtype, shape, data }`, describe(t));
   if (!isDtype(t.dtype)) throw new TesseraError('INVALID_DTYPE', fn, `tensor '${name}' has an unsupported safetensors dtype`, t.dtype);
   if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new TesseraError('INVALID_SHAPE', fn, `tensor '${name}' must have a shape of non-negative integers`, t.shape);
@@ -103,6 +106,9 @@ function checkRaw(fn: string, name: string, t: RawTensor): void {
  */
 export function serializeSafetensors(tensors: Record<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const fn = 'serializeSafetensors';
+  if (tensors === undefined) throw new TesseraError('INVALID_ARGUMENT', fn, 'tensors must be an object', 'undefined');
+  checkOptions(tensors, fn, 'tensors');
+  metadata = checkOptions(metadata, fn, 'metadata');
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new TesseraError('INVALID_ARGUMENT', fn, `metadata['${k}'] must be a string`, describe(v));
   }
@@ -282,6 +288,9 @@ export interface SaveSafetensorsOptions {
  */
 export function saveSafetensors(tensors: Record<string, tf.Tensor | RawTensor>, options: SaveSafetensorsOptions = {}): Uint8Array {
   const fn = 'saveSafetensors';
+  if (tensors === undefined) throw new TesseraError('INVALID_ARGUMENT', fn, 'tensors must be an object', 'undefined');
+  checkOptions(tensors, fn, 'tensors');
+  options = checkOptions(options, fn, 'options');
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (t instanceof tf.Tensor) {
@@ -320,6 +329,7 @@ export function saveSafetensors(tensors: Record<string, tf.Tensor | RawTensor>, 
  * ```
  */
 export function rawToTensor(t: RawTensor, name = 'tensor'): tf.Tensor {
+  checkRaw('rawToTensor', typeof name === 'string' ? name : describe(name), t);
   const shape = [...t.shape];
   switch (t.dtype) {
     case 'F32':
