@@ -2,3 +2,10 @@
 // The public API, and nothing else.
 export type { MXFormatName, WebGPUMXOptions } from './mx-fake-quant.js';
 export { fakeQuantizeMXWebGPU, MX_FAKE_QUANTIZE_KERNEL } from './mx-fake-quant.js';
+export type { WebGPUSimplicialOptions, WebGPUSimplicialResult } from './simplicial.js';
+export {
+  SIMPLICIAL_WEBGPU_MAX_D,
+  SIMPLICIAL_WEBGPU_MAX_W2_SPAN,
+  simplicialAttentionWebGPU,
+  simplicialBackwardWebGPU,
+} from './simplicial.js';

@@ -1,0 +1,530 @@
+// Windowed 2-simplicial attention (Roy et al., "Fast and Simplex", arXiv 2507.02754, Eqs. 5–7) as WGSL kernels:
+// the forward and the three backward kernels follow pytorch/FBGEMM
+// fbgemm_gpu/experimental/simplicial_attention/simplicial/ops/triton/{fwd,bwd}.py in what they save and recompute
+// (only lse is saved; logits and probabilities are recomputed from it; nothing of size n·w1·w2 is stored) and the
+// host kernels of @tessera/simplicial-attention (src/host-simplicial.ts) in their per-query order: for each j of
+// window 1, t = s·(q_i ⊙ k1_j), logits ⟨t, k2_k⟩ over window 2, an online max/sum, acc += v1_j ⊙ Σ_k p_k v2_k.
+// One invocation per query (forward, dQ) or per key row (dK1/dV1, dK2/dV2: the key-side gradients are gathered
+// over the queries whose windows contain the key, so no float atomics are needed). Trilinear form only.
+import * as tf from '@tensorflow/tfjs-core';
+import { checkTensor, TesseraError } from '@tessera/core';
+import { flatDispatch, type Program, type WebGPUBackendLike, webgpuBackend } from './program.js';
+
+/** Options of {@link simplicialAttentionWebGPU} (as `SimplicialOptions` of @tessera/simplicial-attention). */
+export interface WebGPUSimplicialOptions {
+  /** Window of the (k1, v1) stream; a positive integer or `Infinity`. Default 512. */
+  w1?: number;
+  /** Window of the (k2, v2) stream; a positive integer or `Infinity`. Default 32. */
+  w2?: number;
+  /** Causal windows (default true). */
+  causal?: boolean;
+  /** Logit scale; default `1/√d`. */
+  scale?: number;
+  /** Only `'trilinear'` (the default) runs on the GPU. */
+  variant?: 'trilinear' | 'determinant';
+}
+
+/** Largest head dimension the kernels take (per-invocation arrays of d floats). */
+export const SIMPLICIAL_WEBGPU_MAX_D = 256;
+/** Largest window-2 span (w2 causal, 2·w2 − 1 otherwise) the kernels take (per-invocation logits). */
+export const SIMPLICIAL_WEBGPU_MAX_W2_SPAN = 256;
+
+interface Dims {
+  B: number;
+  n: number;
+  Hq: number;
+  Hkv: number;
+  d: number;
+}
+interface Resolved {
+  w1: number;
+  w2: number;
+  causal: boolean;
+  scale: number;
+}
+
+const WG = 64;
+
+function windowWgsl(): string {
+  return `
+fn tsLo(i : i32, w : i32) -> i32 { return max(i - w + 1, 0); }
+fn tsHi(i : i32, w : i32) -> i32 { return select(min(i + w - 1, uniforms.n - 1), i, CAUSAL); }
+// the queries whose window of length w contains position j
+fn tsQLo(j : i32, w : i32) -> i32 { return select(max(j - w + 1, 0), j, CAUSAL); }
+fn tsQHi(j : i32, w : i32) -> i32 { return min(j + w - 1, uniforms.n - 1); }
+`;
+}
+
+const UNIFORMS = 'total : i32, n : i32, Hq : i32, Hkv : i32, w1 : i32, w2 : i32, scale : f32, nq : i32,';
+
+function constants(dims: Dims, o: Resolved, span: number): string {
+  return `
+const D = ${dims.d};
+const W2S = ${span};
+const CAUSAL = ${o.causal};
+`;
+}
+
+abstract class SimplicialProgram implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  abstract variableNames: string[];
+  workgroupSize: [number, number, number] = [WG, 1, 1];
+  uniforms = UNIFORMS;
+  size = false;
+  constructor(
+    name: string,
+    outSize: number,
+    threads: number,
+    protected readonly dims: Dims,
+    protected readonly o: Resolved,
+    protected readonly span: number,
+  ) {
+    this.outputShape = [outSize];
+    this.dispatch = flatDispatch(threads, WG);
+    this.shaderKey = `tessera_simplicial_${name}_${dims.d}_${span}_${o.causal}`;
+  }
+  header(): string {
+    return constants(this.dims, this.o, this.span) + windowWgsl();
+  }
+  abstract getUserCode(): string;
+}
+
+/** Forward: result = [out (B·n·Hq·d) | lse (B·Hq·n)]. One invocation per (b, h, i). */
+class ForwardProgram extends SimplicialProgram {
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2'];
+  getUserCode(): string {
+    return `${this.header()}
+fn main(index : i32) {
+  if (index >= uniforms.total) { return; }
+  let n = uniforms.n;
+  let i = index % n;
+  let bh = index / n;
+  let h = bh % uniforms.Hq;
+  let b = bh / uniforms.Hq;
+  let g = h / (uniforms.Hq / uniforms.Hkv);
+  let qo = ((b * n + i) * uniforms.Hq + h) * D;
+  let kvStride = uniforms.Hkv * D;
+  let kvBase = b * n * kvStride + g * D;
+  var qv : array<f32, D>;
+  var t : array<f32, D>;
+  var u : array<f32, D>;
+  var acc : array<f32, D>;
+  var lg : array<f32, W2S>;
+  for (var e = 0; e < D; e++) { qv[e] = Q[qo + e] * uniforms.scale; acc[e] = 0.0; }
+  let k0 = tsLo(i, uniforms.w2);
+  let kEnd = tsHi(i, uniforms.w2);
+  var m = 0.0;
+  var l = 0.0;
+  var first = true;
+  for (var j = tsLo(i, uniforms.w1); j <= tsHi(i, uniforms.w1); j++) {
+    let jo = kvBase + j * kvStride;
+    for (var e = 0; e < D; e++) { t[e] = qv[e] * K1[jo + e]; }
+    var mj = -3.4e38;
+    for (var k = k0; k <= kEnd; k++) {
+      let ko = kvBase + k * kvStride;
+      var a = 0.0;
+      for (var e = 0; e < D; e++) { a += t[e] * K2[ko + e]; }
+      lg[k - k0] = a;
+      mj = max(mj, a);
+    }
+    if (first) { m = mj; first = false; }
+    else if (mj > m) {
+      let alpha = exp(m - mj);
+      for (var e = 0; e < D; e++) { acc[e] *= alpha; }
+      l *= alpha;
+      m = mj;
+    }
+    for (var e = 0; e < D; e++) { u[e] = 0.0; }
+    var sum = 0.0;
+    for (var k = k0; k <= kEnd; k++) {
+      let p = exp(lg[k - k0] - m);
+      sum += p;
+      let ko = kvBase + k * kvStride;
+      for (var e = 0; e < D; e++) { u[e] += p * V2[ko + e]; }
+    }
+    l += sum;
+    for (var e = 0; e < D; e++) { acc[e] += V1[jo + e] * u[e]; }
+  }
+  let inv = 1.0 / l;
+  for (var e = 0; e < D; e++) { result[qo + e] = acc[e] * inv; }
+  result[uniforms.total * D + bh * n + i] = m + log(l);
+}
+`;
+  }
+}
+
+/**
+ * dQ: one invocation per (b, h, i). LD = [lse | ⟨dO_i, O_i⟩], each [B·Hq·n] (one binding for both: WebGPU's default
+ * limit is 8 storage buffers per stage, the output included).
+ */
+class DqProgram extends SimplicialProgram {
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  getUserCode(): string {
+    return `${this.header()}
+fn main(index : i32) {
+  if (index >= uniforms.total) { return; }
+  let n = uniforms.n;
+  let i = index % n;
+  let bh = index / n;
+  let h = bh % uniforms.Hq;
+  let b = bh / uniforms.Hq;
+  let g = h / (uniforms.Hq / uniforms.Hkv);
+  let qo = ((b * n + i) * uniforms.Hq + h) * D;
+  let kvStride = uniforms.Hkv * D;
+  let kvBase = b * n * kvStride + g * D;
+  let lse = LD[bh * n + i];
+  let dl = LD[uniforms.nq + bh * n + i];
+  var qv : array<f32, D>;
+  var dov : array<f32, D>;
+  var t : array<f32, D>;
+  var r : array<f32, D>;
+  var z : array<f32, D>;
+  var dq : array<f32, D>;
+  for (var e = 0; e < D; e++) { qv[e] = Q[qo + e] * uniforms.scale; dov[e] = DO[qo + e]; dq[e] = 0.0; }
+  let k0 = tsLo(i, uniforms.w2);
+  let kEnd = tsHi(i, uniforms.w2);
+  for (var j = tsLo(i, uniforms.w1); j <= tsHi(i, uniforms.w1); j++) {
+    let jo = kvBase + j * kvStride;
+    for (var e = 0; e < D; e++) { t[e] = qv[e] * K1[jo + e]; r[e] = dov[e] * V1[jo + e]; z[e] = 0.0; }
+    for (var k = k0; k <= kEnd; k++) {
+      let ko = kvBase + k * kvStride;
+      var a = 0.0;
+      var ds = 0.0;
+      for (var e = 0; e < D; e++) { a += t[e] * K2[ko + e]; ds += r[e] * V2[ko + e]; }
+      let dA = exp(a - lse) * (ds - dl);
+      for (var e = 0; e < D; e++) { z[e] += dA * K2[ko + e]; }
+    }
+    for (var e = 0; e < D; e++) { dq[e] += K1[jo + e] * z[e]; }
+  }
+  for (var e = 0; e < D; e++) { result[qo + e] = dq[e] * uniforms.scale; }
+}
+`;
+  }
+}
+
+/**
+ * dK1 and dV1: one invocation per (b, kv-head g, key row j), over the q-heads of the group and the queries i whose
+ * window 1 contains j; result = [dK1 | dV1], each B·n·Hkv·d.
+ */
+class Dk1Program extends SimplicialProgram {
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  getUserCode(): string {
+    return `${this.header()}
+fn main(index : i32) {
+  if (index >= uniforms.total) { return; }
+  let n = uniforms.n;
+  let j = index % n;
+  let bg = index / n;
+  let g = bg % uniforms.Hkv;
+  let b = bg / uniforms.Hkv;
+  let group = uniforms.Hq / uniforms.Hkv;
+  let kvStride = uniforms.Hkv * D;
+  let kvBase = b * n * kvStride + g * D;
+  let jo = kvBase + j * kvStride;
+  var k1v : array<f32, D>;
+  var v1v : array<f32, D>;
+  var t : array<f32, D>;
+  var r : array<f32, D>;
+  var u : array<f32, D>;
+  var z : array<f32, D>;
+  var dk : array<f32, D>;
+  var dv : array<f32, D>;
+  for (var e = 0; e < D; e++) { k1v[e] = K1[jo + e] * uniforms.scale; v1v[e] = V1[jo + e]; dk[e] = 0.0; dv[e] = 0.0; }
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var i = tsQLo(j, uniforms.w1); i <= tsQHi(j, uniforms.w1); i++) {
+      let qo = ((b * n + i) * uniforms.Hq + h) * D;
+      let lse = LD[bh * n + i];
+      let dl = LD[uniforms.nq + bh * n + i];
+      for (var e = 0; e < D; e++) { t[e] = Q[qo + e] * k1v[e]; r[e] = DO[qo + e] * v1v[e]; u[e] = 0.0; z[e] = 0.0; }
+      for (var k = tsLo(i, uniforms.w2); k <= tsHi(i, uniforms.w2); k++) {
+        let ko = kvBase + k * kvStride;
+        var a = 0.0;
+        var ds = 0.0;
+        for (var e = 0; e < D; e++) { a += t[e] * K2[ko + e]; ds += r[e] * V2[ko + e]; }
+        let p = exp(a - lse);
+        let dA = p * (ds - dl);
+        for (var e = 0; e < D; e++) { u[e] += p * V2[ko + e]; z[e] += dA * K2[ko + e]; }
+      }
+      for (var e = 0; e < D; e++) { dv[e] += DO[qo + e] * u[e]; dk[e] += Q[qo + e] * z[e]; }
+    }
+  }
+  for (var e = 0; e < D; e++) { result[jo + e] = dk[e] * uniforms.scale; result[uniforms.total * D + jo + e] = dv[e]; }
+}
+`;
+  }
+}
+
+/** dK2 and dV2: one invocation per (b, g, key row k), over the group's q-heads, queries i with k in window 2, j in window 1. */
+class Dk2Program extends SimplicialProgram {
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  getUserCode(): string {
+    return `${this.header()}
+fn main(index : i32) {
+  if (index >= uniforms.total) { return; }
+  let n = uniforms.n;
+  let k = index % n;
+  let bg = index / n;
+  let g = bg % uniforms.Hkv;
+  let b = bg / uniforms.Hkv;
+  let group = uniforms.Hq / uniforms.Hkv;
+  let kvStride = uniforms.Hkv * D;
+  let kvBase = b * n * kvStride + g * D;
+  let ko = kvBase + k * kvStride;
+  var k2v : array<f32, D>;
+  var v2v : array<f32, D>;
+  var qv : array<f32, D>;
+  var dov : array<f32, D>;
+  var dk : array<f32, D>;
+  var dv : array<f32, D>;
+  for (var e = 0; e < D; e++) { k2v[e] = K2[ko + e]; v2v[e] = V2[ko + e]; dk[e] = 0.0; dv[e] = 0.0; }
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var i = tsQLo(k, uniforms.w2); i <= tsQHi(k, uniforms.w2); i++) {
+      let qo = ((b * n + i) * uniforms.Hq + h) * D;
+      let lse = LD[bh * n + i];
+      let dl = LD[uniforms.nq + bh * n + i];
+      for (var e = 0; e < D; e++) { qv[e] = Q[qo + e] * uniforms.scale; dov[e] = DO[qo + e]; }
+      for (var j = tsLo(i, uniforms.w1); j <= tsHi(i, uniforms.w1); j++) {
+        let jo = kvBase + j * kvStride;
+        var a = 0.0;
+        var ds = 0.0;
+        for (var e = 0; e < D; e++) { a += qv[e] * K1[jo + e] * k2v[e]; ds += dov[e] * V1[jo + e] * v2v[e]; }
+        let p = exp(a - lse);
+        let dA = p * (ds - dl);
+        for (var e = 0; e < D; e++) { dk[e] += dA * qv[e] * K1[jo + e]; dv[e] += p * dov[e] * V1[jo + e]; }
+      }
+    }
+  }
+  for (var e = 0; e < D; e++) { result[ko + e] = dk[e]; result[uniforms.total * D + ko + e] = dv[e]; }
+}
+`;
+  }
+}
+
+function resolve(
+  fn: string,
+  q: unknown,
+  kv: Record<string, unknown>,
+  o: WebGPUSimplicialOptions | undefined,
+): { dims: Dims; ro: Resolved; span: number } {
+  const qt = checkTensor(q, fn, 'q', { dtype: 'float32', rank: 4 });
+  const [B, n, Hq, d] = qt.shape;
+  if (B < 1 || n < 1 || Hq < 1 || d < 1)
+    throw new TesseraError('INVALID_SHAPE', fn, 'q must have no empty dimension', `shape [${qt.shape.join(', ')}]`);
+  let Hkv = -1;
+  for (const [name, t] of Object.entries(kv)) {
+    const x = checkTensor(t, fn, name, { dtype: 'float32', rank: 4 });
+    const [b, m, h, e] = x.shape;
+    if (b !== B || m !== n || e !== d || (Hkv !== -1 && h !== Hkv))
+      throw new TesseraError(
+        'INVALID_SHAPE',
+        fn,
+        `${name} must be [${B}, ${n}, Hkv, ${d}] like q, one Hkv for all`,
+        `shape [${x.shape.join(', ')}]`,
+      );
+    Hkv = h;
+  }
+  if (Hkv < 1 || Hq % Hkv !== 0)
+    throw new TesseraError('INVALID_SHAPE', fn, `the query heads (${Hq}) must be a multiple of the key/value heads`, Hkv);
+  if (o !== undefined && (typeof o !== 'object' || o === null))
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'options must be an object', String(o));
+  const opts = o ?? {};
+  const win = (v: unknown, name: string, dflt: number) => {
+    const w = v ?? dflt;
+    if (w === Number.POSITIVE_INFINITY) return n;
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1)
+      throw new TesseraError('INVALID_ARGUMENT', fn, `${name} must be a positive integer or Infinity`, w);
+    return Math.min(w, n);
+  };
+  const w1 = win(opts.w1, 'w1', 512);
+  const w2 = win(opts.w2, 'w2', 32);
+  const causal = opts.causal ?? true;
+  if (typeof causal !== 'boolean') throw new TesseraError('INVALID_ARGUMENT', fn, 'causal must be a boolean', causal);
+  const scale = opts.scale ?? 1 / Math.sqrt(d);
+  if (typeof scale !== 'number' || !Number.isFinite(scale))
+    throw new TesseraError('INVALID_ARGUMENT', fn, 'scale must be a finite number', scale);
+  const variant = opts.variant ?? 'trilinear';
+  if (variant !== 'trilinear' && variant !== 'determinant')
+    throw new TesseraError('INVALID_ARGUMENT', fn, "variant must be 'trilinear' or 'determinant'", variant);
+  if (variant !== 'trilinear')
+    throw new TesseraError('UNSUPPORTED', fn, "the WGSL kernels implement the 'trilinear' variant only", variant);
+  const span = Math.min(n, causal ? w2 : 2 * w2 - 1);
+  if (d > SIMPLICIAL_WEBGPU_MAX_D)
+    throw new TesseraError('UNSUPPORTED', fn, `head dimension d must be at most ${SIMPLICIAL_WEBGPU_MAX_D}`, d);
+  if (span > SIMPLICIAL_WEBGPU_MAX_W2_SPAN)
+    throw new TesseraError(
+      'UNSUPPORTED',
+      fn,
+      `the window-2 span (w2 causal, 2·w2 − 1 otherwise) must be at most ${SIMPLICIAL_WEBGPU_MAX_W2_SPAN}`,
+      span,
+    );
+  return { dims: { B, n, Hq, Hkv, d }, ro: { w1, w2, causal, scale }, span };
+}
+
+function uniforms(total: number, dims: Dims, o: Resolved): { type: string; data: number[] }[] {
+  return [
+    { type: 'int32', data: [total] },
+    { type: 'int32', data: [dims.n] },
+    { type: 'int32', data: [dims.Hq] },
+    { type: 'int32', data: [dims.Hkv] },
+    { type: 'int32', data: [o.w1] },
+    { type: 'int32', data: [o.w2] },
+    { type: 'float32', data: [o.scale] },
+    { type: 'int32', data: [dims.B * dims.Hq * dims.n] },
+  ];
+}
+
+function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: string; data: number[] }[]): tf.Tensor1D {
+  return tf.engine().makeTensorFromTensorInfo(be.runWebGPUProgram(p, inputs, 'float32', u)) as tf.Tensor1D;
+}
+
+/** Result of {@link simplicialAttentionWebGPU}. */
+export interface WebGPUSimplicialResult {
+  /** `[B, n, Hq, d]`. */
+  out: tf.Tensor4D;
+  /** `[B, Hq, n]`, natural log of Σ exp(logits) per query. */
+  lse: tf.Tensor3D;
+}
+
+function backward(
+  be: WebGPUBackendLike,
+  x: tf.Tensor[],
+  out: tf.Tensor,
+  dOut: tf.Tensor,
+  lse: tf.Tensor,
+  dims: Dims,
+  ro: Resolved,
+  span: number,
+): tf.Tensor4D[] {
+  const { B, n, Hq, Hkv, d } = dims;
+  return tf.tidy(() => {
+    const dlt = tf.reshape(tf.transpose(tf.sum(tf.mul(dOut, out), -1), [0, 2, 1]), [B * Hq * n]); // ⟨dO_i, O_i⟩ as [B, Hq, n]
+    const ld = tf.concat([tf.reshape(lse, [B * Hq * n]), dlt]);
+    const ins = [...x, dOut, ld];
+    const nq = B * Hq * n;
+    const nk = B * Hkv * n;
+    const dq = run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
+    const d1 = run(be, new Dk1Program('dk1', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
+    const d2 = run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
+    const kvShape = [B, n, Hkv, d] as [number, number, number, number];
+    const half = nk * d;
+    return [
+      tf.reshape(dq, [B, n, Hq, d]),
+      tf.reshape(tf.slice(d1, [0], [half]), kvShape),
+      tf.reshape(tf.slice(d2, [0], [half]), kvShape),
+      tf.reshape(tf.slice(d1, [half], [half]), kvShape),
+      tf.reshape(tf.slice(d2, [half], [half]), kvShape),
+    ] as tf.Tensor4D[];
+  });
+}
+
+/**
+ * Windowed 2-simplicial attention on the GPU: the same function as `simplicialAttention` of
+ * @tessera/simplicial-attention (trilinear form; windows, causality, GQA and scale as there) from one WGSL forward
+ * kernel, with a backward of three WGSL kernels (dQ; dK1 and dV1; dK2 and dV2) that recompute the probabilities
+ * from the saved lse. Float32 throughout, so results agree with the float64 host kernels to float32 rounding
+ * (see the tests for the tolerances). `out` is differentiable with respect to all five inputs; `lse` is not.
+ *
+ * @throws TesseraError `BACKEND_UNAVAILABLE` unless the webgpu backend is active; `INVALID_ARGUMENT`,
+ * `INVALID_DTYPE`, `INVALID_SHAPE` as simplicialAttention; `UNSUPPORTED` for the determinant variant, d above
+ * {@link SIMPLICIAL_WEBGPU_MAX_D} or a window-2 span above {@link SIMPLICIAL_WEBGPU_MAX_W2_SPAN}.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { simplicialAttentionWebGPU } from '@tessera/webgpu';
+ * const info = await initBackend();
+ * if (info.name === 'webgpu') {
+ *   const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 64, 2, 16], 0, 1, 'float32', s)) as tf.Tensor4D[];
+ *   const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, { w1: 16, w2: 8 });
+ *   tf.dispose([q, k1, k2, v1, v2, out, lse]);
+ * }
+ * ```
+ */
+export function simplicialAttentionWebGPU(
+  q: tf.Tensor4D,
+  k1: tf.Tensor4D,
+  k2: tf.Tensor4D,
+  v1: tf.Tensor4D,
+  v2: tf.Tensor4D,
+  o?: WebGPUSimplicialOptions,
+): WebGPUSimplicialResult {
+  const fn = 'simplicialAttentionWebGPU';
+  const { dims, ro, span } = resolve(fn, q, { k1, k2, v1, v2 }, o);
+  const be = webgpuBackend(fn);
+  const { B, n, Hq, d } = dims;
+  const nq = B * Hq * n;
+  let lse: tf.Tensor3D | null = null;
+  const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor, save: tf.GradSaveFunc) => {
+    const x = [qi, k1i, k2i, v1i, v2i];
+    const both = run(be, new ForwardProgram('fwd', nq * d + nq, nq, dims, ro, span), x, uniforms(nq, dims, ro));
+    const value = tf.reshape(tf.slice(both, [0], [nq * d]), [B, n, Hq, d]);
+    // kept: customGrad runs this function inside a tidy that would dispose a second output
+    lse = tf.keep(tf.reshape(tf.slice(both, [nq * d], [nq]), [B, Hq, n]) as tf.Tensor3D);
+    both.dispose();
+    save([value, lse]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(be, x, saved[0], dy, saved[1], dims, ro, span),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const out = f(q, k1, k2, v1, v2) as tf.Tensor4D;
+  // a clone made here belongs to the caller's scope (a tidy around a loss that ignores lse disposes it)
+  const kept = lse as unknown as tf.Tensor3D;
+  const lseOut = tf.clone(kept);
+  kept.dispose();
+  return { out, lse: lseOut };
+}
+
+/**
+ * The backward of {@link simplicialAttentionWebGPU} on its own (as `simplicialBackward` of
+ * @tessera/simplicial-attention): gradients of Σ dOut ⊙ out with respect to q, k1, k2, v1, v2, recomputing the
+ * probabilities from `lse`. Options must be those of the forward call.
+ *
+ * @throws TesseraError as {@link simplicialAttentionWebGPU}, and `INVALID_SHAPE` when out, dOut or lse do not match q.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { simplicialAttentionWebGPU, simplicialBackwardWebGPU } from '@tessera/webgpu';
+ * const info = await initBackend();
+ * if (info.name === 'webgpu') {
+ *   const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 32, 1, 8], 0, 1, 'float32', s)) as tf.Tensor4D[];
+ *   const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, { w1: 8, w2: 4 });
+ *   const g = simplicialBackwardWebGPU(q, k1, k2, v1, v2, out, tf.onesLike(out), lse, { w1: 8, w2: 4 });
+ *   tf.dispose([q, k1, k2, v1, v2, out, lse, g.dq, g.dk1, g.dk2, g.dv1, g.dv2]);
+ * }
+ * ```
+ */
+export function simplicialBackwardWebGPU(
+  q: tf.Tensor4D,
+  k1: tf.Tensor4D,
+  k2: tf.Tensor4D,
+  v1: tf.Tensor4D,
+  v2: tf.Tensor4D,
+  out: tf.Tensor4D,
+  dOut: tf.Tensor4D,
+  lse: tf.Tensor3D,
+  o?: WebGPUSimplicialOptions,
+): { dq: tf.Tensor4D; dk1: tf.Tensor4D; dk2: tf.Tensor4D; dv1: tf.Tensor4D; dv2: tf.Tensor4D } {
+  const fn = 'simplicialBackwardWebGPU';
+  const { dims, ro, span } = resolve(fn, q, { k1, k2, v1, v2 }, o);
+  const { B, n, Hq, d } = dims;
+  const want = (t: unknown, name: string, shape: number[]) => {
+    const x = checkTensor(t, fn, name, { dtype: 'float32' });
+    if (x.shape.length !== shape.length || x.shape.some((s, i) => s !== shape[i]))
+      throw new TesseraError('INVALID_SHAPE', fn, `${name} must be [${shape.join(', ')}]`, `shape [${x.shape.join(', ')}]`);
+  };
+  want(out, 'out', [B, n, Hq, d]);
+  want(dOut, 'dOut', [B, n, Hq, d]);
+  want(lse, 'lse', [B, Hq, n]);
+  const be = webgpuBackend(fn);
+  const [dq, dk1, dk2, dv1, dv2] = backward(be, [q, k1, k2, v1, v2], out, dOut, lse, dims, ro, span);
+  return { dq, dk1, dk2, dv1, dv2 };
+}
