@@ -235,6 +235,11 @@ function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRForm
   const w = m + 1;
   const lim = 2 ** m - 1;
   const byteCodes = w === 8;
+  const groups = w < 8 && k1 % 8 === 0;
+  const w2 = 2 * w;
+  let glo = 0;
+  let ghi = 0;
+  let gb = 0;
   const n = rows * L;
   let macc = 0;
   let mn = 0;
@@ -290,6 +295,22 @@ function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRForm
       if (byteCodes) {
         mantissas[i] = c0;
         mantissas[i + 1] = c1;
+      } else if (groups) {
+        // 8 codes of w ≤ 7 bits (4 pairs) fill exactly w bytes: collect them in two words, then store the bytes
+        const v = c0 | (c1 << w);
+        if (gb + w2 <= 32) glo |= v << gb;
+        else if (gb >= 32) ghi |= v << (gb - 32);
+        else {
+          glo |= v << gb;
+          ghi |= v >>> (32 - gb);
+        }
+        gb += w2;
+        if ((t & 3) === 3) {
+          for (let j = 0; j < w; j++) mantissas[mj++] = j < 4 ? glo >>> (j << 3) : ghi >>> ((j - 4) << 3);
+          glo = 0;
+          ghi = 0;
+          gb = 0;
+        }
       } else {
         macc |= (c0 | (c1 << w)) << mn;
         mn += 2 * w;
@@ -421,10 +442,52 @@ function dequantizeBytes(p: Planar, rows: number, L: number, f: BDRFormat, out: 
   }
 }
 
+/**
+ * Fast path of {@link dequantizeRows} for k2 = 2, d2 = 1 (MX4/MX6 shapes), m + 1 < 8 bits, k1 % 16 = 0 and whole
+ * blocks: each block's shift bits start on a byte, and every 8 codes (4 pairs) fill exactly m + 1 bytes, read into two
+ * 32-bit words; values come from the signed code table times the pair's step.
+ */
+function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
+  const { k1, d1, m } = f;
+  const w = m + 1;
+  const mask = (1 << w) - 1;
+  const T = codeTable(m);
+  const bias = exponentBias(d1);
+  const { exponents, microexponents, mantissas } = p;
+  const n = rows * L;
+  let mj = 0;
+  let sj = 0;
+  let bi = 0;
+  for (let start = 0; start < n; start += k1, bi++) {
+    const stepU = POW2[P_OFF + exponents[bi] - bias - m + 1];
+    const stepS = stepU * 0.5;
+    for (let g = start; g < start + k1; g += 16) {
+      const sb = microexponents[sj++]; // shifts of the 8 pairs of these 16 elements
+      for (let h = 0; h < 2; h++) {
+        let lo = 0;
+        let hi = 0;
+        for (let j = 0; j < w; j++) {
+          if (j < 4) lo |= mantissas[mj++] << (j << 3);
+          else hi |= mantissas[mj++] << ((j - 4) << 3);
+        }
+        const i0 = g + 8 * h;
+        for (let k = 0, b = 0; k < 8; k++, b += w) {
+          const c = b + w <= 32 ? (lo >>> b) & mask : b >= 32 ? (hi >>> (b - 32)) & mask : ((lo >>> b) | (hi << (32 - b))) & mask;
+          out[i0 + k] = T[c] * ((sb >>> (4 * h + (k >> 1))) & 1 ? stepS : stepU);
+        }
+      }
+    }
+  }
+}
+
 /** Dequantizes planar fields into `out` (rows × L, padding dropped). @internal */
 export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array, generalOnly = false): void {
   if (!generalOnly && f.m === 7 && L % f.k1 === 0) {
     dequantizeBytes(p, rows, L, f, out);
+    return;
+  }
+  if (!generalOnly && f.m < 7 && f.k2 === 2 && f.d2 === 1 && f.k1 % 16 === 0 && L % f.k1 === 0) {
+    dequantizePairGroups(p, rows, L, f, out);
     return;
   }
   const { k1, k2, d1, d2, m } = f;
