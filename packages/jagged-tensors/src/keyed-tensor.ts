@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, describe } from '@tessera/core';
 import { fail } from './errors.js';
-
-type Groups = readonly (readonly string[])[];
+import type { Groups } from './kjt-validator.js';
 
 /** Constructor input of a {@link KeyedTensor}. */
 export interface KtInit {

@@ -1,6 +1,9 @@
 import { bitsToF32, f32ToBits, TesseraError } from '@tessera/core';
 
-/** How {@link E8M0.fromFloat} treats zero, negative and non-finite inputs (spec §2.2). */
+/**
+ * How `E8M0.fromFloat` (see {@link E8M0}) treats zero, negative and non-finite inputs: as ml_dtypes 0.6.0's
+ * `float8_e8m0fnu` cast or as PyTorch's `torch.float8_e8m0fnu` cast.
+ */
 export type E8M0CastBehaviour = 'ml_dtypes' | 'torch';
 
 /** 2^(b − 127) for every byte b (0xFF → NaN); byte 0 is the float32 subnormal 2^-127. */

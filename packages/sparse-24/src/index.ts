@@ -13,7 +13,7 @@ export type { Sparse24SafetensorsOptions } from './io.js';
 export { loadSparse24, saveSparse24, sparse24FromSafetensors, sparse24ToSafetensors } from './io.js';
 export type { Mask24Options, MaskRanking } from './mask.js';
 export { isSparse24, mask24, mask24HostUnchecked } from './mask.js';
-export type { Sparse24Dtype, Sparse24Layout, Sparse24Tensor } from './sparse24-tensor.js';
+export type { Sparse24Dtype, Sparse24Layout, Sparse24Tensor, Sparse24ValueArrays } from './sparse24-tensor.js';
 export { CUTLASS_MIN_SHAPE, validateSparse24 } from './sparse24-tensor.js';
 export type { Spmm24Options } from './spmm.js';
 export { sparseLinear, spmm24, spmm24T } from './spmm.js';
