@@ -57,9 +57,35 @@ console.log(
 
 step('package metadata', () => run(process.execPath, [join(root, 'scripts', 'package-metadata.mjs')]).trim());
 
+// A published package cannot depend on one that is never published. Such private dependencies are still packed
+// below (so the other checks run), but the release check fails until they are made public or dropped.
+const byName = new Map(all.map((p) => [p.name, p]));
+const deps = (p) => Object.keys({ ...p.dependencies, ...p.peerDependencies });
+const needed = new Map(pub.map((p) => [p.name, p]));
+for (let grew = true; grew; ) {
+  grew = false;
+  for (const p of [...needed.values()]) {
+    for (const d of deps(p)) {
+      if (byName.has(d) && !needed.has(d)) {
+        needed.set(d, byName.get(d));
+        grew = true;
+      }
+    }
+  }
+}
+step('no public package depends on a private one', () => {
+  const bad = pub.flatMap((p) =>
+    deps(p)
+      .filter((d) => byName.get(d)?.private)
+      .map((d) => `${p.name} → ${d}`),
+  );
+  if (bad.length > 0) throw new Error(`private packages used by public ones (make them public): ${bad.join(', ')}`);
+  return '';
+});
+
 const work = mkdtempSync(join(tmpdir(), 'tessera-release-'));
 const tarballs = new Map();
-for (const p of pub) {
+for (const p of needed.values()) {
   step(`${p.name}: npm pack`, () => {
     const file = run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: p.path }).trim().split('\n').pop();
     tarballs.set(p.name, join(work, file));
