@@ -13,65 +13,122 @@ import { interactionPairs } from './config.js';
  * @internal
  */
 export function interactionOp(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'cat', itself: boolean): tf.Tensor2D {
+  if (mode === 'dot' && tf.getBackend() !== 'cpu') return bmmInteraction(x, E, itself);
+  return hostInteraction(x, E, mode, itself);
+}
+
+/**
+ * The reference's formulation on backends with a fast batched matmul (wasm, WebGL, WebGPU, libtensorflow):
+ * Z = T·Tᵀ by `tf.matMul`, then the kept pairs gathered on the host (backward: scattered into dZ), R = [x, Zflat].
+ */
+function bmmInteraction(x: tf.Tensor2D, E: tf.Tensor2D, itself: boolean): tf.Tensor2D {
+  const [B, D] = x.shape;
+  const N = E.shape[1] / D + 1;
+  const pairs = interactionPairs(N, itself);
+  const P = pairs.length / 2;
+  const flat = new Int32Array(P);
+  for (let p = 0; p < P; p++) flat[p] = pairs[2 * p] * N + pairs[2 * p + 1];
+  const NN = N * N;
+  const gather = tf.customGrad(((z: tf.Tensor) => {
+    const zv = z.dataSync() as Float32Array;
+    const out = new Float32Array(B * P);
+    for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) out[b * P + p] = zv[b * NN + flat[p]];
+    return {
+      value: tf.tensor2d(out, [B, P]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dz = new Float32Array(B * NN);
+        for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) dz[b * NN + flat[p]] += g[b * P + p];
+        return [tf.tensor3d(dz, [B, N, N])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return tf.tidy(() => {
+    const T = tf.reshape(tf.concat([x, E], 1), [B, N, D]) as tf.Tensor3D;
+    const Z = tf.matMul(T, T, false, true);
+    return tf.concat([x, gather(Z) as tf.Tensor2D], 1) as tf.Tensor2D;
+  });
+}
+
+/** One host kernel for `cat` and for `dot` on the cpu backend (see the file comment). */
+function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'cat', itself: boolean): tf.Tensor2D {
   const [B, D] = x.shape;
   const FD = E.shape[1];
   const N = FD / D + 1;
   const pairs = mode === 'dot' ? interactionPairs(N, itself) : new Int32Array(0);
   const P = pairs.length / 2;
   const W = mode === 'dot' ? D + P : D + FD;
+  // T = [x, E] per sample as one contiguous [B, N, D] host array: the pair loops then index a single array.
+  const stack = (xv: Float32Array, ev: Float32Array): Float32Array => {
+    const T = new Float32Array(B * N * D);
+    for (let b = 0; b < B; b++) {
+      T.set(xv.subarray(b * D, b * D + D), b * N * D);
+      T.set(ev.subarray(b * FD, b * FD + FD), b * N * D + D);
+    }
+    return T;
+  };
+  const pi = new Int32Array(P);
+  const pj = new Int32Array(P);
+  for (let p = 0; p < P; p++) {
+    pi[p] = pairs[2 * p] * D;
+    pj[p] = pairs[2 * p + 1] * D;
+  }
+  const ND = N * D;
   const op = tf.customGrad(((xt: tf.Tensor, et: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     save([xt, et]);
     const xv = xt.dataSync() as Float32Array;
     const ev = et.dataSync() as Float32Array;
     const out = new Float32Array(B * W);
-    for (let b = 0; b < B; b++) {
-      out.set(xv.subarray(b * D, b * D + D), b * W);
-      if (mode === 'cat') {
+    if (mode === 'cat') {
+      for (let b = 0; b < B; b++) {
+        out.set(xv.subarray(b * D, b * D + D), b * W);
         out.set(ev.subarray(b * FD, b * FD + FD), b * W + D);
-        continue;
       }
-      for (let p = 0; p < P; p++) {
-        const i = pairs[2 * p];
-        const j = pairs[2 * p + 1];
-        const ta = i === 0 ? xv : ev;
-        const to = i === 0 ? b * D : b * FD + (i - 1) * D;
-        const ua = j === 0 ? xv : ev;
-        const uo = j === 0 ? b * D : b * FD + (j - 1) * D;
-        let s = 0;
-        for (let d = 0; d < D; d++) s += ta[to + d] * ua[uo + d];
-        out[b * W + D + p] = s;
+    } else {
+      const T = stack(xv, ev);
+      for (let b = 0; b < B; b++) {
+        out.set(xv.subarray(b * D, b * D + D), b * W);
+        const base = b * ND;
+        const ob = b * W + D;
+        for (let p = 0; p < P; p++) {
+          const oi = base + pi[p];
+          const oj = base + pj[p];
+          let s = 0;
+          for (let d = 0; d < D; d++) s += T[oi + d] * T[oj + d];
+          out[ob + p] = s;
+        }
       }
     }
     return {
       value: tf.tensor2d(out, [B, W]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = dy.dataSync() as Float32Array;
-        const xs = saved[0].dataSync() as Float32Array;
-        const es = saved[1].dataSync() as Float32Array;
         const dx = new Float32Array(B * D);
         const dE = new Float32Array(B * FD);
-        // T and dT rows as (array, offset): row 0 is x, row n ≥ 1 is feature n − 1 of E.
-        for (let b = 0; b < B; b++) {
-          dx.set(g.subarray(b * W, b * W + D), b * D);
-          if (mode === 'cat') {
+        if (mode === 'cat') {
+          for (let b = 0; b < B; b++) {
+            dx.set(g.subarray(b * W, b * W + D), b * D);
             dE.set(g.subarray(b * W + D, b * W + W), b * FD);
-            continue;
           }
-          for (let p = 0; p < P; p++) {
-            const c = g[b * W + D + p];
-            if (c === 0) continue;
-            const i = pairs[2 * p];
-            const j = pairs[2 * p + 1];
-            const ta = i === 0 ? xs : es;
-            const to = i === 0 ? b * D : b * FD + (i - 1) * D;
-            const ua = j === 0 ? xs : es;
-            const uo = j === 0 ? b * D : b * FD + (j - 1) * D;
-            const dta = i === 0 ? dx : dE;
-            const dua = j === 0 ? dx : dE;
-            for (let d = 0; d < D; d++) {
-              dta[to + d] += c * ua[uo + d];
-              dua[uo + d] += c * ta[to + d];
+        } else {
+          const T = stack(saved[0].dataSync() as Float32Array, saved[1].dataSync() as Float32Array);
+          const dT = new Float32Array(ND);
+          for (let b = 0; b < B; b++) {
+            dT.fill(0);
+            const base = b * ND;
+            const gb = b * W + D;
+            for (let p = 0; p < P; p++) {
+              const c = g[gb + p];
+              if (c === 0) continue;
+              const oi = pi[p];
+              const oj = pj[p];
+              for (let d = 0; d < D; d++) {
+                dT[oi + d] += c * T[base + oj + d];
+                dT[oj + d] += c * T[base + oi + d];
+              }
             }
+            for (let d = 0; d < D; d++) dx[b * D + d] = g[b * W + d] + dT[d];
+            dE.set(dT.subarray(D, ND), b * FD);
           }
         }
         return [tf.tensor2d(dx, [B, D]), tf.tensor2d(dE, [B, FD])];

@@ -331,8 +331,9 @@ export class DlrmModel {
       let w = params[2 * i] as tf.Tensor2D;
       if (q) w = fakeQuantizeMX(w, { ...q, axis: 1 }) as tf.Tensor2D;
       const b = params[2 * i + 1];
-      if (act === 'relu') return tf.fused.matMul({ a: h, b: w, transposeB: true, bias: b, activation: 'relu' }) as tf.Tensor2D;
-      return tf.sigmoid(tf.fused.matMul({ a: h, b: w, transposeB: true, bias: b })) as tf.Tensor2D;
+      // Not tf.fused.matMul: with transposeB and a bias it returns wrong values on the tfjs 4.22 wasm backend.
+      const z = tf.add(tf.matMul(h, w, false, true), b) as tf.Tensor2D;
+      return act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
     };
     let x = dense;
     for (let i = 0; i < nb; i++) x = linear(x, i, 'relu');
