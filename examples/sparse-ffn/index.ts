@@ -1,16 +1,15 @@
 // Trains a small Squared-ReLU FFN on a synthetic regression task (a random "teacher" Squared-ReLU FFN), once dense
 // and once with 2:4 activation sparsity (@tessera/sparse-24, '24sparse' gradients), then with the straight-through
-// gradient for comparison. Prints loss, measured sparsity and step time, and writes the two loss curves side by side
-// to out/loss-curves.png (PNG written with node:zlib, no image dependency; titles, axis labels, legend and footer drawn
-// with the embedded 5×7 bitmap font of bitmap-font.ts). Training runs on the host kernels: forwardHost / backwardHost
-// give the FFN's gradients (in the chosen gradient mode) and a few lines of Adam update the weights, so no tfjs
-// gradient registration is needed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// gradient for comparison. Prints loss, measured sparsity and step time, and draws the loss curves side by side
+// (out/loss-curves.svg and .png, through the examples' Vega-Lite helper). Training runs on the host kernels:
+// forwardHost / backwardHost give the FFN's gradients (in the chosen gradient mode) and a few lines of Adam update
+// the weights, so no tfjs gradient registration is needed.
+import { mkdirSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, rng } from '@tessera/core';
 import { type Ffn24Gradient, gemmHostUnchecked, SquaredReluFFN24 } from '@tessera/sparse-24';
-import { drawText, LINE_H, textWidth } from './bitmap-font.js';
-import { Canvas, crc32 } from './png.js';
+import { writePlot } from '../lib/plot.js';
+import { progress } from '../lib/progress.js';
 
 const info = await initBackend(undefined, { log: null });
 console.log(`backend: ${info.name}`);
@@ -90,6 +89,7 @@ function train(name: string, sparsity: '24' | 'dense', gradient: Ffn24Gradient):
   const opt = adam(LR);
   const losses: number[] = [];
   let stats = { natural: 0, already: 0, dropped: 0, mass: 0 };
+  const bar = progress(name.padEnd(16), STEPS, ['loss']);
   const t0 = performance.now();
   for (let step = 0; step < STEPS; step++) {
     const { x, y } = batches[step % batches.length];
@@ -101,6 +101,7 @@ function train(name: string, sparsity: '24' | 'dense', gradient: Ffn24Gradient):
       [w2, g.dW2],
     ]);
     losses.push(loss);
+    bar.tick(1, { loss: loss.toFixed(4) });
     if (step >= STEPS - 50) {
       const s = ctx.stats;
       stats = {
@@ -112,6 +113,7 @@ function train(name: string, sparsity: '24' | 'dense', gradient: Ffn24Gradient):
     }
   }
   const msPerStep = (performance.now() - t0) / STEPS;
+  bar.stop();
   const testLoss = mse(ffn.forwardHost(xTest, TEST, w1, w2).y, yTest).loss;
   // The trained weights go back into the module's tf variables (e.g. for ffn.apply or saving).
   tf.tidy(() => {
@@ -144,122 +146,51 @@ for (const run of runs) {
   );
 }
 
-// Loss curves side by side: dense (blue) left, 2:4 '24sparse' (red) right, same log scale; the other run in grey.
-// Text (titles, axis labels, tick labels, legend, footer) uses the embedded 5×7 bitmap font at scale 2.
+// Loss curves side by side on one log scale: dense (blue) left, 2:4 '24sparse' (red) right, the other run in grey.
 const [dense, sparse] = runs;
-const W = 480; // panel width
-const Hh = 464; // canvas height
-const LEFT = 96; // panel's left margin: rotated y-axis label, then the tick labels
-const RIGHT = 24;
-const TOP = 48; // plot area top (the title sits above it)
-const BOTTOM = 356; // plot area bottom (x tick labels and the x-axis label sit below it)
-const BLACK: [number, number, number] = [0, 0, 0];
-const GREY: [number, number, number] = [200, 200, 200];
-const BLUE: [number, number, number] = [30, 80, 200];
-const RED: [number, number, number] = [210, 40, 40];
-const canvas = new Canvas(2 * W, Hh);
-const all = [...dense.losses, ...sparse.losses];
-const lo = Math.log10(Math.min(...all));
-const hi = Math.log10(Math.max(...all));
-const yOf = (v: number) => TOP + (BOTTOM - TOP) * (1 - (Math.log10(v) - lo) / (hi - lo || 1));
-const xOf = (panel: number, i: number) => panel * W + LEFT + ((W - LEFT - RIGHT) * i) / (STEPS - 1);
-const plot = (panel: number, losses: number[], rgb: [number, number, number], w: number) => {
-  for (let i = 1; i < losses.length; i++) canvas.line(xOf(panel, i - 1), yOf(losses[i - 1]), xOf(panel, i), yOf(losses[i]), rgb, w);
-};
-// y ticks at 1, 2 and 5 times the powers of ten inside the plotted range (rounded to one significant digit).
-const yTicks: number[] = [];
-for (let dec = Math.floor(lo); dec <= Math.ceil(hi); dec++)
-  for (const m of [1, 2, 5]) {
-    const v = Number((m * 10 ** dec).toPrecision(1));
-    if (Math.log10(v) >= lo && Math.log10(v) <= hi) yTicks.push(v);
-  }
-const xTicks = [0, Math.round((STEPS - 1) / 2), STEPS - 1];
-const TEXT_H = 2 * LINE_H; // height of one line of text at scale 2 (7 rows + descenders)
-const CAP_H = 2 * 7;
-const panels = [
-  { title: 'dense', rgb: BLUE, ownLabel: 'dense', otherLabel: '2:4, for comparison' },
-  {
-    title: '2:4 activations (24sparse)',
-    rgb: RED,
-    ownLabel: '2:4 (24sparse)',
-    otherLabel: 'dense, for comparison',
-  },
-];
-panels.forEach((p, panel) => {
-  const x0 = panel * W + LEFT;
-  const x1 = panel * W + W - RIGHT;
-  for (const v of yTicks) canvas.line(x0 + 1, yOf(v), x1, yOf(v), [238, 238, 238]); // faint grid
-  canvas.line(x0, TOP, x0, BOTTOM, BLACK);
-  canvas.line(x0, BOTTOM, x1, BOTTOM, BLACK);
-  drawText(canvas, p.title, x0 + (x1 - x0 - textWidth(p.title)) / 2, 14);
-  // y axis: tick marks with their loss values, and the rotated axis label, centred on the plot area.
-  for (const v of yTicks) {
-    canvas.line(x0 - 5, yOf(v), x0, yOf(v), BLACK);
-    const label = String(v);
-    drawText(canvas, label, x0 - 9 - textWidth(label), Math.round(yOf(v) - CAP_H / 2));
-  }
-  const yLabel = 'train loss (log scale)';
-  drawText(canvas, yLabel, panel * W + 10, Math.round((TOP + BOTTOM - textWidth(yLabel)) / 2), { direction: 'up' });
-  // x axis: step numbers at the first, middle and last step, and the axis label.
-  for (const i of xTicks) {
-    const label = String(i);
-    canvas.line(xOf(panel, i), BOTTOM, xOf(panel, i), BOTTOM + 5, BLACK);
-    const lx = Math.min(x1 - textWidth(label) + 6, Math.max(x0 - 6, xOf(panel, i) - textWidth(label) / 2));
-    drawText(canvas, label, Math.round(lx), BOTTOM + 10);
-  }
-  drawText(canvas, 'training step', x0 + (x1 - x0 - textWidth('training step')) / 2, BOTTOM + 10 + TEXT_H + 4);
-  // Legend, top right of the plot area (the curves start at the top left and fall to the right), on a white box
-  // with a light border so the grid lines do not run through its text.
-  const lw = 24 + 8 + Math.max(textWidth(p.ownLabel), textWidth(p.otherLabel));
-  const lx = x1 - 12 - lw;
-  const boxTop = TOP + 4;
-  const boxBottom = boxTop + 8 + 2 * TEXT_H + 4 + 4;
-  for (let y = boxTop; y <= boxBottom; y++) canvas.line(lx - 8, y, x1 - 4, y, [255, 255, 255]);
-  for (const [ax, ay, bx, by] of [
-    [lx - 8, boxTop, x1 - 4, boxTop],
-    [lx - 8, boxBottom, x1 - 4, boxBottom],
-    [lx - 8, boxTop, lx - 8, boxBottom],
-    [x1 - 4, boxTop, x1 - 4, boxBottom],
-  ])
-    canvas.line(ax, ay, bx, by, [210, 210, 210]);
-  const entries: [string, [number, number, number]][] = [
-    [p.ownLabel, p.rgb],
-    [p.otherLabel, GREY],
-  ];
-  entries.forEach(([label, rgb], k) => {
-    const ly = boxTop + 8 + k * (TEXT_H + 4);
-    canvas.line(lx, ly + CAP_H / 2, lx + 24, ly + CAP_H / 2, rgb, 2);
-    drawText(canvas, label, lx + 32, ly);
+const rows = [dense, sparse].flatMap((run) => run.losses.map((loss, step) => ({ step, loss, run: run.name })));
+const panel = (own: RunResult, other: RunResult, color: string) => {
+  const series = (run: RunResult, width: number) => ({
+    transform: [{ filter: { field: 'run', equal: run.name } }],
+    mark: { type: 'line' as const, strokeWidth: width },
   });
-});
-plot(0, sparse.losses, GREY, 1);
-plot(0, dense.losses, BLUE, 2);
-plot(1, dense.losses, GREY, 1);
-plot(1, sparse.losses, RED, 2);
-// Footer: the final test losses, each in its run's colour, centred under both panels.
-const footer: [string, [number, number, number]][] = [
-  ['final test loss:  ', BLACK],
-  [`dense ${dense.testLoss.toFixed(4)}`, BLUE],
-  ['   ', BLACK],
-  [`2:4 (24sparse) ${sparse.testLoss.toFixed(4)}`, RED],
-  [`   (×${(sparse.testLoss / dense.testLoss).toFixed(3)} of dense)`, BLACK],
-];
-let fx = Math.round((2 * W - textWidth(footer.map(([t]) => t).join(''))) / 2);
-for (const [text, rgb] of footer) fx = drawText(canvas, text, fx, Hh - TEXT_H - 8, { rgb });
-const png = canvas.toPng();
+  return {
+    title: own.name === 'dense' ? 'dense' : "2:4 activations ('24sparse' gradients)",
+    width: 380,
+    height: 280,
+    data: { values: rows },
+    encoding: {
+      x: { field: 'step', type: 'quantitative' as const, title: 'training step' },
+      y: { field: 'loss', type: 'quantitative' as const, title: 'train loss (log scale)', scale: { type: 'log' as const } },
+      color: {
+        field: 'run',
+        type: 'nominal' as const,
+        title: null,
+        scale: { domain: [own.name, other.name], range: [color, '#c8c8c8'] },
+        legend: { orient: 'top-right' as const, fillColor: 'white', padding: 6, strokeColor: '#d2d2d2' },
+      },
+    },
+    // The other run first, so that this panel's own run is drawn on top of it.
+    layer: [series(other, 1), series(own, 2)],
+  };
+};
 mkdirSync('out', { recursive: true });
-writeFileSync('out/loss-curves.png', png);
+const files = await writePlot(
+  {
+    title: {
+      text: 'Squared-ReLU FFN: dense vs 2:4 activation sparsity',
+      subtitle: `final test loss: dense ${dense.testLoss.toFixed(4)}, 2:4 (24sparse) ${sparse.testLoss.toFixed(4)} (×${(sparse.testLoss / dense.testLoss).toFixed(3)} of dense)`,
+    },
+    hconcat: [panel(dense, sparse, '#1e50c8'), panel(sparse, dense, '#d22828')],
+    resolve: { scale: { y: 'shared', color: 'independent' } },
+  },
+  'out/loss-curves',
+);
 console.log(
-  `\nwrote out/loss-curves.png (${png.length} bytes, ${2 * W}x${Hh}): left dense (blue), right 2:4 '24sparse' (red), log-scale loss, the other run in grey`,
+  `\nwrote ${files.svg} and ${files.png} (${statSync(files.png).size} bytes): left dense (blue), right 2:4 '24sparse' (red), log-scale loss, the other run in grey`,
 );
 
-// Checks: the PNG chunks carry valid CRCs, and 2:4 training converges close to dense.
-const dv = new DataView(png.buffer, png.byteOffset);
-for (let o = 8; o < png.length; ) {
-  const len = dv.getUint32(o);
-  if (crc32(png.subarray(o + 4, o + 8 + len)) !== dv.getUint32(o + 8 + len)) throw new Error('PNG chunk CRC mismatch');
-  o += 12 + len;
-}
+// Checks: 2:4 training converges close to dense.
 const finalOf = (run: RunResult) => run.losses.slice(-20).reduce((a, b) => a + b, 0) / 20;
 if (!(finalOf(dense) < dense.losses[0] / 4)) throw new Error('dense training did not converge');
 if (!(finalOf(sparse) < sparse.losses[0] / 4)) throw new Error('2:4 training did not converge');
