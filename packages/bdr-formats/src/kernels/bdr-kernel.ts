@@ -235,11 +235,6 @@ function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRForm
   const w = m + 1;
   const lim = 2 ** m - 1;
   const byteCodes = w === 8;
-  const groups = w < 8 && k1 % 8 === 0;
-  const w2 = 2 * w;
-  let glo = 0;
-  let ghi = 0;
-  let gb = 0;
   const n = rows * L;
   let macc = 0;
   let mn = 0;
@@ -295,22 +290,6 @@ function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRForm
       if (byteCodes) {
         mantissas[i] = c0;
         mantissas[i + 1] = c1;
-      } else if (groups) {
-        // 8 codes of w ≤ 7 bits (4 pairs) fill exactly w bytes: collect them in two words, then store the bytes
-        const v = c0 | (c1 << w);
-        if (gb + w2 <= 32) glo |= v << gb;
-        else if (gb >= 32) ghi |= v << (gb - 32);
-        else {
-          glo |= v << gb;
-          ghi |= v >>> (32 - gb);
-        }
-        gb += w2;
-        if ((t & 3) === 3) {
-          for (let j = 0; j < w; j++) mantissas[mj++] = j < 4 ? glo >>> (j << 3) : ghi >>> ((j - 4) << 3);
-          glo = 0;
-          ghi = 0;
-          gb = 0;
-        }
       } else {
         macc |= (c0 | (c1 << w)) << mn;
         mn += 2 * w;
