@@ -15,7 +15,15 @@ export interface HeuristicTable {
 /** Cost key of an AutoShard/DreamShard baseline. */
 export type HeuristicCost = 'size' | 'dim' | 'lookup' | 'size_lookup' | 'random' | 'naive';
 
-/** Largest table count accepted by {@link heuristicShard}. */
+/**
+ * Largest table count accepted by {@link heuristicShard}.
+ *
+ * @example
+ * ```ts
+ * import { MAX_HEURISTIC_TABLES } from '@tessera/embedding-sharding';
+ * MAX_HEURISTIC_TABLES; // → 1000000
+ * ```
+ */
 export const MAX_HEURISTIC_TABLES = 1_000_000;
 
 /**

@@ -1,11 +1,27 @@
 // Planner constants, ported from pytorch/torchrec torchrec/distributed/planner/constants.py (units: bytes, ms).
 
-/** Converts a bandwidth in GiB/s into bytes/ms, the planner's unit (`X·1024³/1000`). */
+/**
+ * Converts a bandwidth in GiB/s into bytes/ms, the planner's unit (`X·1024³/1000`).
+ *
+ * @example
+ * ```ts
+ * import { gibPerSecToBytesPerMs } from '@tessera/embedding-sharding';
+ * gibPerSecToBytesPerMs(12.5); // → 13421772.8
+ * ```
+ */
 export function gibPerSecToBytesPerMs(gibPerSec: number): number {
   return (gibPerSec * 1024 * 1024 * 1024) / 1000;
 }
 
-/** Default planner constants (torchrec `planner/constants.py`). Bandwidths in bytes/ms, capacities in bytes. */
+/**
+ * Default planner constants (torchrec `planner/constants.py`). Bandwidths in bytes/ms, capacities in bytes.
+ *
+ * @example
+ * ```ts
+ * import { PLANNER_CONSTANTS } from '@tessera/embedding-sharding';
+ * PLANNER_CONSTANTS.BATCH_SIZE; // → 512
+ * ```
+ */
 export const PLANNER_CONSTANTS = Object.freeze({
   INTRA_NODE_BANDWIDTH: gibPerSecToBytesPerMs(600),
   CROSS_NODE_BANDWIDTH: gibPerSecToBytesPerMs(12.5),

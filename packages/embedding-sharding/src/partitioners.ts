@@ -12,6 +12,7 @@ import {
   type Topology,
 } from './types.js';
 
+/** A partitioner's private copy of a device. @internal */
 export interface Dev {
   rank: number;
   storage: Storage;
@@ -67,6 +68,7 @@ function assign(d: Dev, so: ShardingOption, i: number): void {
   p.prefetchCompute += s.perf.prefetchCompute;
 }
 
+/** One shard per device, shard i → devs[i] (torchrec `_uniform_partition`). @internal */
 export function uniformPartition(so: ShardingOption, devs: Dev[]): void {
   if (so.shards.length !== devs.length) {
     partitionError(
@@ -88,6 +90,7 @@ export function uniformPartition(so: ShardingOption, devs: Dev[]): void {
   }
 }
 
+/** Each shard to the least-loaded fitting device (torchrec `_device_partition`). @internal */
 export function devicePartition(so: ShardingOption, devs: Dev[], L: number): void {
   for (let i = 0; i < so.shards.length; i++) {
     const need = so.shards[i].storage;

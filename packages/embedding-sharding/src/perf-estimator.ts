@@ -5,7 +5,15 @@ import { fail } from './errors.js';
 import { commsBandwidth, kernelBandwidth } from './topology.js';
 import type { ComputeKernel, Constraints, Estimator, Perf, ShardingOption, ShardingType, Topology } from './types.js';
 
-/** Kernels the estimators cost; the others (key-value, virtual tables, customized) are accepted in plans only. */
+/**
+ * Kernels the estimators cost; the others (key-value, virtual tables, customized) are accepted in plans only.
+ *
+ * @example
+ * ```ts
+ * import { ESTIMATED_KERNELS } from '@tessera/embedding-sharding';
+ * ESTIMATED_KERNELS.includes('key_value'); // → false
+ * ```
+ */
 export const ESTIMATED_KERNELS: readonly ComputeKernel[] = Object.freeze([
   'dense',
   'fused',

@@ -35,7 +35,15 @@ export interface PlanIssue {
   message: string;
 }
 
-/** Placement string torchrec writes for a rank (`rank:{r}/cuda:{r mod L}`, `rank:{r}/cpu`). */
+/**
+ * Placement string torchrec writes for a rank (`rank:{r}/cuda:{r mod L}`, `rank:{r}/cpu`).
+ *
+ * @example
+ * ```ts
+ * import { createTopology, placementOf } from '@tessera/embedding-sharding';
+ * placementOf(createTopology({ worldSize: 16, localWorldSize: 8, computeDevice: 'cuda' }), 11); // → 'rank:11/cuda:3'
+ * ```
+ */
 export function placementOf(topo: Topology, rank: number): string {
   return topo.computeDevice === 'cpu' ? `rank:${rank}/cpu` : `rank:${rank}/${topo.computeDevice}:${rank % topo.localWorldSize}`;
 }

@@ -40,7 +40,17 @@ export function rate(p: Plan): number {
   return Math.max(...perRankPerf(p));
 }
 
-/** Σ shard `perf.total` per rank, in torchrec's summation order. */
+/**
+ * Σ shard `perf.total` per rank, in torchrec's summation order.
+ *
+ * @example
+ * ```ts
+ * import { createTopology, perRankPerf, plan } from '@tessera/embedding-sharding';
+ * const topo = createTopology({ worldSize: 2, computeDevice: 'cuda' });
+ * const t = { modulePath: 'ebc', name: 't', rows: 1000, dim: 64, elementBytes: 4, moduleKind: 'pooled' as const, featureNames: ['f'] };
+ * perRankPerf(plan([t], topo)).length; // → 2
+ * ```
+ */
 export function perRankPerf(p: Plan): number[] {
   const W = p.topology.worldSize;
   const perfs = new Array<number>(W).fill(0);

@@ -51,7 +51,15 @@ export interface SimulateResult {
   workers: number;
 }
 
-/** Largest number of ids one step may carry (host buffers). */
+/**
+ * Largest number of ids one feature of one rank may carry in a simulated step (host buffers).
+ *
+ * @example
+ * ```ts
+ * import { MAX_SIM_IDS } from '@tessera/embedding-sharding';
+ * MAX_SIM_IDS; // → 134217728
+ * ```
+ */
 export const MAX_SIM_IDS = 1 << 27;
 
 interface FeatureIn {

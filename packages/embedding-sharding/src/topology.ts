@@ -5,7 +5,15 @@ import { checkInt, checkNumber, fail } from './errors.js';
 import type { ComputeDevice, ComputeKernel, Device, Topology, TopologyInit } from './types.js';
 import { zeroPerf } from './types.js';
 
-/** Largest world size accepted (bounds the per-rank arrays). */
+/**
+ * Largest world size accepted (bounds the per-rank arrays).
+ *
+ * @example
+ * ```ts
+ * import { MAX_WORLD_SIZE } from '@tessera/embedding-sharding';
+ * MAX_WORLD_SIZE; // → 65536
+ * ```
+ */
 export const MAX_WORLD_SIZE = 65_536;
 
 /**

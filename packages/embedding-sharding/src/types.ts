@@ -11,7 +11,15 @@ export type ShardingType =
   | 'table_column_wise'
   | 'grid_shard';
 
-/** Every sharding type, in torchrec's `ShardingType` declaration order. */
+/**
+ * Every sharding type, in torchrec's `ShardingType` declaration order.
+ *
+ * @example
+ * ```ts
+ * import { SHARDING_TYPES } from '@tessera/embedding-sharding';
+ * SHARDING_TYPES.length; // → 7
+ * ```
+ */
 export const SHARDING_TYPES: readonly ShardingType[] = Object.freeze([
   'data_parallel',
   'table_wise',
@@ -36,7 +44,15 @@ export type ComputeKernel =
   | 'ssd_virtual_table'
   | 'dram_virtual_table';
 
-/** Every compute kernel, in torchrec's declaration order. */
+/**
+ * Every compute kernel, in torchrec's declaration order.
+ *
+ * @example
+ * ```ts
+ * import { COMPUTE_KERNELS } from '@tessera/embedding-sharding';
+ * COMPUTE_KERNELS[1]; // → 'fused'
+ * ```
+ */
 export const COMPUTE_KERNELS: readonly ComputeKernel[] = Object.freeze([
   'dense',
   'fused',
@@ -253,7 +269,15 @@ export interface Partitioner {
   partition(proposal: ShardingOption[], topo: Topology): ShardingOption[];
 }
 
-/** Sum of the five perf terms (torchrec `Perf.total`, same summation order). */
+/**
+ * Sum of the five perf terms (torchrec `Perf.total`, same summation order).
+ *
+ * @example
+ * ```ts
+ * import { perfTotal } from '@tessera/embedding-sharding';
+ * perfTotal({ fwdCompute: 1, fwdComms: 2, bwdCompute: 3, bwdComms: 4, prefetchCompute: 0 }); // → 10
+ * ```
+ */
 export function perfTotal(p: Perf): number {
   return p.fwdCompute + p.bwdCompute + p.fwdComms + p.bwdComms + p.prefetchCompute;
 }
@@ -286,7 +310,15 @@ export function compareStorage(a: Storage, b: Storage): number {
   return 0;
 }
 
-/** Partition class of a sharding type (torchrec `get_partition_by_type`). */
+/**
+ * Partition class of a sharding type (torchrec `get_partition_by_type`).
+ *
+ * @example
+ * ```ts
+ * import { partitionByOf } from '@tessera/embedding-sharding';
+ * partitionByOf('table_row_wise'); // → 'host'
+ * ```
+ */
 export function partitionByOf(t: ShardingType): PartitionBy {
   switch (t) {
     case 'table_wise':
