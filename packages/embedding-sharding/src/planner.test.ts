@@ -178,3 +178,20 @@ describe('plan', () => {
     ).toThrow(/no sharding type/);
   });
 });
+
+describe('colocate and manual placement (torchrec issue #2642)', () => {
+  test('tables sharing a colocate group land on one rank', () => {
+    const topo = createTopology({ worldSize: 4, localWorldSize: 2, computeDevice: 'cuda' });
+    const tables = [table('x', 1000, 32), table('y', 2000, 32), table('z', 500, 32)];
+    const c = {
+      x: { shardingTypes: ['table_wise' as const], computeKernels: ['fused' as const], colocate: 'g' },
+      y: { shardingTypes: ['table_wise' as const], computeKernels: ['fused' as const], colocate: 'g' },
+      z: { shardingTypes: ['table_wise' as const], computeKernels: ['fused' as const] },
+    };
+    const p = plan(tables, topo, { constraints: c });
+    const rankOf = (n: string) => p.options.find((o) => o.table.name === n)?.shards[0].rank;
+    expect(rankOf('x')).toBe(rankOf('y'));
+    expect(rankOf('z')).not.toBe(rankOf('x'));
+    expect(validatePlan(p, tables)).toEqual([]);
+  });
+});
