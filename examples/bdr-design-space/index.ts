@@ -132,8 +132,8 @@ const values = results.flatMap(({ label, rows }) => {
       };
     });
 });
-const x = { field: 'bits', type: 'quantitative', title: 'bits per element', scale: { domain: [3, 10] } } as const;
-const y = { field: 'qsnr', type: 'quantitative', title: 'QSNR (dB)', scale: { zero: false } } as const;
+const x = { field: 'bits', type: 'quantitative' as const, title: 'bits per element', scale: { domain: [3, 10] } };
+const y = { field: 'qsnr', type: 'quantitative' as const, title: 'QSNR (dB)', scale: { zero: false } };
 const files = await writePlot(
   {
     title: {
