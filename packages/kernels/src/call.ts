@@ -90,4 +90,19 @@ export function withArgs(
   }
 }
 
+/**
+ * Grows kernel memory once for `bytes` of scratch (so the calls that follow allocate without growing), then returns
+ * the arrays with every kernel-memory view re-derived (growth detaches views taken before it). @internal
+ */
+export function reserve<T extends (Typed | null)[]>(arena: Arena, fn: string, bytes: number, arrays: T): T {
+  const seen = arrays.map((a) => (a !== null && arena.owns(a) ? { off: a.byteOffset, len: a.length } : null));
+  const p = arena.alloc(bytes, fn);
+  arena.free(p);
+  return arrays.map((a, i) => {
+    const o = seen[i];
+    if (a === null || o === null) return a;
+    return new (a.constructor as Ctor)(arena.buffer, o.off, o.len);
+  }) as T;
+}
+
 export { wasm };

@@ -1,7 +1,7 @@
 // MX and NVFP4 kernels: one signature (typed arrays and scalars) for the WebAssembly SIMD kernel and its
 // JavaScript fallback. Validation happens here, once, before either runs.
 import { TesseraError } from '@tessera/core';
-import { arr, int, pick, withArgs } from './call.js';
+import { arr, int, pick, reserve, withArgs } from './call.js';
 import { mxDequantizeJs, mxQuantizeJs, packedBytes } from './js/mx.js';
 import { nvfp4DequantizeJs, nvfp4QuantizeJs } from './js/nvfp4.js';
 import { TABLES, wasm } from './runtime.js';
@@ -37,11 +37,54 @@ function checkPacking(fmt: number, pm: number, fn: string): void {
     );
 }
 
-/** Rows per call for the row chunks (all rows when the packed stream of a row is not byte-aligned). */
-function chunkRows(rows: number, L: number, codesPerRow: number, pm: number): number {
-  const aligned = pm === 0 || (pm === 1 && codesPerRow % 2 === 0) || (pm === 2 && codesPerRow % 4 === 0);
-  if (!aligned) return Math.max(rows, 1);
-  return Math.max(1, Math.floor(CHUNK / Math.max(L, 1)));
+/** One call's share of a row-major problem: whole rows, or whole blocks of one long row. */
+interface Span {
+  /** First element, element count. */
+  x0: number;
+  nx: number;
+  /** Rows and row length of the call. */
+  rows: number;
+  L: number;
+  /** First code and code count; first scale and scale count. */
+  c0: number;
+  nc: number;
+  s0: number;
+  ns: number;
+}
+
+/**
+ * Splits rows × L (blocks of k) into calls of about CHUNK elements, so a plain input is copied into kernel memory a
+ * cache-sized piece at a time: groups of rows, or runs of whole blocks of a long row. Packed streams that do not
+ * start on a byte at every block (odd k for FP4, k % 4 ≠ 0 for FP6) go in one call.
+ */
+function spans(rows: number, L: number, k: number, pm: number, whole: boolean): Span[] {
+  const nB = Math.ceil(L / k);
+  const aligned = pm === 0 || (pm === 1 && k % 2 === 0) || (pm === 2 && k % 4 === 0);
+  if (whole || !aligned) return [{ x0: 0, nx: rows * L, rows, L, c0: 0, nc: rows * nB * k, s0: 0, ns: rows * nB }];
+  const out: Span[] = [];
+  if (L <= CHUNK) {
+    const step = Math.max(1, Math.floor(CHUNK / Math.max(L, 1)));
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const n = Math.min(step, rows - r0);
+      out.push({ x0: r0 * L, nx: n * L, rows: n, L, c0: r0 * nB * k, nc: n * nB * k, s0: r0 * nB, ns: n * nB });
+    }
+    return out;
+  }
+  const cb = Math.max(1, Math.floor(CHUNK / k));
+  for (let r = 0; r < rows; r++)
+    for (let b0 = 0; b0 < nB; b0 += cb) {
+      const nb = Math.min(cb, nB - b0);
+      const Lc = Math.min(nb * k, L - b0 * k);
+      out.push({ x0: r * L + b0 * k, nx: Lc, rows: 1, L: Lc, c0: (r * nB + b0) * k, nc: nb * k, s0: r * nB + b0, ns: nb });
+    }
+  return out;
+}
+
+/** Kernel-memory bytes one span may need: its float32 values, codes, scales and scratch, each 64-byte aligned. */
+function scratchOf(sp: Span[], pm: number, extra: number): number {
+  let m = 0;
+  for (const p of sp) m = Math.max(m, p.nx * 4 + packedBytes(pm, p.nc) + p.ns + extra + 4 * 64);
+  return m;
 }
 
 /**
@@ -94,22 +137,21 @@ export function mxQuantize(
     mxQuantizeJs(src, rows, L, k, fmt, mode, rm, flags, pm, data, scales);
     return;
   }
-  const inPlace = w.arena.owns(src);
-  const step = inPlace ? rows : chunkRows(rows, L, nB * k, pm);
-  for (let r0 = 0; r0 < rows; r0 += step) {
-    const r1 = Math.min(rows, r0 + step);
-    const d0 = packedBytes(pm, r0 * nB * k);
-    const d1 = packedBytes(pm, r1 * nB * k);
+  const sp = spans(rows, L, k, pm, w.arena.owns(src));
+  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, pm, k * 5 + 64), [src, data, scales]);
+  for (const p of sp) {
+    const d0 = packedBytes(pm, p.c0);
+    const d1 = packedBytes(pm, p.c0 + p.nc);
     withArgs(
       w.arena,
       fn,
       [
-        { a: src.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'in' },
+        { a: src.subarray(p.x0, p.x0 + p.nx), n: p.nx, dir: 'in' },
         { a: data.subarray(d0, d1), n: d1 - d0, dir: 'out' },
-        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'out' },
+        { a: scales.subarray(p.s0, p.s0 + p.ns), n: p.ns, dir: 'out' },
       ],
       k * 5 + 64,
-      (p, s) => w.exports.mxQuantize(p[0], r1 - r0, L, k, fmt, mode, rm, flags, pm, p[1], p[2], s),
+      (q, s) => w.exports.mxQuantize(q[0], p.rows, p.L, k, fmt, mode, rm, flags, pm, q[1], q[2], s),
     );
   }
 }
@@ -154,22 +196,21 @@ export function mxDequantize(
     mxDequantizeJs(data, pm, scales, rows, L, k, decodeTables()[fmt], out);
     return;
   }
-  const inPlace = w.arena.owns(out);
-  const step = inPlace ? rows : chunkRows(rows, L, nB * k, pm);
-  for (let r0 = 0; r0 < rows; r0 += step) {
-    const r1 = Math.min(rows, r0 + step);
-    const d0 = packedBytes(pm, r0 * nB * k);
-    const d1 = packedBytes(pm, r1 * nB * k);
+  const sp = spans(rows, L, k, pm, w.arena.owns(out));
+  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, pm, 0), [data, scales, out]);
+  for (const p of sp) {
+    const d0 = packedBytes(pm, p.c0);
+    const d1 = packedBytes(pm, p.c0 + p.nc);
     withArgs(
       w.arena,
       fn,
       [
         { a: data.subarray(d0, d1), n: d1 - d0, dir: 'in' },
-        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'in' },
-        { a: out.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'out' },
+        { a: scales.subarray(p.s0, p.s0 + p.ns), n: p.ns, dir: 'in' },
+        { a: out.subarray(p.x0, p.x0 + p.nx), n: p.nx, dir: 'out' },
       ],
       0,
-      (p) => w.exports.mxDequantize(p[0], pm, p[1], r1 - r0, L, k, TABLES + fmt * 1024, p[2]),
+      (q) => w.exports.mxDequantize(q[0], pm, q[1], p.rows, p.L, k, TABLES + fmt * 1024, q[2]),
     );
   }
 }
@@ -222,19 +263,19 @@ export function nvfp4Quantize(
     nvfp4QuantizeJs(src, rows, L, st, ar, decodeTables()[0], data, scales);
     return;
   }
-  const step = w.arena.owns(src) ? rows : Math.max(1, Math.floor(CHUNK / L));
-  for (let r0 = 0; r0 < rows; r0 += step) {
-    const r1 = Math.min(rows, r0 + step);
+  const sp = spans(rows, L, 16, 1, w.arena.owns(src));
+  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, 1, 0), [src, data, scales]);
+  for (const p of sp) {
     withArgs(
       w.arena,
       fn,
       [
-        { a: src.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'in' },
-        { a: data.subarray(r0 * nB * 8, r1 * nB * 8), n: (r1 - r0) * nB * 8, dir: 'out' },
-        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'out' },
+        { a: src.subarray(p.x0, p.x0 + p.nx), n: p.nx, dir: 'in' },
+        { a: data.subarray(p.c0 / 2, (p.c0 + p.nc) / 2), n: p.nc / 2, dir: 'out' },
+        { a: scales.subarray(p.s0, p.s0 + p.ns), n: p.ns, dir: 'out' },
       ],
       0,
-      (p) => w.exports.nvfp4Quantize(p[0], r1 - r0, L, st, ar, TABLES, p[1], p[2]),
+      (q) => w.exports.nvfp4Quantize(q[0], p.rows, p.L, st, ar, TABLES, q[1], q[2]),
     );
   }
 }
@@ -274,19 +315,19 @@ export function nvfp4Dequantize(
     nvfp4DequantizeJs(data, scales, rows, L, st, decodeTables()[4], decodeTables()[0], out);
     return;
   }
-  const step = w.arena.owns(out) ? rows : Math.max(1, Math.floor(CHUNK / L));
-  for (let r0 = 0; r0 < rows; r0 += step) {
-    const r1 = Math.min(rows, r0 + step);
+  const sp = spans(rows, L, 16, 1, w.arena.owns(out));
+  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, 1, 0), [data, scales, out]);
+  for (const p of sp) {
     withArgs(
       w.arena,
       fn,
       [
-        { a: data.subarray(r0 * nB * 8, r1 * nB * 8), n: (r1 - r0) * nB * 8, dir: 'in' },
-        { a: scales.subarray(r0 * nB, r1 * nB), n: (r1 - r0) * nB, dir: 'in' },
-        { a: out.subarray(r0 * L, r1 * L), n: (r1 - r0) * L, dir: 'out' },
+        { a: data.subarray(p.c0 / 2, (p.c0 + p.nc) / 2), n: p.nc / 2, dir: 'in' },
+        { a: scales.subarray(p.s0, p.s0 + p.ns), n: p.ns, dir: 'in' },
+        { a: out.subarray(p.x0, p.x0 + p.nx), n: p.nx, dir: 'out' },
       ],
       0,
-      (p) => w.exports.nvfp4Dequantize(p[0], p[1], r1 - r0, L, st, TABLES + 4 * 1024, TABLES, p[2]),
+      (q) => w.exports.nvfp4Dequantize(q[0], q[1], p.rows, p.L, st, TABLES + 4 * 1024, TABLES, q[2]),
     );
   }
 }

@@ -88,13 +88,13 @@ let rm: i32 = 0;
   return floor<f64>(y);
 }
 
-@inline function roundY2(y: v128): v128 {
-  if (rm === 0) return f64x2.nearest(y);
-  if (rm === 1) return f64x2.floor(f64x2.add(y, f64x2.splat(0.5)));
+@inline function roundY2(y: v128, r: i32): v128 {
+  if (r == 0) return f64x2.nearest(y);
+  if (r == 1) return f64x2.floor(f64x2.add(y, f64x2.splat(0.5)));
   return f64x2.floor(y);
 }
 
-/** One FP element code (scalar twin of enc4FP). */
+/** One FP element code (scalar twin of the vector code in encodeBlock). */
 @inline function enc1FP(bits: u32): u32 {
   const a = bits & 0x7fffffff;
   let mag: i32;
@@ -113,65 +113,91 @@ let rm: i32 = 0;
   return <u32>(((mag ^ neg) - neg) & 0xff);
 }
 
-/** Four FP codes (i32 lanes) of the four float32 lanes of v. */
-@inline function enc4FP(v: v128, mixed: bool): v128 {
-  const a = v128.and(v, i32x4.splat(0x7fffffff));
-  let mag = i32x4.sub(
-    i32x4.shr_u(i32x4.add(i32x4.add(a, i32x4.splat(bias)), v128.and(i32x4.shr_u(a, sh), i32x4.splat(lsb))), sh),
-    i32x4.splat(rebias),
-  );
-  if (mixed) {
-    const isN = i32x4.ge_u(a, i32x4.splat(efMinBits));
-    const m = f64x2.splat(subMul);
-    const lo = roundY2(f64x2.mul(f64x2.promote_low_f32x4(a), m));
-    const hi = roundY2(f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m));
-    const il = i32x4.trunc_sat_f64x2_s_zero(lo);
-    const ih = i32x4.trunc_sat_f64x2_s_zero(hi);
-    const magY = i8x16.shuffle(il, ih, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    mag = v128.bitselect(mag, magY, isN);
-  }
-  mag = i32x4.min_s(mag, i32x4.splat(MAXCODE));
-  return v128.or(mag, v128.and(i32x4.shr_s(v, 31), i32x4.splat(SIGNBIT)));
+/** y = |x|·subMul rounded, four lanes (two f64x2 halves), as i32 lanes. */
+@inline function magY4(a: v128, m: v128, r: i32): v128 {
+  const lo = roundY2(f64x2.mul(f64x2.promote_low_f32x4(a), m), r);
+  const hi = roundY2(f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m), r);
+  return i8x16.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
-@inline function enc4Int(v: v128): v128 {
-  const a = v128.and(v, i32x4.splat(0x7fffffff));
-  const m = f64x2.splat(subMul);
-  const lo = roundY2(f64x2.mul(f64x2.promote_low_f32x4(a), m));
-  const hi = roundY2(f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m));
-  const il = i32x4.trunc_sat_f64x2_s_zero(lo);
-  const ih = i32x4.trunc_sat_f64x2_s_zero(hi);
-  let mag = i8x16.shuffle(il, ih, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-  mag = i32x4.min_s(mag, i32x4.splat(127));
+/** Four FP codes (i32 lanes) of the float32 lanes of v; the constants are splatted once per block by the caller. */
+@inline function enc4FP(v: v128, mixed: bool, r: i32, shv: i32, absm: v128, biasV: v128, lsbV: v128, rebiasV: v128, efV: v128, subV: v128, maxV: v128, signV: v128): v128 {
+  const a = v128.and(v, absm);
+  let mag = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.add(a, biasV), v128.and(i32x4.shr_u(a, shv), lsbV)), shv), rebiasV);
+  if (mixed) mag = v128.bitselect(mag, magY4(a, subV, r), i32x4.ge_u(a, efV));
+  mag = i32x4.min_s(mag, maxV);
+  return v128.or(mag, v128.and(i32x4.shr_s(v, 31), signV));
+}
+
+@inline function enc4Int(v: v128, r: i32, absm: v128, subV: v128): v128 {
+  const a = v128.and(v, absm);
+  const mag = i32x4.min_s(magY4(a, subV, r), i32x4.splat(127));
   const neg = i32x4.shr_s(v, 31);
   return v128.and(i32x4.sub(v128.xor(mag, neg), neg), i32x4.splat(0xff));
 }
 
-@inline function enc4(v: v128, mode: i32): v128 {
-  if (mode === 2) return enc4Int(v);
-  return enc4FP(v, mode === 1);
+@inline function enc1(bits: u32, mode: i32): u32 {
+  if (mode == 2) return enc1Int(bits);
+  return enc1FP(bits);
 }
 
-@inline function enc1(bits: u32, mode: i32): u32 {
-  if (mode === 2) return enc1Int(bits);
-  return enc1FP(bits);
+@inline function narrow4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c0, c1), i16x8.narrow_i32x4_u(c2, c3));
 }
 
 /** Codes of n elements at p (float32 bits) into bytes at dst; mode 0 FP normal-only, 1 FP mixed, 2 INT8. */
 function encodeBlock(p: usize, n: i32, dst: usize, mode: i32): void {
+  // every per-block constant in a local (globals are loads in the engine; splats are not hoisted out of loops)
+  const r = rm;
+  const shv = sh;
+  const absm = i32x4.splat(0x7fffffff);
+  const biasV = i32x4.splat(bias);
+  const lsbV = i32x4.splat(lsb);
+  const rebiasV = i32x4.splat(rebias);
+  const efV = i32x4.splat(efMinBits);
+  const subV = f64x2.splat(subMul);
+  const maxV = i32x4.splat(MAXCODE);
+  const signV = i32x4.splat(SIGNBIT);
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const q = p + (<usize>i << 2);
-    const c0 = enc4(v128.load(q), mode);
-    const c1 = enc4(v128.load(q, 16), mode);
-    const c2 = enc4(v128.load(q, 32), mode);
-    const c3 = enc4(v128.load(q, 48), mode);
-    v128.store(dst + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c0, c1), i16x8.narrow_i32x4_u(c2, c3)));
-  }
-  for (; i + 4 <= n; i += 4) {
-    const c = enc4(v128.load(p + (<usize>i << 2)), mode);
-    const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c, c), i16x8.narrow_i32x4_u(c, c));
-    store<u32>(dst + i, i32x4.extract_lane(b, 0));
+  if (mode == 0) {
+    for (; i + 16 <= n; i += 16) {
+      const q = p + (<usize>i << 2);
+      const c0 = enc4FP(v128.load(q), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c1 = enc4FP(v128.load(q, 16), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c2 = enc4FP(v128.load(q, 32), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c3 = enc4FP(v128.load(q, 48), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      v128.store(dst + i, narrow4(c0, c1, c2, c3));
+    }
+    for (; i + 4 <= n; i += 4) {
+      const c = enc4FP(v128.load(p + (<usize>i << 2)), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
+    }
+  } else if (mode == 1) {
+    for (; i + 16 <= n; i += 16) {
+      const q = p + (<usize>i << 2);
+      const c0 = enc4FP(v128.load(q), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c1 = enc4FP(v128.load(q, 16), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c2 = enc4FP(v128.load(q, 32), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      const c3 = enc4FP(v128.load(q, 48), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      v128.store(dst + i, narrow4(c0, c1, c2, c3));
+    }
+    for (; i + 4 <= n; i += 4) {
+      const c = enc4FP(v128.load(p + (<usize>i << 2)), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
+      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
+    }
+  } else {
+    for (; i + 16 <= n; i += 16) {
+      const q = p + (<usize>i << 2);
+      const c0 = enc4Int(v128.load(q), r, absm, subV);
+      const c1 = enc4Int(v128.load(q, 16), r, absm, subV);
+      const c2 = enc4Int(v128.load(q, 32), r, absm, subV);
+      const c3 = enc4Int(v128.load(q, 48), r, absm, subV);
+      v128.store(dst + i, narrow4(c0, c1, c2, c3));
+    }
+    for (; i + 4 <= n; i += 4) {
+      const c = enc4Int(v128.load(p + (<usize>i << 2)), r, absm, subV);
+      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
+    }
   }
   for (; i < n; i++) store<u8>(dst + i, enc1(load<u32>(p + (<usize>i << 2)), mode));
 }
