@@ -1,4 +1,4 @@
-// IKJT / RecD dedup properties (spec §3.5, §7 item 6) against the naive reference.
+// IKJT / RecD dedup properties against the naive reference.
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ export interface DedupOptions {
 }
 
 /**
- * RecD deduplication (spec §3.3): for each group of keys, samples whose bags are identical in every key of the group
+ * RecD deduplication: for each group of keys, samples whose bags are identical in every key of the group
  * (same ids and the same float32 **bit patterns** of values and weights) are stored once. Unique bags are kept in
  * first-occurrence order (never sorted) and `inverse.idx` maps each sample to its stored bag, so
  * `expand(dedup(x))` is a bitwise identity. Work is O(nnz + B) per group on the host (hash of each bag, full

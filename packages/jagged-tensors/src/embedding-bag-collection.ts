@@ -32,7 +32,7 @@ export interface EmbeddingBagTable {
  * Pooled embedding lookups for every feature of a KJT (torchrec `EmbeddingBagCollection`). The output is a
  * {@link KeyedTensor} keyed by feature name (tables in order, then each table's features), width = table dim, B rows.
  * Over an {@link InverseKeyedJaggedTensor} it pools only the U_k stored bags and expands the rows by the inverse
- * index (spec §3.4); gradients flow to the table variables with duplicates summed into the unique bags, equal to
+ * index; gradients flow to the table variables with duplicates summed into the unique bags, equal to
  * the gradients over the expanded KJT up to float32 summation order.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (bad config), `INVALID_KEY` (duplicate table or feature names; a feature

@@ -1,4 +1,4 @@
-// @tessera/jagged-tensors — public API (spec jagged-sharding.md §2–§4).
+// @tessera/jagged-tensors — public API.
 export type { DedupOptions } from './dedup.js';
 export { dedup, expand, isIkjt } from './dedup.js';
 export type { EmbeddingBagConfig, EmbeddingBagTable } from './embedding-bag-collection.js';

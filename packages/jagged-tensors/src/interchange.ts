@@ -1,4 +1,4 @@
-// torchrec object shapes and safetensors files for KJTs/IKJTs (spec §8, issue #3 item 7).
+// torchrec object shapes and safetensors files for KJTs/IKJTs.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkShape, describe, parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
 import { fail } from './errors.js';

@@ -85,10 +85,10 @@ const TRUSTED = Symbol('trusted');
 /**
  * A batch of B variable-length bags (torchrec `JaggedTensor`): `values` holds the bags back to back, `lengths[b]` is
  * the size of bag b and `offsets = [0, cumsum(lengths)]`. Both are host `Int32Array`s, computed eagerly at
- * construction (spec §2.1) and never to be mutated. The object is frozen; `values`/`weights` are kept by reference
+ * construction and never to be mutated. The object is frozen; `values`/`weights` are kept by reference
  * and every method returns fresh, caller-owned tensors.
  *
- * The constructor validates rules J1–J5 (spec §2.2); {@link JaggedTensor.createUnsafe} skips them.
+ * The constructor validates rules J1–J5; {@link JaggedTensor.createUnsafe} skips them.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (J1 neither lengths nor offsets), `INVALID_DTYPE` (J1 non-integer
  * lengths/offsets; values not int32/float32), `INVALID_FORMAT` (J2–J4), `INVALID_SHAPE` (J5; values rank not 1–2).

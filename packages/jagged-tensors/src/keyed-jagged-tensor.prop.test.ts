@@ -1,4 +1,4 @@
-// Property tests of JT/KJT structure ops against the naive reference (spec §7 items 1–5).
+// Property tests of JT/KJT structure ops against the naive reference.
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

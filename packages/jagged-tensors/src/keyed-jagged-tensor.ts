@@ -48,7 +48,7 @@ export interface GroupStats {
  * A batch of sparse features keyed on dim 0 and jagged on the last dim (torchrec `KeyedJaggedTensor`).
  * `lengths` is key-major (all bags of key 0, then key 1 …) and `values` follows the same order. Every derived
  * field (`stride`, `stridePerKey`, `lengthPerKey`, `offsetPerKey`, `lengthsOffsetPerKey`, `indexPerKey`) is computed
- * eagerly and frozen (spec D1). The constructor validates K1–K10 (spec §2.3); supplied `lengthPerKey`/`offsetPerKey`
+ * eagerly and frozen (spec D1). The constructor validates K1–K10; supplied `lengthPerKey`/`offsetPerKey`
  * are checked, never trusted. A KJT with `inverse` set is an {@link InverseKeyedJaggedTensor}.
  *
  * @throws TesseraError `INVALID_ARGUMENT`/`INVALID_DTYPE`/`INVALID_FORMAT` (K1), `INVALID_FORMAT` (K2, K5–K10, I2),
@@ -92,7 +92,7 @@ export class KeyedJaggedTensor {
       fail('INVALID_ARGUMENT', 'InverseKeyedJaggedTensor', 'inverse indices are required', 'none');
     }
     if (parts.inverse && new.target === KeyedJaggedTensor) {
-      // biome-ignore lint/correctness/noConstructorReturn: a KJT with inverse indices is an IKJT (spec §3.2)
+      // biome-ignore lint/correctness/noConstructorReturn: a KJT with inverse indices is an IKJT
       return new InverseKeyedJaggedTensor(parts as unknown as KjtInit, TRUSTED);
     }
     const d = deriveKjt(parts);
@@ -208,7 +208,7 @@ export class KeyedJaggedTensor {
   }
 
   /**
-   * Concatenates KJTs key-wise (spec §2.3): keys must be disjoint (D5), weights all-or-none, non-VBE strides equal,
+   * Concatenates KJTs key-wise: keys must be disjoint (D5), weights all-or-none, non-VBE strides equal,
    * VBE all-or-none with equal R, inverse rows all-or-none with equal B, values dtype and trailing dims equal.
    *
    * @throws TesseraError `INVALID_ARGUMENT` (empty list), `INVALID_KEY` (a key in two inputs), `INVALID_FORMAT`
@@ -424,7 +424,7 @@ export class KeyedJaggedTensor {
 }
 
 /**
- * A {@link KeyedJaggedTensor} with inverse indices (RecD IKJT, spec §3): key k stores U_k distinct bags
+ * A {@link KeyedJaggedTensor} with inverse indices (RecD IKJT): key k stores U_k distinct bags
  * (`stridePerKeyPerRank = [[U_k]]`) and `inverse` maps each of the B samples to one of them; `stride` = B. Keys of
  * one group share one inverse row. Built by {@link dedup}; `expand()` gives back the B-row KJT.
  *

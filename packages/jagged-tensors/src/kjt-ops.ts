@@ -98,7 +98,7 @@ export function withBagsParts(
 }
 
 /**
- * Key-wise concatenation (spec §2.3): keys disjoint (D5), weights all-or-none, non-VBE strides equal, VBE
+ * Key-wise concatenation: keys disjoint (D5), weights all-or-none, non-VBE strides equal, VBE
  * all-or-none with equal R, inverse rows all-or-none with equal B, values dtype and trailing dims equal. Every
  * check runs before any tensor is allocated. @internal
  */

@@ -8,7 +8,7 @@ import { fail } from './errors.js';
 import { readInt32, resolveLengthsOffsets } from './int-array.js';
 import { checkValuesWeights, type JtInit } from './jagged-tensor.js';
 
-/** Groups of keys that share one inverse-index row (RecD IKJT, spec §3.2). */
+/** Groups of keys that share one inverse-index row (RecD IKJT). */
 export type Groups = readonly (readonly string[])[];
 
 /** torchrec `inverse_indices`: one row of length B (= stride) per name, mapping sample b to a stored bag. */

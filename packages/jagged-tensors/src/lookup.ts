@@ -1,4 +1,4 @@
-// Functional pooled and sequence lookups over plain tables (spec §8 `pooledLookup`, `sequenceLookup`); the
+// Functional pooled and sequence lookups over plain tables; the
 // EmbeddingBagCollection / EmbeddingCollection classes call the same code with their variables.
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor } from '@tessera/core';
@@ -114,7 +114,7 @@ export function sequenceLookupCore(fn: string, tables: readonly EmbeddingTable[]
 }
 
 /**
- * Pooled lookup (spec §3.4, §8): a B-row {@link KeyedTensor} keyed by feature (tables in order). Over an IKJT it
+ * Pooled lookup: a B-row {@link KeyedTensor} keyed by feature (tables in order). Over an IKJT it
  * pools the stored bags and expands by the inverse index. Differentiable with respect to the table weights.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (bad tables, a `'none'` table), `INVALID_KEY`, `UNSUPPORTED`,
@@ -137,7 +137,7 @@ export function pooledLookup(tables: readonly EmbeddingTable[], x: KeyedJaggedTe
 }
 
 /**
- * Unpooled lookup (spec §3.4, §8): `{ feature: JaggedTensor }` with values `T[ids]`; over an IKJT the stored rows are
+ * Unpooled lookup: `{ feature: JaggedTensor }` with values `T[ids]`; over an IKJT the stored rows are
  * looked up once and expanded with {@link jaggedIndexSelect}. Table `pooling` is ignored.
  *
  * @throws TesseraError as {@link EmbeddingCollection}.

@@ -7,7 +7,7 @@ import { type Groups, KeyedJaggedTensor, type KjtInit, type KjtParts } from './k
 import { KeyedTensor } from './keyed-tensor.js';
 
 /**
- * JaggedTensor functions (spec §8 `jt`).
+ * JaggedTensor functions.
  * @example `const dense = jt.toPaddedDense(x, { desiredLength: 4 });`
  */
 export const jt = Object.freeze({
@@ -26,7 +26,7 @@ export const jt = Object.freeze({
 });
 
 /**
- * KeyedJaggedTensor functions (spec §8 `kjt`).
+ * KeyedJaggedTensor functions.
  * @example `const y = kjt.permute(x, [1, 0]);`
  */
 export const kjt = Object.freeze({
@@ -51,7 +51,7 @@ export const kjt = Object.freeze({
 });
 
 /**
- * KeyedTensor functions (spec §8 `kt`).
+ * KeyedTensor functions.
  * @example `const [g] = kt.regroup([a, b], [['x', 'y']]);`
  */
 export const kt = Object.freeze({

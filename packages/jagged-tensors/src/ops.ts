@@ -5,7 +5,7 @@ import { completeCumsum, type IntArrayLike, readInt32, resolveLengthsOffsets } f
 import { bagRows, gatherRows } from './rows.js';
 
 /**
- * FBGEMM `jagged_index_select` (spec §4.2): output bag m = input bag `indices[m]` of the jagged `values`
+ * FBGEMM `jagged_index_select`: output bag m = input bag `indices[m]` of the jagged `values`
  * (`[nnz]` or `[nnz, D]`) with `lengths`. This is the IKJT expansion op for sequence (unpooled) data. Differentiable
  * for float values: the backward scatter-adds each output row into its input row.
  *
@@ -44,7 +44,7 @@ export function jaggedIndexSelect(
 }
 
 /**
- * FBGEMM-style jagged helpers (spec §2.6, §4.2) under one namespace.
+ * FBGEMM-style jagged helpers under one namespace.
  * @example `ops.completeCumsum(Int32Array.from([1, 2]))`
  */
 export const ops = Object.freeze({ completeCumsum, jaggedIndexSelect });

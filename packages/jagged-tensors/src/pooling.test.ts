@@ -1,4 +1,4 @@
-// Embedding bags and the EmbeddingBagCollection (spec §3.4, §4.1, §7 item 7) against the float64 reference.
+// Embedding bags and the EmbeddingBagCollection against the float64 reference.
 import * as tf from '@tensorflow/tfjs-core';
 import { expectBitsEqual, expectNoLeaks, expectUlpClose } from '@tessera/testing';
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-// Pooled embedding lookup (spec §3.4, §4.1). The kernel is a host-side CSR segment sum wrapped in one tf.customGrad:
+// Pooled embedding lookup. The kernel is a host-side CSR segment sum wrapped in one tf.customGrad:
 // forward sums table rows bag by bag straight into the output (no [nnz, D] intermediate), backward scatter-adds
 // into a dense [R, D] table gradient. Reason: tfjs's gather gradient is an unsortedSegmentSum whose cpu kernel loops
 // once per segment over all rows (O(R·nnz)), and per-bag tensor ops are far too slow. With an IKJT the kernel pools

@@ -1,4 +1,4 @@
-// Synthetic RecD-style session batches (spec §3.6): one user session yields several consecutive samples whose
+// Synthetic RecD-style session batches: one user session yields several consecutive samples whose
 // session-scoped features repeat, so a batch holds duplicated bags; `meanSessionLength` is the duplication knob.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkOneOf, type Rng, rng } from '@tessera/core';
@@ -88,7 +88,7 @@ function hashMap(R: number): (id: number) => number {
 }
 
 /**
- * Generates a deterministic batch of B samples drawn from user sessions (spec §3.6): Zipf-distributed ids
+ * Generates a deterministic batch of B samples drawn from user sessions: Zipf-distributed ids
  * (rejection-inversion, no R-sized tables), geometric bag lengths, session-scoped features repeated across a
  * session's samples. With clustered batching a session-scoped feature has U ≈ n_s + changeProb·(B − n_s), n_s ≈ B/s.
  *

@@ -207,7 +207,7 @@ describe('KeyedJaggedTensor rules', () => {
         );
       },
     ));
-  it('K10: supplied lengthPerKey/offsetPerKey are checked (issue #1075)', () =>
+  it('K10: supplied lengthPerKey/offsetPerKey are checked', () =>
     withT(
       () => [i32([1, 2, 3, 4])],
       ([v]) => {

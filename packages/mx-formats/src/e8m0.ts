@@ -15,7 +15,7 @@ const POW2: Float64Array = (() => {
 })();
 
 /**
- * The E8M0 scale type of OCP MX (spec §2.2): unsigned, bias 127, byte b means 2^(b − 127), 0xFF is the only NaN.
+ * The E8M0 scale type of OCP MX: unsigned, bias 127, byte b means 2^(b − 127), 0xFF is the only NaN.
  *
  * - `decode(b)` is exact, including b = 0 → 2^-127 (a float32 subnormal).
  * - `fromExponent(s)` is how MX makes a scale: `clamp(s, −127, 127) + 127` (never 0xFF).
@@ -23,7 +23,7 @@ const POW2: Float64Array = (() => {
  *   up, 2^-127 < x < 2^-126 → 1, x ≥ 1.5·2^127 → 0xFF, and 0, −0, negatives, NaN and ±Inf → 0xFF); with
  *   `'torch'` it follows PyTorch 2.11 (the sign is ignored and ±0 → 0).
  * - `rceil(d)` is torchao's `_f32_to_e8m0_rceil`: the smallest b with d ≤ 2^(b−127) (a subnormal d gives 1 if
- *   d > 2^-127, else 0), and 0xFF once that exceeds 254 or d is NaN/Inf (spec §3.7e).
+ *   d > 2^-127, else 0), and 0xFF once that exceeds 254 or d is NaN/Inf.
  *
  * @example
  * ```ts
@@ -42,7 +42,7 @@ export const E8M0 = Object.freeze({
       throw new TesseraError('INVALID_ARGUMENT', 'E8M0.decode', 'byte must be an integer in [0, 255]', b);
     return POW2[b];
   },
-  /** The scale byte of the unbiased exponent `s`, clamped to [−127, 127] (spec §3.1). */
+  /** The scale byte of the unbiased exponent `s`, clamped to [−127, 127]. */
   fromExponent(s: number): number {
     if (typeof s !== 'number' || !Number.isInteger(s))
       throw new TesseraError('INVALID_ARGUMENT', 'E8M0.fromExponent', 's must be an integer', s);

@@ -90,7 +90,7 @@ describe('INT8 (MX fixed point 1.6)', () => {
   });
 });
 
-describe('every code round-trips, midpoints round to even (spec §8.1-1/2)', () => {
+describe('every code round-trips, midpoints round to even', () => {
   for (const codec of Object.values(ELEMENT_CODECS)) {
     test(`${codec.name}: encode(decode(c)) = c and decode matches the reference formula`, () => {
       for (let c = 0; c < 1 << codec.bits; c++) {

@@ -1,10 +1,10 @@
 import { checkBoolean, checkOptions, TesseraError } from '@tessera/core';
 
-/** Element types of OCP MX v1.0 (spec §2.1). */
+/** Element types of OCP MX v1.0. */
 export type ElementFormat = 'fp8_e4m3' | 'fp8_e5m2' | 'fp6_e3m2' | 'fp6_e2m3' | 'fp4_e2m1' | 'int8';
 
 /**
- * Rounding of a scaled value onto the element grid (spec §3.2). The issue's names come first; the spec's names are
+ * Rounding of a scaled value onto the element grid. The issue's names come first; the spec's names are
  * accepted as aliases: `'even'` = `'rne'` (round half to even, default), `'nearest'` = `'ties-away'` (microxcaling's
  * default), `'floor'` = `'truncate'` (toward zero, microxcaling `floor`), and `'stochastic'` (⌊|x| + u⌋ with u from a
  * caller-supplied source).
@@ -29,7 +29,7 @@ export interface EncodeOptions {
 }
 
 /**
- * One element type: its constants (spec §2.1), an exact decode table and an encoder.
+ * One element type: its constants, an exact decode table and an encoder.
  *
  * @example
  * ```ts
@@ -236,7 +236,7 @@ function makeCodec(p: FpParams): ElementCodec {
 }
 
 /**
- * FP8 E4M3 (`float8_e4m3fn`): bias 7, max 448, no Inf, NaN 0x7F/0xFF (spec §2.1).
+ * FP8 E4M3 (`float8_e4m3fn`): bias 7, max 448, no Inf, NaN 0x7F/0xFF.
  *
  * @example
  * ```ts
@@ -256,7 +256,7 @@ export const FP8_E4M3: ElementCodec = makeCodec({
 });
 
 /**
- * FP8 E5M2 (`float8_e5m2`): bias 15, max 57344, Inf 0x7C/0xFC, NaN 0x7D–0x7F/0xFD–0xFF (spec §2.1).
+ * FP8 E5M2 (`float8_e5m2`): bias 15, max 57344, Inf 0x7C/0xFC, NaN 0x7D–0x7F/0xFD–0xFF.
  *
  * @example
  * ```ts
@@ -276,7 +276,7 @@ export const FP8_E5M2: ElementCodec = makeCodec({
 });
 
 /**
- * FP6 E3M2: bias 3, max 28, subnormals, no Inf/NaN; code in bits 0–5, sign bit 5 (spec §2.1).
+ * FP6 E3M2: bias 3, max 28, subnormals, no Inf/NaN; code in bits 0–5, sign bit 5.
  *
  * @example
  * ```ts
@@ -296,7 +296,7 @@ export const FP6_E3M2: ElementCodec = makeCodec({
 });
 
 /**
- * FP6 E2M3: bias 1, max 7.5, subnormals, no Inf/NaN (spec §2.1).
+ * FP6 E2M3: bias 1, max 7.5, subnormals, no Inf/NaN.
  *
  * @example
  * ```ts
@@ -316,7 +316,7 @@ export const FP6_E2M3: ElementCodec = makeCodec({
 });
 
 /**
- * FP4 E2M1: magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6; sign bit 3 (spec §2.1).
+ * FP4 E2M1: magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6; sign bit 3.
  *
  * @example
  * ```ts
@@ -337,7 +337,7 @@ export const FP4_E2M1: ElementCodec = makeCodec({
 
 /**
  * MX INT8: two's complement 1.6 fixed point, grid k/64 with |k| ≤ 127. 0x80 decodes to −2 but is never produced
- * (spec §2.1, microxcaling README).
+ * (microxcaling README).
  *
  * @example
  * ```ts

@@ -56,7 +56,7 @@ export function tfjsKernelApplies(o: ResolvedMXOptions): boolean {
 
 /**
  * Backends on which the tfjs-op kernel is verified bit-exact (tests): cpu and wasm. WebGL/WebGPU guarantee neither
- * float32 subnormals nor exact comparisons of them, and libtensorflow may flush denormals (spec §1). @internal
+ * float32 subnormals nor exact comparisons of them, and libtensorflow may flush denormals. @internal
  */
 export function exactBackend(): boolean {
   const b = tf.getBackend();
@@ -159,7 +159,7 @@ function fakeQuantizeHost(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
 }
 
 /**
- * Fake quantization for quantization-aware training (spec §5): the forward value equals
+ * Fake quantization for quantization-aware training: the forward value equals
  * `dequantizeMX(quantizeMX(x, options))` bit for bit; the gradient is the identity (straight-through estimator,
  * `tf.customGrad`) for every element, saturated ones and NaN blocks included; no gradient flows through the scale.
  * The result is a new tensor owned by the caller; x is not disposed.

@@ -12,7 +12,7 @@ const E5: MXCast = { format: 'mxfp8_e5m2', blockSize: 4 };
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 const fq = (x: tf.Tensor, c: MXCast, axis: number) => fakeQuantizeMX(x, { ...c, axis });
 
-describe('mxMatMul (spec §5, §8.1-10)', () => {
+describe('mxMatMul', () => {
   test('forward = tf.matMul(fq(A, −1), fq(B, −2)) exactly, with and without transposes', () => {
     tf.tidy(() => {
       const a = tf.randomNormal([6, 24], 0, 1, 'float32', 1);

@@ -7,7 +7,7 @@ import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOption
 /** One MX cast inside a GEMM: the MX options without `axis` (the GEMM fixes it). */
 export type MXCast = Omit<MXOptions, 'axis'>;
 
-/** Backward casts of {@link mxMatMul} (spec §5). Each defaults to that operand's forward cast; `gradOutput` to `a`'s. */
+/** Backward casts of {@link mxMatMul}. Each defaults to that operand's forward cast; `gradOutput` to `a`'s. */
 export interface MXBackwardCasts {
   /** dA = Q(dY along N, gradOutput) · Q(B along N, b)ᵀ */
   readonly gradA?: { readonly gradOutput?: MXCast; readonly b?: MXCast };
@@ -90,7 +90,7 @@ function roundBf16(y: tf.Tensor): tf.Tensor {
 }
 
 /**
- * MX matrix multiplication (spec §5; microxcaling `mx/matmul.py`): A[..., M, K] is MX-quantized along K, B[..., K, N]
+ * MX matrix multiplication (microxcaling `mx/matmul.py`): A[..., M, K] is MX-quantized along K, B[..., K, N]
  * (or a rank-2 B shared by every batch) along K, and the dequantized operands are multiplied with a float32
  * `tf.matMul`. This is the OCP MX dot product up to accumulation order and precision, which OCP leaves
  * implementation-defined. With `transposeA`/`transposeB`, blocks follow each operand's logical K.

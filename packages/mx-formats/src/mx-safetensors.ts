@@ -12,7 +12,7 @@ function checkName(name: unknown, fn: string): void {
 }
 
 /**
- * The safetensors form of an MXTensor, with names a torchao user recognises (spec §1, §2.3): `qdata` (U8 element
+ * The safetensors form of an MXTensor, with names a torchao user recognises: `qdata` (U8 element
  * codes, packed as in `data`; FP8 bytes are the `float8_*` bit patterns, FP4 is `float4_e2m1fn_x2`) and `scale`
  * (U8 E8M0 bytes, torchao's `float8_e8m0fnu` view). Shapes: the dense shape with `axis` removed, plus a last dim of
  * bytes per row (`qdata`) or blocks per row (`scale`); `qdata` is flat when a row does not fill whole bytes. The

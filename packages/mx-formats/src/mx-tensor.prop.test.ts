@@ -44,7 +44,7 @@ describe('quantizeMX vs the naive reference', () => {
   });
 });
 
-describe('invariants (spec §8.1)', () => {
+describe('invariants', () => {
   test.prop([caseArb(false)], { numRuns: 150 })('sign symmetry: Q(−x) = −Q(x) (−0 codes for FP types)', (c) => {
     const o = { format: c.format, axis: c.axis, blockSize: c.blockSize, scaleMode: c.scaleMode, rounding: c.rounding };
     const y = dequantizeMXArray(quantizeMXArray(c.x, c.shape, o));
@@ -185,7 +185,7 @@ describe('invariants (spec §8.1)', () => {
   );
 });
 
-describe('packing (spec §8.1-8)', () => {
+describe('packing', () => {
   test.prop([fc.uint8Array({ max: 15, maxLength: 65 })])('FP4: unpack(pack(c)) = c, byte j = c[2j] | c[2j+1] << 4', (c) => {
     const p = packFP4(c);
     expect(Array.from(unpackFP4(p, c.length))).toEqual(Array.from(c));

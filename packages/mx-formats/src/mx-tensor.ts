@@ -13,7 +13,7 @@ import {
 } from './options.js';
 
 /**
- * An MX-quantized tensor (spec §2.3, §9): E8M0 scale bytes and element codes, both host `Uint8Array`s, kept separate
+ * An MX-quantized tensor: E8M0 scale bytes and element codes, both host `Uint8Array`s, kept separate
  * as torchao does. Layout: the blocked `axis` is moved last (other axes keep their order) and zero-padded to
  * nBlocks·blockSize; `data` holds those codes row-major, packed per `packing`; `scales` holds one byte per block in
  * the same order (torchao's (…, K/32) for axis −1).
@@ -160,7 +160,7 @@ export function quantizeMXArray(values: Float32Array, shape: readonly number[], 
 }
 
 /**
- * Quantizes a float32 tensor to an MX format (OCP MX v1.0; spec §3): per block of `blockSize` elements along
+ * Quantizes a float32 tensor to an MX format (OCP MX v1.0): per block of `blockSize` elements along
  * `axis`, an E8M0 scale X = 2^s from the block's max magnitude (`scaleMode`), then each element rounded onto the
  * element grid (`rounding`) after dividing by X, and clamped to ±max. A block holding NaN or ±Inf gets scale 0xFF and
  * decodes to NaN. A partial last block is zero-padded. The input is read synchronously (`dataSync`) and not disposed.

@@ -17,7 +17,7 @@ import { unpackFP4 } from './packing.js';
 
 const nv = (v: number[], o = {}) => quantizeNVFP4Array(Float32Array.from(v), [v.length], o);
 
-describe('NVFP4 (spec §6)', () => {
+describe('NVFP4', () => {
   test('single level, block max 7: s_b = E4M3(7/6) = 1.125 (0x39), 7 saturates to 6 → 6.75', () => {
     const t = nv([7, 1, -2, 0.3]);
     expect(t.blockScales[0]).toBe(0x39);

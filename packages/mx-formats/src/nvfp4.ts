@@ -13,7 +13,7 @@ const K = 16;
 const RANGE = 448 * 6;
 
 /**
- * An NVFP4 tensor (spec §6): E2M1 codes packed two per byte (low nibble first), one positive E4M3 scale code per
+ * An NVFP4 tensor: E2M1 codes packed two per byte (low nibble first), one positive E4M3 scale code per
  * block of 16 along `axis`, and an optional FP32 per-tensor scale (two-level scaling). The layout (axis moved last,
  * zero-padded to a multiple of 16) is the MX one.
  */
@@ -131,7 +131,7 @@ function quantizeNVFP4Host(values: Float32Array, shape: readonly number[], o: Re
 }
 
 /**
- * Quantizes a float32 tensor to NVFP4 (spec §6; torchao `nvfp4_tensor.py`): blocks of 16 along `axis`, block scale
+ * Quantizes a float32 tensor to NVFP4 (torchao `nvfp4_tensor.py`): blocks of 16 along `axis`, block scale
  * s_b = E4M3(clamp((amax/6)/s_t, 2^-6, 448)) rounded to nearest, elements E2M1(x/(s_t·s_b)) with round half to
  * even and saturation at ±6. A block with NaN/±Inf gets scale code 0x7F and decodes to NaN (tessera rule).
  *

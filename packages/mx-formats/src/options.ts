@@ -89,7 +89,7 @@ export function checkMXPadding(shape: readonly number[], axis: number, blockSize
     );
 }
 
-/** Options of `quantizeMX` and `fakeQuantizeMX` (spec §3, §9). */
+/** Options of `quantizeMX` and `fakeQuantizeMX`. */
 export interface MXOptions {
   readonly format: MXFormat | 'mxfp4';
   /** Elements per block, default 32 (OCP). An integer in [1, {@link MX_MAX_BLOCK_SIZE}]. */
@@ -104,7 +104,7 @@ export interface MXOptions {
   readonly random?: RandomSource;
   /** `'zero'` (default) pads a partial last block with zeros; `'error'` throws (torchao parity). */
   readonly padding?: 'zero' | 'error';
-  /** FP32-subnormal inputs: `'keep'` (default), `'flush-elements'`, `'flush-block'` (spec §3.5). */
+  /** FP32-subnormal inputs: `'keep'` (default), `'flush-elements'`, `'flush-block'`. */
   readonly subnormals?: 'keep' | 'flush-elements' | 'flush-block';
   /** `'bfloat16'` first rounds the inputs to bf16 (RNE), as torchao does for bf16 tensors. Default `'float32'`. */
   readonly inputPrecision?: 'float32' | 'bfloat16';
@@ -191,7 +191,7 @@ export function resolveMXOptions(o: unknown, rank: number, fn: string): Resolved
 }
 
 /**
- * Option presets that reproduce a reference (spec §4.2); spread them into the options with a format:
+ * Option presets that reproduce a reference; spread them into the options with a format:
  * `quantizeMX(x, { ...MX_PRESETS.torchaoRceil, format: 'mxfp8_e4m3' })`.
  *
  * - `ocp`: the defaults (floor, round half to even, exact exponents, zero padding).

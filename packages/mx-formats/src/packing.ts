@@ -23,7 +23,7 @@ export const fp4Bytes = (n: number): number => Math.ceil(n / 2);
 export const fp6Bytes = (n: number): number => Math.ceil((n * 6) / 8);
 
 /**
- * Packs 4-bit codes two per byte, first element in the low nibble: byte j = c[2j] | c[2j+1] << 4 (spec §2.3; the
+ * Packs 4-bit codes two per byte, first element in the low nibble: byte j = c[2j] | c[2j+1] << 4 (the
  * layout of torchao `pack_uint4` and PyTorch `float4_e2m1fn_x2`). An odd count leaves the last high nibble 0.
  *
  * @throws TesseraError `INVALID_ARGUMENT` when a code does not fit in 4 bits.
@@ -65,7 +65,7 @@ export function unpackFP4(bytes: Uint8Array, n: number): Uint8Array {
 }
 
 /**
- * Packs 6-bit codes four in three bytes (tessera's documented convention, spec §2.3): W = c0 | c1<<6 | c2<<12 |
+ * Packs 6-bit codes four in three bytes (tessera's documented convention): W = c0 | c1<<6 | c2<<12 |
  * c3<<18 is stored as [W & 0xFF, (W >> 8) & 0xFF, W >> 16], i.e. an LSB-first bitstream. A count that is not a
  * multiple of 4 fills the last bytes with zero bits. torchao stores FP6 unpacked: use `fp6Packing: 'unpacked'`.
  *

@@ -2,7 +2,7 @@ import { f32ToBits, floorLog2Bits, TesseraError } from '@tessera/core';
 import { rceilByte } from './e8m0.js';
 import type { ElementCodec } from './elements.js';
 
-/** How the block scale exponent is chosen from the block's amax (spec §3.1). */
+/** How the block scale exponent is chosen from the block's amax. */
 export type ScaleMode = 'floor' | 'ceil' | 'even' | 'rceil';
 
 /**
@@ -18,7 +18,7 @@ export const SCALE_MODES: readonly ScaleMode[] = Object.freeze(['floor', 'ceil',
 
 /**
  * Unbiased scale exponent s (not yet clamped) for a finite, non-zero amax given by its float32 bits. @internal
- * `float32Log2` emulates microxcaling's ⌊float32 log2(amax)⌋ (spec §4.3) for `floor` only.
+ * `float32Log2` emulates microxcaling's ⌊float32 log2(amax)⌋ for `floor` only.
  */
 export function scaleExponentBits(amaxBits: number, c: ElementCodec, mode: ScaleMode, float32Log2 = false): number {
   const a = amaxBits & 0x7fffffff;
@@ -64,7 +64,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /**
- * The E8M0 scale byte MX assigns to a block whose largest magnitude is `amax` (spec §3.1): 0xFF when amax is NaN or
+ * The E8M0 scale byte MX assigns to a block whose largest magnitude is `amax`: 0xFF when amax is NaN or
  * ±Inf, 0 for a zero block (1 for MXINT8, microxcaling's 2^-126 convention), else `clamp(s, −127, 127) + 127` with
  * s from the scale mode. `amax` is rounded to float32.
  *

@@ -1,4 +1,4 @@
-// microxcaling `_quantize_mx` golden set (spec §3, golden README "mx-quantize"): dequantized values bit-exact,
+// microxcaling `_quantize_mx` golden set (golden README "mx-quantize"): dequantized values bit-exact,
 // scale bytes equal to the recorded exponents.
 import { describe, expect, test } from 'vitest';
 import { dequantizeMXArray, type MXFormat, quantizeMXArray } from '../src/index.js';
@@ -49,7 +49,7 @@ interface QuirkEntry {
   exact_model_y_bits: Record<'even' | 'nearest', number[]>;
 }
 
-describe('quirks.json (documentation of the reference; spec §4.3)', () => {
+describe('quirks.json (documentation of the reference)', () => {
   const q = loadFixture('mx-quantize/quirks.json');
   const fmt = Object.fromEntries(FILES) as Record<string, MXFormat>;
   for (const [file, entries] of Object.entries(q.formats) as [string, QuirkEntry[]][]) {

@@ -1,5 +1,5 @@
 // SQNR on N(0,1), 2^20 samples, fixed seed, against the spec's table (spec §7.6 "Regression anchors": computed there
-// with 2^21 samples; sampling noise ≈ ±0.02 dB). Tolerance ±0.1 dB (issue #4).
+// with 2^21 samples; sampling noise ≈ ±0.02 dB). Tolerance ±0.1 dB.
 import { rng, sqnrDb } from '@tessera/core';
 import { describe, expect, test } from 'vitest';
 import { dequantizeMXArray, dequantizeNVFP4Array, type MXFormat, quantizeMXArray, quantizeNVFP4Array } from '../src/index.js';

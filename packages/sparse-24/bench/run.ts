@@ -153,7 +153,7 @@ if (!quick) {
       "The '24dense' gradient mode computes dS, dX and dW1 densely, so it gains only on Y3 and dW2.",
       'The machine is shared (2 cores, other jobs running): every ratio is taken from interleaved rounds (A, B, A, B …) and medians, so both sides see the same load; absolute times in `detail` are only context.',
       'tf.matMul rows compare against the tfjs backend named in the machine line; its kernels (and threads, for wasm) differ from ours, so that ratio is context, not the goal.',
-      'A CPU could also skip the natural zeros of ReLU² (≈50 % at random init, > 85 % in trained models per the paper); the dense baseline here does not, to measure 2:4 alone (spec §1.7). Tensor-core figures (1.3× and more) are GPU results and are not claimed here.',
+      'A CPU could also skip the natural zeros of ReLU² (≈50 % at random init, > 85 % in trained models per the paper); the dense baseline here does not, to measure 2:4 alone. Tensor-core figures (1.3× and more) are GPU results and are not claimed here.',
     ],
   });
   console.log('wrote bench/results/sparse-24.json');

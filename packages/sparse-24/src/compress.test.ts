@@ -42,7 +42,7 @@ describe('compress24 CUTLASS layout: golden PyTorch packed/meta, bit for bit', (
   }
 });
 
-describe('CUTLASS metadata reorder (spec §1.3.2 step 5 golden prefix)', () => {
+describe('CUTLASS metadata reorder', () => {
   const inverse = (m: number, cols: number, kind: 'int16' | 'int32') => {
     const off = cutlassMetaOffsets(m, cols, kind);
     const src: string[] = new Array(off.length);
@@ -112,7 +112,7 @@ describe('compress24 CUTLASS: sanity vectors', () => {
 });
 
 describe('compress24 degenerate groups and pruning', () => {
-  it('the current PyTorch codes of degenerate masks (spec §1.3.2 table)', () => {
+  it('the current PyTorch codes of degenerate masks', () => {
     const table: [string, number][] = [
       ['0000', 14],
       ['0001', 14],

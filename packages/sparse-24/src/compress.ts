@@ -24,13 +24,13 @@ export type DenseMatrix = {
  * - `'magnitude'` / `'value'`: keep the top 2 per group (top 1 per pair for float32 CUTLASS) by |x| / x, as
  *   {@link mask24}, then encode;
  * - `'position'`: PyTorch's CUTLASS converter behaviour: the code is computed from the non-zero flags and values not
- *   at (i0, i1) are dropped by position, not by magnitude (spec §1.3.2).
+ *   at (i0, i1) are dropped by position, not by magnitude.
  */
 export type Sparse24Prune = 'none' | 'magnitude' | 'value' | 'position';
 
 /** Options of {@link compress24}. */
 export interface Compress24Options {
-  /** `'simple'` (default, spec §1.3.1) or `'cutlass'` (PyTorch/CUTLASS bit-exact, spec §1.3.2). */
+  /** `'simple'` (default) or `'cutlass'` (PyTorch/CUTLASS bit-exact). */
   layout?: Sparse24Layout;
   /**
    * Storage dtype when `x` is a tf tensor: `'float16'` (rounded to nearest even first, as `.half()`; the non-zero
@@ -190,8 +190,8 @@ const SIMPLE_NIBBLE_OF_MASK: Uint8Array = (() => {
  * Compresses a 2:4-sparse `[m, k]` matrix (groups of 4 along `k`) into a {@link Sparse24Tensor}.
  *
  * - `layout: 'simple'` (default): any `m ≥ 1`, `k % 4 == 0`. A group with fewer than 2 non-zeros keeps its
- *   non-zeros plus the smallest unused columns (spec §1.3.1).
- * - `layout: 'cutlass'`: PyTorch's `to_sparse_semi_structured` CUTLASS `packed` / `meta` bit for bit (spec §1.3.2):
+ *   non-zeros plus the smallest unused columns.
+ * - `layout: 'cutlass'`: PyTorch's `to_sparse_semi_structured` CUTLASS `packed` / `meta` bit for bit:
  *   4-bit codes from the non-zero flags (degenerate groups as PyTorch's current encoding), int16 meta words for
  *   float16/float32 values, int32 for int8, reordered for `ColumnMajorInterleaved<2>`. Shapes: rows/cols multiples
  *   of 32/64 (float16), 32/32 (float32, stored 1:2: one non-zero per pair of columns), 16/128 (int8).

@@ -1,8 +1,8 @@
-// CUTLASS metadata encoding (spec §1.3.2; PyTorch torch/sparse/_semi_structured_conversions.py, current encoding,
+// CUTLASS metadata encoding (PyTorch torch/sparse/_semi_structured_conversions.py, current encoding,
 // which re-implements CUTLASS reorder_meta + ColumnMajorInterleaved<2>). Written from the spec's formulas.
 
 /**
- * The 4-bit code of a group from its non-zero flags `mask = m0 | m1<<1 | m2<<2 | m3<<3` (spec §1.3.2 step 2):
+ * The 4-bit code of a group from its non-zero flags `mask = m0 | m1<<1 | m2<<2 | m3<<3`:
  * `bit0 = ¬m0∧m1`, `bit1 = ¬m0∧¬m1`, `bit2 = (m0∧m1)∨(¬m0∧¬m1)∨m3`, `bit3 = (¬m0∧m1)∨¬m1`;
  * `i0 = bit0|bit1<<1`, `i1 = bit2|bit3<<1`, `nib = i0|i1<<2`. Exactly-2 groups give 4, 8, 12, 9, 13, 14.
  */
@@ -37,7 +37,7 @@ export function metaKind(dtype: 'float32' | 'float16' | 'int8'): 'int16' | 'int3
 
 /**
  * Destination flat offsets of the reordering: element (r, c) of the unreordered `m × C` meta array goes to
- * `offsets[r·C + c]` of the reordered array (spec §1.3.2 step 4; (G, I) = (32, 4) for int16, (16, 2) for int32).
+ * `offsets[r·C + c]` of the reordered array ((G, I) = (32, 4) for int16, (16, 2) for int32).
  * The caller guarantees `m % G == 0` and `C` even.
  */
 export function cutlassMetaOffsets(m: number, cols: number, kind: 'int16' | 'int32'): Int32Array {

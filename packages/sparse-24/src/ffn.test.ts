@@ -61,7 +61,7 @@ function expectClose(got: number[], want: number[], label: string) {
   expect(worst / scale, label).toBeLessThan(2e-5);
 }
 
-describe('SquaredReluFFN24 gradients equal tfjs autograd of the masked dense computation (spec §1.5–1.6)', () => {
+describe('SquaredReluFFN24 gradients equal tfjs autograd of the masked dense computation', () => {
   const cases: [string, Partial<ConstructorParameters<typeof SquaredReluFFN24>[0]>, Ffn24Gradient | 'dense', number, number][] = [
     ['24sparse', { gradient: '24sparse' }, '24sparse', 1, 1],
     ['24dense', { gradient: '24dense' }, '24dense', 1, 1],

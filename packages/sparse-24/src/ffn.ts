@@ -14,14 +14,14 @@ import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnch
 import { top2Of4 } from './mask.js';
 
 /**
- * Gradient modes of the 2:4 activation sparsifier (spec §1.5, xformers `sp24.py`):
+ * Gradient modes of the 2:4 activation sparsifier (xformers `sp24.py`):
  * - `'24sparse'`: `dY2 = dS ⊙ M`, kept compressed, so `dX` and `dW1` are 2:4-sparse GEMMs (half the multiply-adds);
  * - `'24dense'`: the same numbers, computed densely (`dS` in full, then masked);
  * - `'ste'`: straight-through, `dY2 = dS ⊙ (M·steMul1 + (1−M)·steMul0)` (identity with the default multipliers).
  */
 export type Ffn24Gradient = '24sparse' | '24dense' | 'ste';
 
-/** Options of the token-split / dense-fallback recipe (spec §1.6, a design model: unverified against the paper). */
+/** Options of the token-split / dense-fallback recipe (a design model: unverified against the paper). */
 export interface TokenSplitOptions {
   /** Fraction of hidden features (the least sparse of the batch) kept dense in the token-contracting GEMMs; 0.05. */
   denseFraction?: number;
@@ -57,7 +57,7 @@ export interface SquaredReluFFN24Options {
   w2?: tf.Tensor;
 }
 
-/** Activation statistics of one forward pass (spec §1.6 `FfnSparsityStats`). */
+/** Activation statistics of one forward pass. */
 export interface FfnSparsityStats {
   /** Tokens × hidden values of Y2 = ReLU(Y1)². */
   readonly values: number;
@@ -101,7 +101,7 @@ export const FFN_MAX_DIM = 2 ** 20;
 export const FFN_MAX_WEIGHT_ELEMENTS = 2 ** 26;
 
 /**
- * Squared-ReLU FFN with 2:4 activation sparsity (Haziza et al., arXiv 2503.16672; spec §1.6):
+ * Squared-ReLU FFN with 2:4 activation sparsity (Haziza et al., arXiv 2503.16672):
  * `Y1 = X·W1`, `Y2 = ReLU(Y1)²`, `M = mask24(Y2)` along hidden per token, `Y3 = (M ⊙ Y2)·W2`, the second GEMM on the
  * compressed activations (half the multiply-adds). Values that do not fit 2:4 are dropped; {@link lastStats} reports
  * natural sparsity, the fraction of groups that already were 2:4 and the dropped count and mass.

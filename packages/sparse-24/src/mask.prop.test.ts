@@ -51,7 +51,7 @@ describe('mask properties', () => {
     },
   );
 
-  // Magnitude keys of finite tiles: the optimum over all <=2-per-row/col masks is never below greedy (spec §1.2.3).
+  // Magnitude keys of finite tiles: the optimum over all <=2-per-row/col masks is never below greedy.
   const finite = fc.oneof(tieValue, fc.float({ min: Math.fround(-1e6), max: Math.fround(1e6), noNaN: true }));
   test.prop([fc.array(finite, { minLength: 16, maxLength: 16 }), fc.constantFrom('magnitude', 'value')], { numRuns: 300 })(
     'optimal keeps at least the greedy kept-key sum on every tile',

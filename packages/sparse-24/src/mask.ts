@@ -43,7 +43,7 @@ export function top2Of4(k0: number, k1: number, k2: number, k3: number): number 
 /**
  * Host kernel of {@link mask24}: for every aligned group of 4 in `x` (rows of length `k`, `k % 4 == 0`), writes 1 at
  * the two entries with the largest key and 0 elsewhere. Ties go to the lower index (a stable descending sort), so
- * −0 ties +0; NaN ranks as −∞ (spec §1.2). `out` may be a `Uint8Array` or `Float32Array` of `x.length`.
+ * −0 ties +0; NaN ranks as −∞. `out` may be a `Uint8Array` or `Float32Array` of `x.length`.
  * Unchecked: the caller guarantees `x.length % 4 == 0`.
  *
  * @example
@@ -65,7 +65,7 @@ export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: Arra
       k2 = Math.abs(k2);
       k3 = Math.abs(k3);
     }
-    // NaN ranks as −∞ (spec §1.2); `!(k >= -Infinity)` is true only for NaN.
+    // NaN ranks as −∞; `!(k >= -Infinity)` is true only for NaN.
     if (!(k0 >= Number.NEGATIVE_INFINITY)) k0 = Number.NEGATIVE_INFINITY;
     if (!(k1 >= Number.NEGATIVE_INFINITY)) k1 = Number.NEGATIVE_INFINITY;
     if (!(k2 >= Number.NEGATIVE_INFINITY)) k2 = Number.NEGATIVE_INFINITY;
@@ -82,7 +82,7 @@ export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: Arra
 }
 
 /**
- * Row 2:4 mask (spec §1.2.1): along the last (reduction) axis, keeps the 2 largest entries of every aligned group
+ * Row 2:4 mask: along the last (reduction) axis, keeps the 2 largest entries of every aligned group
  * of 4 and zeroes the other 2. Returns a float32 0/1 tensor of `x`'s shape (the caller owns it). Ranking is by
  * `|x|` (default) or by `x`; ties go to the lower index and −0 ties +0; NaN ranks as −∞. The result equals
  * PyTorch's `torch.sort(|x| per group, descending=True, stable=True)[:2]` masks bit for bit.

@@ -5,7 +5,7 @@ import { CUTLASS_NIBBLE_OF_MASK, cutlassMetaOffsets, isValidNibble, metaKind } f
 /** Storage dtype of the kept values: float32, float16 (IEEE bit patterns in a `Uint16Array`) or int8. */
 export type Sparse24Dtype = 'float32' | 'float16' | 'int8';
 
-/** Compressed layouts: the documented tessera layout (spec §1.3.1) and CUTLASS's (spec §1.3.2). */
+/** Compressed layouts: the documented tessera layout and CUTLASS's. */
 export type Sparse24Layout = 'simple' | 'cutlass';
 
 /** Typed array of each value dtype. */
@@ -54,7 +54,7 @@ export interface Sparse24Tensor extends EncodedTensor {
 }
 
 /**
- * CUTLASS shape minimums per value dtype (PyTorch `semi_structured.py@01deafdb`, spec §1.3.3): the sparse matrix's
+ * CUTLASS shape minimums per value dtype (PyTorch `semi_structured.py@01deafdb`): the sparse matrix's
  * rows and columns must each be ≥ and a multiple of these, so the result loads into
  * `SparseSemiStructuredTensorCUTLASS`.
  *
@@ -230,7 +230,7 @@ export function kernelForm(s: Sparse24Tensor): KernelForm {
   const nibs = groupNibbles(s);
   const cols = new Int32Array((m * k) / 2);
   if (s.layout === 'cutlass' && s.dtype === 'float32') {
-    // One value per pair p: nibble 4 keeps column 2p, nibble 14 keeps 2p+1 (spec §1.3.2 step 1).
+    // One value per pair p: nibble 4 keeps column 2p, nibble 14 keeps 2p+1.
     const pairs = k / 2;
     for (let r = 0; r < m; r++) for (let p = 0; p < pairs; p++) cols[r * pairs + p] = 2 * p + (nibs[r * pairs + p] === 14 ? 1 : 0);
   } else {

@@ -36,7 +36,7 @@ function checkDense(fn: string, name: string, b: unknown): tf.Tensor {
 }
 
 /**
- * 2:4-sparse × dense matrix product `decompress(a) · b` (spec §1.4). `a` is `[m, k]` (any layout and value dtype;
+ * 2:4-sparse × dense matrix product `decompress(a) · b`. `a` is `[m, k]` (any layout and value dtype;
  * float16 values are decoded exactly, int8 values used as integers), `b` float32 `[k, n]`; returns float32
  * `[m, n]` (caller owns it). The host kernel computes `out[r,:] += v·b[col,:]` over the kept entries only, with
  * products summed in float64 and stored as float32.
@@ -76,7 +76,7 @@ export function spmm24(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options =
 }
 
 /**
- * Transposed product `decompress(a)ᵀ · b` for `a` `[m, k]` and `b` float32 `[m, n]` → `[k, n]` (spec §1.4 `spmm24T`,
+ * Transposed product `decompress(a)ᵀ · b` for `a` `[m, k]` and `b` float32 `[m, n]` → `[k, n]` (
  * the form the backward GEMMs contracting over tokens use). The host kernel visits only the kept entries.
  *
  * @throws TesseraError as {@link spmm24} (`b` must have `m` rows).
@@ -114,7 +114,7 @@ export function spmm24T(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options 
 
 /**
  * Linear layer with a 2:4-sparse weight: `x · decompress(w)ᵀ + bias` (PyTorch `Linear` convention: `w` is
- * `[out, in]` with groups of 4 along `in`, spec §1.1). `x` float32 `[t, in]`, optional `bias` float32 `[out]`;
+ * `[out, in]` with groups of 4 along `in`). `x` float32 `[t, in]`, optional `bias` float32 `[out]`;
  * returns `[t, out]`. The host kernel computes `(w · xᵀ)ᵀ`, visiting only the kept weights.
  *
  * @throws TesseraError as {@link spmm24}; `INVALID_SHAPE` when `x` or `bias` do not match `w`.

@@ -67,7 +67,7 @@ describe('mask24Transposable greedy (spec §1.2.2 vectors, from the xformers tes
   });
 });
 
-describe('mask24Transposable optimal (spec §1.2.3)', () => {
+describe('mask24Transposable optimal', () => {
   it('searches exactly 7 343 masks, 90 of them with 8 cells', () => {
     const codes = transposableMaskCodes();
     expect(codes.length).toBe(7343);

@@ -18,7 +18,7 @@ const NEG_INF = Number.NEGATIVE_INFINITY;
 
 /**
  * Every 4×4 mask code (`Σ mask[r][c]·2^(4r+c)`) with at most 2 cells per row and per column, in ascending code
- * order: 7 343 of them (spec §1.2.3). Built lazily on first use (no work at import time).
+ * order: 7 343 of them. Built lazily on first use (no work at import time).
  */
 let ALL_MASKS: Uint16Array | null = null;
 export function transposableMaskCodes(): Uint16Array {
@@ -50,7 +50,7 @@ function tileKeys(x: ArrayLike<number>, m: number, k: number, r0: number, c0: nu
     const r = r0 + (i >> 2);
     const c = c0 + (i & 3);
     if (r >= m || c >= k) {
-      keys[i] = NEG_INF; // out-of-bounds cells count as −∞ (spec §1.2.2)
+      keys[i] = NEG_INF; // out-of-bounds cells count as −∞
       continue;
     }
     let v = x[r * k + c];
@@ -169,7 +169,7 @@ export function mask24TransposableHostUnchecked<T extends Uint8Array | Float32Ar
 }
 
 /**
- * Transposable 2:4 mask of a matrix (spec §1.2.2–1.2.3): each aligned 4×4 tile keeps at most 2 cells per row and
+ * Transposable 2:4 mask of a matrix: each aligned 4×4 tile keeps at most 2 cells per row and
  * per column, so the same mask is 2:4 for `x` and for `xᵀ` (what the token-contracting backward GEMMs need on GPU).
  * `'greedy'` is xformers' default algorithm with a stable sort: it keeps 7 or 8 cells of a full finite tile.
  * `'optimal'` searches all 7 343 masks with ≤ 2 per row and column for the largest kept-key sum (ties: more cells,

@@ -63,7 +63,7 @@ export const refPadded = (bags: RefBag[], n: number, pad: number): number[][] =>
 
 const bits = (x: number) => new Int32Array(new Float32Array([x]).buffer)[0];
 
-/** Signature of one bag: ids and float32 bit patterns of the weights (spec §3.3). */
+/** Signature of one bag: ids and float32 bit patterns of the weights. */
 export const sig = (b: RefBag) => JSON.stringify([b.rows.map((r) => r.map(bits)), b.w ? b.w.map(bits) : null]);
 
 /** Reference dedup of one group of key indices: first-occurrence unique list and inverse row. */

@@ -1,7 +1,7 @@
 // JavaScript host kernels: MX block quantization and dequantization over rows of a Float32Array (the blocked axis
 // last). The reference the WebAssembly kernels of @tessera/kernels are tested against bit for bit, and the fallback
 // where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD, stochastic rounding, float32-log2 scales).
-// Plain loops over typed arrays with Uint32Array views of the float bits; exponents come from the bits (spec §1).
+// Plain loops over typed arrays with Uint32Array views of the float bits; exponents come from the bits.
 import { bitsView, floorLog2Bits } from '@tessera/core';
 import { E8M0_VALUES } from '../e8m0.js';
 import type { ElementCodec } from '../elements.js';
@@ -19,7 +19,7 @@ const ROUND_MODE = { even: 0, nearest: 1, floor: 2, stochastic: 3 } as const;
 /** 2^52 + 2^51: (y + MAGIC) − MAGIC rounds 0 ≤ y < 2^51 to an integer, half to even. */
 const MAGIC = 6755399441055744;
 
-/** Code written for every element of a NaN block (spec §3.4): FP8 → 0x7F, others 0. @internal */
+/** Code written for every element of a NaN block: FP8 → 0x7F, others 0. @internal */
 export function nanBlockCode(c: ElementCodec): number {
   return c.bits === 8 && c.signBit !== 0 ? 0x7f : 0;
 }
@@ -88,7 +88,7 @@ export function quantizeRowsJs(
       const ci = (r * nB + b) * k; // code index of the block's first element
       const amax = needMin ? blockAbsMax(u, start, end) : blockAbsMaxOnly(u, start, end);
       if (amax >= 0x7f800000) {
-        // NaN or ±Inf in the block → NaN scale; the whole block decodes to NaN (spec §3.4).
+        // NaN or ±Inf in the block → NaN scale; the whole block decodes to NaN.
         scales[r * nB + b] = 0xff;
         if (nanCode !== 0) data.fill(nanCode, ci, ci + n); // FP8 (byte packing); other codes are 0
         continue;
@@ -105,7 +105,7 @@ export function quantizeRowsJs(
       } else s = scaleExponentBits(amax, c, mode, f32log2);
       if (s > 127) {
         if (f32log2) {
-          // microxcaling turns a shared exponent above the E8M0 range into a NaN block (spec §4.3, FLT_MAX).
+          // microxcaling turns a shared exponent above the E8M0 range into a NaN block (FLT_MAX).
           scales[r * nB + b] = 0xff;
           if (nanCode !== 0) data.fill(nanCode, ci, ci + n);
           continue;

@@ -148,7 +148,7 @@ export function nvfp4QuantizeRowsJs(
         amaxBits += d & ~(d >> 31); // branch-free max
       }
       if (amaxBits >= 0x7f800000) {
-        scales[r * nB + b] = 0x7f; // NaN or ±Inf: E4M3 NaN, the block decodes to NaN (tessera rule, spec §6)
+        scales[r * nB + b] = 0x7f; // NaN or ±Inf: E4M3 NaN, the block decodes to NaN (tessera rule)
         continue;
       }
       F32[0] = 0;

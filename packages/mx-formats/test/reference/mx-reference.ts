@@ -198,7 +198,7 @@ export function refQuantizeMX(
 }
 
 /**
- * Naive NVFP4 (spec §6), exact arithmetic: per block of 16 along the last axis of a 1-D/2-D row-major array,
+ * Naive NVFP4, exact arithmetic: per block of 16 along the last axis of a 1-D/2-D row-major array,
  * s_b = nearest E4M3 value (ties even) of clamp((amax/6)/s_t, 2^-6, 448), elements = nearest E2M1 of x/(s_t·s_b).
  */
 export function refNVFP4(x: ArrayLike<number>, rows: number, L: number, st: number): Float32Array {

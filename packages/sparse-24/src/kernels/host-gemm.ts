@@ -138,7 +138,7 @@ export function transposeKept(values: Float32Array, cols: Int32Array, m: number,
 }
 
 /**
- * Sparse scatter form `out[k, n] = Aᵀ · b[m, n]` for a 2:4 `A` `[m, k]` (spec §1.4 `spmm24T`): computed as a gather
+ * Sparse scatter form `out[k, n] = Aᵀ · b[m, n]` for a 2:4 `A` `[m, k]`: computed as a gather
  * over the CSR of `Aᵀ`, with the same 4-term fused axpy as the other kernels; half the dense multiply-adds.
  * Overwrites `out`. Unchecked.
  *
