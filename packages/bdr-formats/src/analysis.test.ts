@@ -133,6 +133,8 @@ describe('sweep and paretoFront', () => {
       expect(r.bound).toBeCloseTo(qsnrBound(r.format!, data.length), 12);
       expect(r.qsnr).toBeGreaterThan(r.bound!);
     }
+    // a k2 that never divides k1 still leaves the BFP rows (d2 = 0)
+    expect(sweep({ k1: [16], d1: [8], k2: [3], d2: [0, 1], m: [4] }, data).map((r) => r.name)).toEqual(['BFP(k=16,m=4,d1=8)']);
     const byBits = sweep({ k1: [16], d1: [8], k2: [2], d2: [0, 1], m: [2, 4, 7] }, data, { sortBy: 'bits' });
     expect(byBits.map((r) => r.bitsPerElement)).toEqual([3.5, 4, 5.5, 6, 8.5, 9]);
   });

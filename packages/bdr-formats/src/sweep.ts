@@ -71,8 +71,9 @@ export function gridFormats(grid: BDRGrid, fn: string): BDRFormat[] {
       for (const k2 of grid.k2)
         for (const d2 of grid.d2)
           for (const m of grid.m) {
-            if (typeof k1 === 'number' && typeof k2 === 'number' && (k2 > k1 || k1 % k2 !== 0)) continue;
-            const f = bdrFormat({ k1, d1, k2: d2 === 0 ? k1 : k2, d2, m }); // throws INVALID_ARGUMENT on bad values
+            const k2e = d2 === 0 ? k1 : k2; // with d2 = 0 the sub-block size plays no part
+            if (typeof k1 === 'number' && typeof k2e === 'number' && (k2e > k1 || k1 % k2e !== 0)) continue;
+            const f = bdrFormat({ k1, d1, k2: k2e, d2, m }); // throws INVALID_ARGUMENT on bad values
             if (seen.has(f.name)) continue;
             seen.add(f.name);
             out.push(f);
