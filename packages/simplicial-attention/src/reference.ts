@@ -24,18 +24,15 @@ import {
  */
 export const REFERENCE_MAX_CELLS = 2 ** 24;
 
-/** [B, n, H, d] → [B·Hq, n, d], repeating kv-heads for GQA (q-head h reads kv-head ⌊h/(Hq/Hkv)⌋). */
+/**
+ * [B, n, H, d] → [B·Hq, n, d], repeating kv-heads for GQA (q-head h reads kv-head ⌊h/(Hq/Hkv)⌋). Broadcast, not
+ * tf.gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel in tfjs 4.22.
+ */
 function heads(x: tf.Tensor, dims: AttentionDims): tf.Tensor3D {
   const { B, n, Hq, Hkv, d } = dims;
   let y = x;
-  if (x.shape[2] !== Hq) {
-    const group = Hq / Hkv;
-    y = tf.gather(
-      x,
-      Array.from({ length: Hq }, (_, h) => Math.floor(h / group)),
-      2,
-    );
-  }
+  // rank 4: tfjs implements the tile (broadcastTo) gradient only up to rank 4
+  if (x.shape[2] !== Hq) y = tf.reshape(tf.broadcastTo(tf.reshape(x, [B * n, Hkv, 1, d]), [B * n, Hkv, Hq / Hkv, d]), [B, n, Hq, d]);
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * Hq, n, d]);
 }
 
@@ -46,9 +43,11 @@ function chunkCross(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   const xs = tf.reshape(x, [...shapeX.slice(0, -1), c, 3]);
   const ys = tf.reshape(y, [...y.shape.slice(0, -1), c, 3]);
   const ax = xs.rank - 1;
-  const cross = tf.sub(
-    tf.mul(tf.gather(xs, [1, 2, 0], ax), tf.gather(ys, [2, 0, 1], ax)),
-    tf.mul(tf.gather(xs, [2, 0, 1], ax), tf.gather(ys, [1, 2, 0], ax)),
+  const [x0, x1, x2] = tf.split(xs, 3, ax);
+  const [y0, y1, y2] = tf.split(ys, 3, ax);
+  const cross = tf.concat(
+    [tf.sub(tf.mul(x1, y2), tf.mul(x2, y1)), tf.sub(tf.mul(x2, y0), tf.mul(x0, y2)), tf.sub(tf.mul(x0, y1), tf.mul(x1, y0))],
+    ax,
   );
   return tf.reshape(cross, [...cross.shape.slice(0, -2), 3 * c]);
 }

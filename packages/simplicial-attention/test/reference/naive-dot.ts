@@ -34,16 +34,11 @@ export function naiveDot(q: Float64Array, k: Float64Array, v: Float64Array, dims
 /** The same attention in tfjs ops (full score matrix with an additive −∞ mask). */
 export function tfDot(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: { w: number; causal: boolean; scale: number }): tf.Tensor4D {
   return tf.tidy(() => {
-    const [, n, Hq] = q.shape;
+    const [B, n, Hq, d] = q.shape;
     const Hkv = k.shape[2];
+    // broadcast (rank 4) rather than tf.gather, whose gradient has no wasm kernel
     const rep = (x: tf.Tensor) =>
-      Hkv === Hq
-        ? x
-        : tf.gather(
-            x,
-            Array.from({ length: Hq }, (_, h) => Math.floor(h / (Hq / Hkv))),
-            2,
-          );
+      Hkv === Hq ? x : tf.reshape(tf.broadcastTo(tf.reshape(x, [B * n, Hkv, 1, d]), [B * n, Hkv, Hq / Hkv, d]), [B, n, Hq, d]);
     const qt = tf.transpose(q, [0, 2, 1, 3]);
     const kt = tf.transpose(rep(k), [0, 2, 1, 3]);
     const vt = tf.transpose(rep(v), [0, 2, 1, 3]);
