@@ -83,7 +83,7 @@ for (const s of [1, 2, 4, 8]) {
   console.log(
     `dup ${s}×: ids ${nnzK} → ${nnzI} (ideal ${idealIds.toFixed(2)}×, bags ${ikjt.dedupRatio.toFixed(2)}×), fwd+bwd KJT ${fmt(tK.medianMs)} IKJT ${fmt(tI.medianMs)} → ${speed.toFixed(2)}×; fwd KJT ${fmt(tFwdK.medianMs)} IKJT ${fmt(tFwdI.medianMs)}; dedup ${fmt(tDedup.medianMs)}`,
   );
-  // Goal of issue #3: within 20% of the ideal dedup ratio (the IKJT's dedupRatio, K·B/ΣU over bags). The ratio of
+  // Goal: within 20% of the ideal dedup ratio (the IKJT's dedupRatio, K·B/ΣU over bags). The ratio of
   // pooled ids (the work actually saved) is higher and reported beside it.
   const goal =
     s === 1
@@ -121,7 +121,7 @@ for (const s of [1, 2, 4, 8]) {
 }
 notes.push(
   `Backend ${info.name}; the pooled lookup is a host CSR kernel (forward sum into the output, backward scatter-add) in tf.customGrad, so backends differ little. ` +
-    'Goals follow issue #3: the speedup is compared with the dedup ratio (K·B/ΣU over bags). The ratio of pooled ids (the pooling work saved) is higher, because the deduplicated session features have the long bags; the detail column gives the share of it reached.',
+    'Goal: the speedup is compared with the dedup ratio (K·B/ΣU over bags). The ratio of pooled ids (the pooling work saved) is higher, because the deduplicated session features have the long bags; the detail column gives the share of it reached.',
   'Fixed costs not reduced by dedup: the dense [R, D] table gradients tfjs requires (no sparse gradients: 26 × 20,000 × 64 floats zero-filled and returned per backward), the [B, 26·64] output and its gradient, and the O(B·D) expansion copy / scatter. They bound the speedup below the id ratio.',
   `dedup/forward at 4×: ${dedupFrac4.toFixed(3)}.`,
   'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. On a shared 2-core machine the ratios swing by ±20% between runs; a quiet 16-core machine gave 0.98×, 1.42×, 2.05×, 2.22× at 1×/2×/4×/8× with this script.',

@@ -19,7 +19,7 @@ export interface EmbeddingConfig {
  * Unpooled (sequence) embedding lookups (torchrec `EmbeddingCollection`): `forward(x)` returns, per feature, a
  * {@link JaggedTensor} with the same lengths as the input and values `T[ids]` `[nnz, D]`. Over an
  * {@link InverseKeyedJaggedTensor} it looks up the stored (unique) rows once and expands them to B bags with
- * {@link jaggedIndexSelect} (torchrec issue #1895: IKJT expansion for sequence outputs). Gradients reach the tables
+ * {@link jaggedIndexSelect} (pytorch/torchrec issue 1895: IKJT expansion for sequence outputs). Gradients reach the tables
  * (duplicates summed), equal to those over `expand(x)` up to float32 summation order.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (bad config), `INVALID_KEY` (duplicate or missing features),

@@ -1,7 +1,7 @@
 import { TesseraError, type TesseraErrorCode } from '@tessera/core';
 
 /**
- * Throws a {@link TesseraError} carrying the spec rule id (jagged-sharding.md §2–§4) in `details.rule`.
+ * Throws a {@link TesseraError} carrying the rule id (J1–J5, K1–K10, I1–I4, see the README) in `details.rule`.
  * Internal helper: every message reads `fn: what, got X [rule]`.
  */
 export function fail(

@@ -48,7 +48,7 @@ export interface GroupStats {
  * A batch of sparse features keyed on dim 0 and jagged on the last dim (torchrec `KeyedJaggedTensor`).
  * `lengths` is key-major (all bags of key 0, then key 1 …) and `values` follows the same order. Every derived
  * field (`stride`, `stridePerKey`, `lengthPerKey`, `offsetPerKey`, `lengthsOffsetPerKey`, `indexPerKey`) is computed
- * eagerly and frozen (spec D1). The constructor validates K1–K10; supplied `lengthPerKey`/`offsetPerKey`
+ * eagerly and frozen. The constructor validates K1–K10; supplied `lengthPerKey`/`offsetPerKey`
  * are checked, never trusted. A KJT with `inverse` set is an {@link InverseKeyedJaggedTensor}.
  *
  * @throws TesseraError `INVALID_ARGUMENT`/`INVALID_DTYPE`/`INVALID_FORMAT` (K1), `INVALID_FORMAT` (K2, K5–K10, I2),
@@ -471,7 +471,7 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
     return stored === 0 ? 1 : (this.keys.length * this.stride) / stored;
   }
 
-  /** Self-reference so that `dedup(x).ikjt` reads like the spec sketch's `{ ikjt, stats }` result. */
+  /** Self-reference so that `dedup(x).ikjt` also reads as a `{ ikjt, stats }` result. */
   get ikjt(): InverseKeyedJaggedTensor {
     return this;
   }
@@ -484,8 +484,8 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
   }
 
   /**
-   * The non-VBE KJT with B bags per key: bag (k, b) = stored bag `idx_k[b]` (torchrec's expansion oracle,
-   * spec §3.3). Weightedness kept.
+   * The non-VBE KJT with B bags per key: bag (k, b) = stored bag `idx_k[b]` (torchrec's expansion
+   * oracle). Weightedness kept.
    * @example `const kjt = ikjt.expand();`
    */
   expand(): KeyedJaggedTensor {

@@ -1,4 +1,4 @@
-// Function-style namespaces of the spec's API sketch (jagged-sharding.md §8): `jt.toPaddedDense(x, o)`,
+// Function-style namespaces (free functions in the style of torchrec's jagged ops): `jt.toPaddedDense(x, o)`,
 // `kjt.permute(x, indices)`, `kt.regroup(kts, groups)` … Each entry delegates to the class method of the same name.
 
 import type { IntArrayLike } from './int-array.js';

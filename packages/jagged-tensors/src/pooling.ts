@@ -3,7 +3,7 @@
 // into a dense [R, D] table gradient. Reason: tfjs's gather gradient is an unsortedSegmentSum whose cpu kernel loops
 // once per segment over all rows (O(R·nnz)), and per-bag tensor ops are far too slow. With an IKJT the kernel pools
 // the U stored bags and expands rows by the inverse index in the same op; backward first sums gOut rows into the
-// U bags (the scatter-add of §3.4), then scatters into the table.
+// U bags (a scatter-add), then scatters into the table.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor } from '@tessera/core';
 import { fail } from './errors.js';

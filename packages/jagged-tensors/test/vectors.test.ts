@@ -1,4 +1,4 @@
-// The torchrec / FBGEMM test vectors of the spec (§2.2–§2.4), reproduced exactly. Data: test/fixtures/.
+// The torchrec / FBGEMM test vectors (see test/fixtures/PROVENANCE.md), reproduced exactly. Data: test/fixtures/.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { JaggedTensor, KeyedJaggedTensor, KeyedTensor } from '../src/index.js';

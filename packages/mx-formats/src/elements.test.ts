@@ -68,7 +68,7 @@ describe('element codecs vs the mx-elements golden set (ml_dtypes 0.6.0 / torch 
       expect(E8M0.fromFloat(xs[i])).toBe(e8.encode.ml_code[i]);
       expect(E8M0.fromFloat(xs[i], 'torch')).toBe(e8.torch.encode_cpu_code[i]);
     }
-    // spec §2.2 probes
+    // E8M0 cast probes (PyTorch float8_e8m0fnu rounding)
     expect([1.4999, 1.5, 3, -4, 0].map((v) => E8M0.fromFloat(v, 'torch'))).toEqual([127, 128, 129, 129, 0]);
     expect([0, -2].map((v) => E8M0.fromFloat(v))).toEqual([255, 255]);
   });

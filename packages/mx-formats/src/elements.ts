@@ -4,7 +4,7 @@ import { checkBoolean, checkOptions, TesseraError } from '@tessera/core';
 export type ElementFormat = 'fp8_e4m3' | 'fp8_e5m2' | 'fp6_e3m2' | 'fp6_e2m3' | 'fp4_e2m1' | 'int8';
 
 /**
- * Rounding of a scaled value onto the element grid. The issue's names come first; the spec's names are
+ * Rounding of a scaled value onto the element grid. tessera's names come first; the OCP/microxcaling names are
  * accepted as aliases: `'even'` = `'rne'` (round half to even, default), `'nearest'` = `'ties-away'` (microxcaling's
  * default), `'floor'` = `'truncate'` (toward zero, microxcaling `floor`), and `'stochastic'` (⌊|x| + u⌋ with u from a
  * caller-supplied source).
@@ -49,7 +49,7 @@ export interface ElementCodec {
   /** Explicit mantissa bits M (6 for INT8: the grid step is 2^-6). */
   readonly mantissaBits: number;
   readonly bias: number;
-  /** Exponent of the largest normal; the offset subtracted from ⌊log2 amax⌋ for the block scale (§3.1). */
+  /** Exponent of the largest normal; the offset subtracted from ⌊log2 amax⌋ for the block scale (OCP MX v1.0). */
   readonly emax: number;
   /** Exponent of the smallest normal (1 − bias; 0 for INT8). */
   readonly emin: number;

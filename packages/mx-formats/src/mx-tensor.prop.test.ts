@@ -1,4 +1,4 @@
-// Property tests of quantizeMX / dequantizeMX against the naive reference (spec §8.1-3…8).
+// Property tests of quantizeMX / dequantizeMX against the naive reference.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { caseArb } from '../test/arbitraries.js';

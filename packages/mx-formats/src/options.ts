@@ -108,7 +108,7 @@ export interface MXOptions {
   readonly subnormals?: 'keep' | 'flush-elements' | 'flush-block';
   /** `'bfloat16'` first rounds the inputs to bf16 (RNE), as torchao does for bf16 tensors. Default `'float32'`. */
   readonly inputPrecision?: 'float32' | 'bfloat16';
-  /** `'exact'` (default) reads exponents from bits; `'float32-log2'` emulates microxcaling's float log2 (§4.3). */
+  /** `'exact'` (default) reads exponents from bits; `'float32-log2'` emulates microxcaling's float log2. */
   readonly scaleExponent?: 'exact' | 'float32-log2';
   /** FP6 storage: `'packed'` (default, 4 values in 3 bytes) or `'unpacked'` (one per byte, as torchao). */
   readonly fp6Packing?: 'packed' | 'unpacked';

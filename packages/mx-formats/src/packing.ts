@@ -19,7 +19,7 @@ function checkCount(bytes: unknown, n: unknown, fn: string, need: (n: number) =>
 
 /** Bytes that hold n FP4 codes. @internal */
 export const fp4Bytes = (n: number): number => Math.ceil(n / 2);
-/** Bytes that hold n packed FP6 codes (the §2.3 bitstream). @internal */
+/** Bytes that hold n packed FP6 codes (the FP6 bitstream of packFP6). @internal */
 export const fp6Bytes = (n: number): number => Math.ceil((n * 6) / 8);
 
 /**

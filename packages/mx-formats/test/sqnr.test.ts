@@ -1,4 +1,4 @@
-// SQNR on N(0,1), 2^20 samples, fixed seed, against the spec's table (spec §7.6 "Regression anchors": computed there
+// SQNR on N(0,1), 2^20 samples, fixed seed, against a reference table (computed
 // with 2^21 samples; sampling noise ≈ ±0.02 dB). Tolerance ±0.1 dB.
 import { rng, sqnrDb } from '@tessera/core';
 import { describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 // CUTLASS metadata encoding (PyTorch torch/sparse/_semi_structured_conversions.py, current encoding,
-// which re-implements CUTLASS reorder_meta + ColumnMajorInterleaved<2>). Written from the spec's formulas.
+// which re-implements CUTLASS reorder_meta + ColumnMajorInterleaved<2>). Written from that file's formulas.
 
 /**
  * The 4-bit code of a group from its non-zero flags `mask = m0 | m1<<1 | m2<<2 | m3<<3`:

@@ -110,7 +110,7 @@ export const FFN_MAX_WEIGHT_ELEMENTS = 2 ** 26;
  * `dS ⊙ (M·steMul1 + (1−M)·steMul0)` (`'ste'`), `dY1 = dY2 ⊙ 2·ReLU(Y1)`, `dX = dY1·W1ᵀ`, `dW1 = Xᵀ·dY1`. With
  * `'24sparse'` only the kept positions of dS are computed and dX, dW1 are 2:4 GEMMs.
  *
- * `backwardRecipe: 'tokenSplit'` emulates the paper's dense-fallback recipe as the spec models it (unverified):
+ * `backwardRecipe: 'tokenSplit'` emulates the paper's dense-fallback recipe as tessera models it (unverified):
  * dense warm-up steps; then, in the GEMMs that contract over tokens (dW1, dW2), every hidden feature except the
  * `denseFraction` least sparse ones of the batch is also 2:4-sparsified along a fixed token permutation (top 2 of
  * |S| per 4 permuted tokens), the same token mask serving both GEMMs. dX is unchanged.

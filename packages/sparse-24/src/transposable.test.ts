@@ -14,7 +14,7 @@ const tileMask = (rows: number[][], algo: 'greedy' | 'optimal', by: 'value' | 'm
   });
 const keptSum = (rows: number[][], cells: number[]) => rows.flat().reduce((s, v, i) => s + (cells[i] ? v : 0), 0);
 
-describe('mask24Transposable greedy (spec §1.2.2 vectors, from the xformers tests)', () => {
+describe('mask24Transposable greedy (vectors from the xformers tests)', () => {
   it('value ranking, full tile', () => {
     const rows = [
       [4, 3, 2, 1],

@@ -5,9 +5,8 @@ import type { MaskRanking } from './mask.js';
 /** Options of {@link mask24Transposable}. */
 export interface Mask24TransposableOptions {
   /**
-   * `'greedy'` (default): xformers `LargestValuesGreedy` / PyTorch `_sparse_semi_structured_tile` with a stable sort
-   * (spec §1.2.2). `'optimal'`: the exhaustive optimum over every 4×4 mask with at most 2 per row and column
-   * (spec §1.2.3).
+   * `'greedy'` (default): xformers `LargestValuesGreedy` / PyTorch `_sparse_semi_structured_tile` with a stable sort.
+   * `'optimal'`: the exhaustive optimum over every 4×4 mask with at most 2 per row and column.
    */
   algo?: 'greedy' | 'optimal';
   /** Ranking key; default `'value'`, as the xformers default. NaN ranks as −∞. */

@@ -82,7 +82,7 @@ function scatterBag(g: Float32Array, go: number, D: number, s: BagSpec, u: numbe
 
 /**
  * Adds the table gradient of the bags of `s`, given output-gradient columns `col .. col+D` of `G`, into `dT`. With
- * an inverse index the gradient of stored bag u is Σ_{b: inverse[b] = u} G[b] (the scatter-add of spec §3.4), summed
+ * an inverse index the gradient of stored bag u is Σ_{b: inverse[b] = u} G[b] (a scatter-add), summed
  * only for bags used more than once; a bag used once reads its row of G directly.
  */
 export function gradIntoJs(G: Float32Array, ld: number, col: number, D: number, s: BagSpec, dT: Float32Array): void {

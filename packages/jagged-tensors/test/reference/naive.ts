@@ -1,4 +1,4 @@
-// Naive reference implementations written from the spec (§2.3, §3.3, §4.1): plain arrays of bags, obviously
+// Naive reference implementations written from torchrec's documented semantics: plain arrays of bags, obviously
 // correct, slow on purpose. A KJT is modelled as, per key, a list of bags; a bag is a list of value rows (each row a
 // number[] of width 1 for 1-D values) and, if weighted, a parallel list of weights.
 import type { KeyedJaggedTensor } from '../../src/index.js';

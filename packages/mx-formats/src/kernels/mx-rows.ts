@@ -559,7 +559,7 @@ function encodeFP4(
   }
 }
 
-/** {@link encodeFP8} writing four codes in three bytes (the §2.3 bitstream) from byte j0; (end − start) % 4 = 0. */
+/** {@link encodeFP8} writing four codes in three bytes (the FP6 bitstream of packFP6) from byte j0; (end − start) % 4 = 0. */
 function encodeFP6(
   u: Uint32Array,
   start: number,

@@ -1,4 +1,4 @@
-// Naive reference implementation of spec part A, written from the spec text (not from src/): element grids are
+// Naive reference implementation of OCP MX v1.0 (and NVFP4), written from the format definitions (not from src/): element grids are
 // enumerated from the (s, e, f) decoding formula, encoding searches the grid for the nearest value, exponents come
 // from repeated doubling/halving. Slow on purpose; only for tests.
 
@@ -22,7 +22,7 @@ const SPECS: Record<RefElement, Spec> = {
   int8: { bits: 8, e: 0, m: 6, bias: 0, int: true },
 };
 
-/** Decoded value of every code, from the spec §2.1 formula and special-code table. */
+/** Decoded value of every code, from the OCP MX v1.0 element formula and special-code table. */
 export function refDecode(t: RefElement, code: number): number {
   const s = SPECS[t];
   if (s.int) return (code >= 128 ? code - 256 : code) / 64;

@@ -4,7 +4,7 @@
 // of B (`o[j] += a0·b0[j] + a1·b1[j] + a2·b2[j] + a3·b3[j]`, products summed in float64, stored as float32).
 // The dense kernel takes 4 consecutive k; the sparse one takes the 4 kept entries of 2 consecutive groups, so it
 // issues exactly half the multiply-adds. Columns of B are processed in blocks so that the touched part of B stays
-// in cache when N is large (spec §1.7: only the skipped multiply-adds are claimed, nothing else).
+// in cache when N is large (only the skipped multiply-adds are claimed, nothing else).
 
 /** Column block width: the B panel (K × 64 floats, 1 MiB at K = 4096: one L2) is reused across all rows of A. */
 function blockOf(n: number): number {

@@ -1,6 +1,6 @@
-// Naive CUTLASS encoder/decoder written from spec §1.3.2 and the golden README's decoding rule (slow on purpose).
+// Naive CUTLASS encoder/decoder written from PyTorch's torch/sparse/_semi_structured_conversions.py and the golden set's decoding rule (slow on purpose).
 
-/** The code of a group from its 4 non-zero flags, boolean formulas of spec §1.3.2 step 2. */
+/** The code of a group from its 4 non-zero flags, boolean formulas of PyTorch's conversion. */
 export function refNibble(m0: boolean, m1: boolean, _m2: boolean, m3: boolean): number {
   const bit0 = !m0 && m1;
   const bit1 = !m0 && !m1;

@@ -1,4 +1,4 @@
-// Naive, obviously-correct mask references written from spec §1.2 (slow on purpose).
+// Naive, obviously-correct mask references written from the xformers / PyTorch definitions (slow on purpose).
 
 /** Key of a value: |x| or x, NaN → −∞. */
 export function refKey(v: number, by: 'magnitude' | 'value'): number {

@@ -1,4 +1,4 @@
-// Naive float64 reference of the token-split backward (spec §1.6 design model, as documented on SquaredReluFFN24):
+// Naive float64 reference of the token-split backward (tessera's design model, as documented on SquaredReluFFN24):
 // after warm-up, the token-contracting GEMMs (dW1, dW2) use S and dY1 masked additionally by a 2:4 mask along a fixed
 // token permutation, except for the `denseFraction` hidden features with the most non-zeros in S.
 import { rng } from '@tessera/core';
