@@ -163,9 +163,7 @@ export function simulate(
         t.pooling,
       );
     }
-    const sab = new SharedArrayBuffer(R * D * 4);
-    const view = new Float32Array(sab);
-    view.set(t.weight.dataSync() as Float32Array);
+    const { sab, view } = sharedWeights(t.weight);
     sabs.push(sab);
     tableData[ti] = view;
   });
@@ -553,6 +551,22 @@ export function simulate(
     modelledTimeMs,
     workers: nWorkers,
   };
+}
+
+// Shared copies of table weights keyed by the tensor's dataId: tfjs data is immutable and `Variable.assign` swaps the
+// dataId, so an entry never goes stale and dies with its dataId. Saves the R×D copy on every call.
+const sharedCache = new WeakMap<object, { sab: SharedArrayBuffer; view: Float32Array }>();
+function sharedWeights(w: tf.Tensor2D): { sab: SharedArrayBuffer; view: Float32Array } {
+  const key = w.dataId as object;
+  let e = sharedCache.get(key);
+  if (!e) {
+    const sab = new SharedArrayBuffer(w.size * 4);
+    const view = new Float32Array(sab);
+    view.set(w.dataSync() as Float32Array);
+    e = { sab, view };
+    sharedCache.set(key, e);
+  }
+  return e;
 }
 
 /** Index of the row-wise shard holding `row` (shards in row order; zero-row shards never match). */
