@@ -7,6 +7,7 @@
 // element-by-element slice path, which cost more than the whole rest of a training step on the cpu backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { interactionPairs } from './config.js';
+import { gram } from './linear.js';
 
 /**
  * R = [x, Zflat] (`dot`) or [x, E] (`cat`) for x [B, d] and E [B, F·d]; differentiable in x and E.
@@ -45,7 +46,7 @@ function bmmInteraction(x: tf.Tensor2D, E: tf.Tensor2D, itself: boolean): tf.Ten
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return tf.tidy(() => {
     const T = tf.reshape(tf.concat([x, E], 1), [B, N, D]) as tf.Tensor3D;
-    const Z = tf.matMul(T, T, false, true);
+    const Z = gram(T);
     return tf.concat([x, gather(Z) as tf.Tensor2D], 1) as tf.Tensor2D;
   });
 }

@@ -11,6 +11,7 @@ import { type DlrmConfig, type ResolvedConfig, resolveConfig } from './config.js
 import { poolFeatures, type ResolvedSparse, resolveSparse } from './embedding.js';
 import { fail } from './errors.js';
 import { interactionOp } from './interaction.js';
+import { linear as linearOp } from './linear.js';
 import { numpyLegacyRng } from './numpy-rng.js';
 
 /** A batch: dense features [B, denseFeatures], the sparse part as a KJT or an IKJT (keys matched by name), labels [B, 1]. */
@@ -331,8 +332,7 @@ export class DlrmModel {
       let w = params[2 * i] as tf.Tensor2D;
       if (q) w = fakeQuantizeMX(w, { ...q, axis: 1 }) as tf.Tensor2D;
       const b = params[2 * i + 1];
-      // Not tf.fused.matMul: with transposeB and a bias it returns wrong values on the tfjs 4.22 wasm backend.
-      const z = tf.add(tf.matMul(h, w, false, true), b) as tf.Tensor2D;
+      const z = linearOp(h, w, b as tf.Tensor1D);
       return act === 'relu' ? tf.relu(z) : tf.sigmoid(z);
     };
     let x = dense;
