@@ -195,3 +195,14 @@ describe('colocate and manual placement (torchrec issue #2642)', () => {
     expect(validatePlan(p, tables)).toEqual([]);
   });
 });
+
+test('failure names the largest table, its cheapest sharding type and the per-rank capacity (torchrec PR #1192)', () => {
+  const topo = createTopology({ worldSize: 2, computeDevice: 'cuda', hbmCap: 2 ** 28, ddrCap: 2 ** 20 });
+  try {
+    plan([table('small', 100, 8), table('huge', 5e7, 64)], topo);
+    expect.unreachable();
+  } catch (e) {
+    expect((e as Error).message).toMatch(/largest table 'ebc.huge' needs at least HBM \d+ B/);
+    expect((e as { details: { largestTable: string } }).details.largestTable).toBe('huge');
+  }
+});

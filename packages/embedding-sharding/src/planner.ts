@@ -213,8 +213,28 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
     hbm: 0,
     ddr: 0,
   } as Storage);
-  const tail = `; reservation ${percentage * 100}%; ${proposals} proposals evaluated; reserved capacity HBM ${cap.hbm} B, DDR ${cap.ddr} B; smallest proposal needs HBM ${lowest.hbm} B, DDR ${lowest.ddr} B${lastError ? `; last error: ${lastError.message}` : ''}`;
-  const details = { ...(lastError?.details ?? {}), reservation: percentage, lowestStorage: lowest, capacity: cap };
+  // the largest table (by its smallest per-shard footprint over all options), as torchrec PR #1192 reports it
+  let largest: { so: ShardingOption; hbm: number; ddr: number } | null = null;
+  const bestShard = new Map<string, { so: ShardingOption; hbm: number; ddr: number }>();
+  for (const so of space) {
+    const hbm = Math.max(...so.shards.map((x) => x.storage.hbm));
+    const ddr = Math.max(...so.shards.map((x) => x.storage.ddr));
+    const cur = bestShard.get(so.fqn);
+    if (!cur || compareStorage({ hbm, ddr }, cur) < 0) bestShard.set(so.fqn, { so, hbm, ddr });
+  }
+  for (const e of bestShard.values()) if (!largest || compareStorage(e, largest) > 0) largest = e;
+  const dev = reserved.devices[0].storage;
+  const big = largest
+    ? `; largest table '${largest.so.fqn}' needs at least HBM ${largest.hbm} B / DDR ${largest.ddr} B per shard (${largest.so.shardingType}, ${largest.so.computeKernel}) vs per-rank reserved HBM ${dev.hbm} B / DDR ${dev.ddr} B`
+    : '';
+  const tail = `; reservation ${percentage * 100}%; ${proposals} proposals evaluated; reserved capacity HBM ${cap.hbm} B, DDR ${cap.ddr} B; smallest proposal needs HBM ${lowest.hbm} B, DDR ${lowest.ddr} B${big}${lastError ? `; last error: ${lastError.message}` : ''}`;
+  const details = {
+    ...(lastError?.details ?? {}),
+    reservation: percentage,
+    lowestStorage: lowest,
+    capacity: cap,
+    ...(largest ? { largestTable: largest.so.table.name, largestShardingType: largest.so.shardingType } : {}),
+  };
   if (!fitsIn(lowest, cap)) fail('PLANNER_INSUFFICIENT_STORAGE', fn, `no plan fits the reserved storage${tail}`, undefined, details);
   fail('PLANNER_STRICT_CONSTRAINTS', fn, `no plan satisfies the constraints${tail}`, undefined, details);
 }
