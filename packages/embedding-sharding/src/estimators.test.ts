@@ -54,6 +54,20 @@ describe('perfEstimator — torchrec test_sequence_2_table_perf (EmbeddingCollec
   }
 });
 
+describe('perfEstimator — torchrec test_inference_1_table_perf (quantized, inference)', () => {
+  const topo = createTopology({ worldSize: 2, computeDevice: 'cuda' });
+  // torchrec's quantized 100×10 table: uint8 rows of 10 values + 4 bytes scale/bias, aligned to 16 bytes
+  const q = { ...table('t0', 100, 16), elementBytes: 1 };
+  const opts = enumerate([q], topo, undefined, { quantized: true, estimators: [perfEstimator(undefined, { inference: true })] });
+  for (const [k, t, total] of vectors.inference_quant_total_perf as [string, string, number][]) {
+    test(`${k} · ${t}`, () => {
+      const o = opts.find((x) => x.computeKernel === k && x.shardingType === t);
+      expect(o).toBeDefined();
+      for (const s of o?.shards ?? []) expect(relClose(perfTotal(s.perf), total)).toBe(true);
+    });
+  }
+});
+
 describe('perfEstimator — regression vectors from the formulas', () => {
   test('W=L=8, d=64: TW and RW', () => {
     const topo = createTopology({ worldSize: 8, computeDevice: 'cuda' });
