@@ -29,6 +29,9 @@ const options = {
   // `intentionallyNotExported` aliases, shown by name but not documented separately).
   packageOptions: {
     entryPoints: ['src/index.ts'],
+    // The READMEs link to this site with relative paths that only exist once it is built; the module pages list
+    // the API instead of repeating the README.
+    readme: 'none',
     // Type errors are the typecheck task's business; the docs only need the declarations.
     skipErrorChecking: true,
     excludePrivate: true,
