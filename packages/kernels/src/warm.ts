@@ -9,18 +9,26 @@ export function prepare(l: Loaded): void {
   const t = decodeTables();
   for (let f = 0; f < 6; f++) f32.set(t[f], (TABLES + f * 1024) >> 2);
   const e = l.exports;
-  const p = l.arena.alloc(4096, 'warm');
+  // about 16 K elements per kernel: enough loop iterations for the engine to schedule its optimizing tier
+  // (a long first call would otherwise run entirely in the baseline tier)
+  const n = 16384;
+  const p = l.arena.alloc(n * 4 * 4 + 8192, 'warm');
   try {
     const x = l.arena.f32;
-    for (let i = 0; i < 64; i++) x[(p >> 2) + i] = (i - 20) * 0.37;
-    for (let f = 0; f < 6; f++) e.mxQuantize(p, 2, 32, 32, f, 0, 0, 0, 0, p + 1024, p + 1536, p + 2048);
-    e.mxDequantize(p + 1024, 0, p + 1536, 2, 32, 32, TABLES, p + 2560);
-    e.nvfp4Quantize(p, 2, 32, 1, 0, TABLES, p + 1024, p + 1536);
-    e.nvfp4Dequantize(p + 1024, p + 1536, 2, 32, 1, TABLES + 4 * 1024, TABLES, p + 2560);
-    e.gemm(p, 4, 4, p, 4, p + 2560);
-    e.mask24Compress(p, 16, 4, 0, p + 1024, p + 1536, p + 2048);
-    e.spmm24(p + 1536, p + 2048, 4, 4, p, 4, p + 2560);
-    e.spmm24T(p + 1536, p + 2048, 4, 4, p, 4, p + 2560);
+    for (let i = 0; i < 4 * n; i++) x[(p >> 2) + i] = Math.sin(i) * 3;
+    const a = p;
+    const b = p + n * 4;
+    const c = p + n * 8;
+    const d = p + n * 12;
+    for (let f = 0; f < 6; f++) e.mxQuantize(a, 4, n / 4, 32, f, f & 3, f % 3, 0, f === 4 ? 1 : 0, c, d, d + 4096);
+    for (let f = 0; f < 6; f += 5) e.mxDequantize(c, 0, d, 4, n / 4, 32, TABLES + f * 1024, b);
+    e.mxDequantize(c, 1, d, 4, n / 4, 32, TABLES + 4 * 1024, b);
+    e.nvfp4Quantize(a, 4, n / 4, 1, 0, TABLES, c, d);
+    e.nvfp4Dequantize(c, d, 4, n / 4, 1, TABLES + 4 * 1024, TABLES, b);
+    e.gemm(a, 64, 64, b, 64, c);
+    e.mask24Compress(a, n, 64, 0, d, b, c);
+    e.spmm24(b, c, 64, 64, a, 64, d);
+    e.spmm24T(b, c, 64, 64, a, 64, d);
   } finally {
     l.arena.free(p);
   }
