@@ -2,8 +2,8 @@
 // once with the paper's interleaving (Roy et al., arXiv 2507.02754 §8, here every 2nd layer is 2-simplicial), on two
 // tasks generated in code (no downloaded text):
 // - Match3 (Sanford et al., "Representational Strengths and Limitations of Transformers", NeurIPS 2023), causal:
-//   tokens x_0 … x_{n−1} in Z_M; the label of position i is 1 when some j, k ≤ i satisfy x_i + x_j + x_k ≡ 0 (mod M),
-//   with labels balanced per position. A 2-simplicial head can test a triple in one logit; dot-product attention
+//   tokens x_0 … x_{n−1} in Z_M; the label of position i is 1 when two earlier positions j < k < i satisfy
+//   x_i + x_j + x_k ≡ 0 (mod M), with labels balanced per position. A 2-simplicial head can test a triple in one logit; dot-product attention
 //   only sees pairs.
 // - A small arithmetic language: sentences "a op b = c ;" with a, b, c in Z_7 and op in {+, ×}; the model predicts c
 //   at each "=".
@@ -41,7 +41,8 @@ const N3 = 10;
 /**
  * Match3 sequences with balanced labels at every position: position by position, draw the label (1 with probability
  * 1/2), then draw x_i uniformly among the values that give that label with the prefix (if none does, any value). So
- * knowing the position alone gives 50 % accuracy, and beating it means detecting triples.
+ * knowing the position alone gives about 50 % accuracy, and beating it means detecting triples. The pair (j, k) is two
+ * distinct earlier positions, so no pairwise relation (x_i with one x_j) decides a label.
  */
 const match3: Task = {
   name: `Match3 (M=${M}, n=${N3}, balanced)`,
@@ -53,19 +54,14 @@ const match3: Task = {
   sample(r) {
     const x: number[] = [];
     const y: number[] = [];
-    const sums = new Set<number>(); // (x_j + x_k) mod M over j, k < i
+    const sums = new Set<number>(); // (x_j + x_k) mod M over j < k < i
     for (let i = 0; i < N3; i++) {
-      const label = (v: number) => {
-        if (sums.has((M - v) % M) || (3 * v) % M === 0) return 1;
-        for (const xj of x) if ((2 * v + xj) % M === 0) return 1;
-        return 0;
-      };
+      const label = (v: number) => (sums.has((M - v) % M) ? 1 : 0);
       const want = r.int(2);
       const candidates = Array.from({ length: M }, (_, v) => v).filter((v) => label(v) === want);
       const v = candidates.length > 0 ? candidates[r.int(candidates.length)] : r.int(M);
       y.push(label(v));
       for (const xj of x) sums.add((xj + v) % M);
-      sums.add((2 * v) % M);
       x.push(v);
     }
     return { x, y, m: x.map(() => 1) };
@@ -229,7 +225,7 @@ for (const task of [match3, arithmetic]) {
       for (let i = 0; i < N3; i++) {
         const x = test.x.subarray(s * N3, (s + 1) * N3);
         let want = 0;
-        for (let j = 0; j <= i; j++) for (let k = 0; k <= i; k++) if ((x[i] + x[j] + x[k]) % M === 0) want = 1;
+        for (let j = 0; j < i; j++) for (let k = j + 1; k < i; k++) if ((x[i] + x[j] + x[k]) % M === 0) want = 1;
         if (test.y[s * N3 + i] !== want) throw new Error(`Match3 label mismatch at sequence ${s}, position ${i}`);
       }
   }
