@@ -101,7 +101,7 @@ function scratchOf(sp: Span[], pm: number, extra: number): number {
  * const data = new Uint8Array(4);
  * const scales = new Uint8Array(1);
  * mxQuantize(new Float32Array([1, 2, -3, 0.5]), 1, 4, 4, 'fp8_e4m3', 'floor', 'even', 0, 'byte', data, scales);
- * scales[0]; // → 119
+ * scales[0]; // → 120
  * ```
  */
 export function mxQuantize(
