@@ -11,6 +11,7 @@ import {
   generateSessionBatch,
   type KeyedJaggedTensor,
 } from '@tessera/jagged-tensors';
+import { progress } from '../lib/progress.js';
 
 const info = await initBackend('cpu');
 const B = 2048;
@@ -41,7 +42,9 @@ const bytesOf = (x: KeyedJaggedTensor) =>
   x.values.size * 4 + x.lengths.byteLength + (x.weights ? x.weights.size * 4 : 0) + (x.inverse ? x.inverse.idx.length * x.stride * 4 : 0);
 
 const rows: string[][] = [];
-for (const s of [1, 2, 4, 8]) {
+const LEVELS = [1, 2, 4, 8];
+const bar = progress('duplication levels', LEVELS.length, ['last']);
+for (const s of LEVELS) {
   const { kjt } = generateSessionBatch({ batchSize: B, meanSessionLength: s, features, seed: 40 + s });
   const ikjt = dedup(kjt);
 
@@ -69,7 +72,9 @@ for (const s of [1, 2, 4, 8]) {
   ]);
   kjt.dispose();
   ikjt.dispose();
+  bar.tick(1, { last: `${s}×` });
 }
+bar.stop();
 const head = ['dup', 'KJT MB', 'IKJT MB', 'bag ratio', 'id ratio', 'KJT fwd ms', 'IKJT fwd ms', 'speedup', 'dedup ms'];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join('  ');
