@@ -1,5 +1,6 @@
 import { fail } from './errors.js';
 import { type Groups, InverseKeyedJaggedTensor, KeyedJaggedTensor, resolveGroups } from './keyed-jagged-tensor.js';
+import { checkLiveOperand } from './kjt-validator.js';
 import { bitsOf } from './rows.js';
 
 /** Options of {@link dedup}. */
@@ -39,6 +40,7 @@ export interface DedupOptions {
 export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {}): InverseKeyedJaggedTensor {
   const fn = 'dedup';
   if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', fn, 'x must be a KeyedJaggedTensor', x);
+  checkLiveOperand(fn, 'x', x);
   if (x.inverse) fail('UNSUPPORTED', fn, 'x already has inverse indices', 'an IKJT');
   if (x.stridePerKeyPerRank) fail('UNSUPPORTED', fn, 'x must not be VBE', 'stridePerKeyPerRank set');
   if (x.duplicateKeys) fail('INVALID_KEY', fn, 'keys must be unique', [...x.keys], 'K4');
@@ -152,6 +154,7 @@ export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {})
  */
 export function expand(x: InverseKeyedJaggedTensor): KeyedJaggedTensor {
   if (!(x instanceof InverseKeyedJaggedTensor)) fail('INVALID_ARGUMENT', 'expand', 'x must be an InverseKeyedJaggedTensor', x);
+  checkLiveOperand('expand', 'x', x);
   return x.expand();
 }
 

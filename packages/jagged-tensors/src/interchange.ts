@@ -1,9 +1,10 @@
 // torchrec object shapes and safetensors files for KJTs/IKJTs.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkShape, describe, parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
+import { checkOptions, checkShape, describe, parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
 import { fail } from './errors.js';
 import { readInt32 } from './int-array.js';
 import { type Groups, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
+import { checkLiveOperand } from './kjt-validator.js';
 
 /** A KJT in torchrec's field names (`KeyedJaggedTensor.__init__` arguments), host arrays only. */
 export interface TorchrecKjt {
@@ -30,6 +31,7 @@ export interface TorchrecKjt {
  */
 export function toTorchrec(x: KeyedJaggedTensor): TorchrecKjt {
   if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', 'toTorchrec', 'x must be a KeyedJaggedTensor', x);
+  checkLiveOperand('toTorchrec', 'x', x);
   const values =
     x.values.dtype === 'int32'
       ? Int32Array.from(x.values.dataSync() as Int32Array)
@@ -133,6 +135,7 @@ const FORMAT = 'tessera.kjt.v1';
  * @example `const bytes = saveKjt(kjt); const back = loadKjt(bytes);`
  */
 export function saveKjt(x: KeyedJaggedTensor, o: { metadata?: Record<string, string> } = {}): Uint8Array {
+  const opts = checkOptions<{ metadata?: Record<string, string> }>(o, 'saveKjt');
   const t = toTorchrec(x);
   const tensors: Record<string, RawTensor> = {
     values:
@@ -151,7 +154,7 @@ export function saveKjt(x: KeyedJaggedTensor, o: { metadata?: Record<string, str
     tensors.inverse_indices = { dtype: 'I32', shape: [rows.length, x.stride], data };
   }
   const metadata: Record<string, string> = {
-    ...(o.metadata ?? {}),
+    ...checkOptions<Record<string, string>>(opts.metadata, 'saveKjt', 'metadata'),
     format: FORMAT,
     keys: JSON.stringify(x.keys),
     stride: String(x.stride),

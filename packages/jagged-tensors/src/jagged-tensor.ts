@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor } from '@tessera/core';
+import { checkOptions, checkTensor } from '@tessera/core';
 import { fail } from './errors.js';
 import { type IntArrayLike, readInt32, resolveLengthsOffsets } from './int-array.js';
 import { bitsOf, gatherRows } from './rows.js';
@@ -58,6 +58,22 @@ export function checkValuesWeights(
     );
   }
   return { values: v, weights: w as tf.Tensor1D };
+}
+
+/** Throws `INVALID_ARGUMENT` when a JT's (or KJT's) values or weights were disposed. O(1). @internal */
+export function liveJt(fn: string, x: { values: tf.Tensor; weights: tf.Tensor | null }): void {
+  checkTensor(x.values, fn, 'values');
+  if (x.weights !== null) checkTensor(x.weights, fn, 'weights');
+}
+
+/** Checks an `equal` tolerance object (undefined, or finite rtol/atol >= 0). @internal */
+export function checkTolerance(fn: string, t: unknown): void {
+  if (t === undefined) return;
+  const o = checkOptions<Tolerance>(t, fn, 'tol');
+  if (o.rtol !== undefined && !(typeof o.rtol === 'number' && o.rtol >= 0))
+    fail('INVALID_ARGUMENT', fn, 'tol.rtol must be a number >= 0', o.rtol);
+  if (o.atol !== undefined && !(typeof o.atol === 'number' && o.atol >= 0))
+    fail('INVALID_ARGUMENT', fn, 'tol.atol must be a number >= 0', o.atol);
 }
 
 /** Closeness of two tensors' data: exact for int32, |a-b| <= atol + rtol·|b| for floats. @internal */
@@ -173,24 +189,35 @@ export class JaggedTensor {
     if (!Array.isArray(rows) || rows.length === 0) fail('INVALID_ARGUMENT', fn, 'rows must be a non-empty array of tensors', rows);
     const first = checkTensor(rows[0], fn, 'rows[0]', { dtype: ['int32', 'float32'], rank: [1, 2] });
     const trailing = first.shape.slice(1).join(',');
-    rows.forEach((r, i) => {
-      const t = checkTensor(r, fn, `rows[${i}]`, { dtype: first.dtype, rank: first.rank });
+    let total = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const t = checkTensor(rows[i], fn, `rows[${i}]`, { dtype: first.dtype, rank: first.rank });
       if (t.shape.slice(1).join(',') !== trailing)
         fail('INVALID_SHAPE', fn, 'rows must share trailing dims', `rows[${i}] shape [${t.shape.join(', ')}]`);
-    });
+      total += t.shape[0];
+    }
+    // lengths are int32: check before anything is concatenated (an empty [1e12, 0] row is a valid tensor)
+    if (total > 2147483647) fail('INVALID_SHAPE', fn, 'the rows must hold at most 2^31 − 1 entries in all', total);
     if (weights !== undefined) {
       if (!Array.isArray(weights) || weights.length !== rows.length)
         fail('INVALID_SHAPE', fn, 'weights must have one tensor per row', weights);
-      weights.forEach((w, i) => {
-        const t = checkTensor(w, fn, `weights[${i}]`, { dtype: 'float32', rank: 1 });
+      for (let i = 0; i < weights.length; i++) {
+        const t = checkTensor(weights[i], fn, `weights[${i}]`, { dtype: 'float32', rank: 1 });
         if (t.shape[0] !== rows[i].shape[0])
           fail('INVALID_SHAPE', fn, `weights[${i}] must have ${rows[i].shape[0]} entries`, t.shape[0], 'J5');
-      });
+      }
     }
     const lengths = Int32Array.from(rows.map((r) => r.shape[0]));
     const values = tf.concat(rows as tf.Tensor[], 0);
-    const w = weights ? (tf.concat(weights as tf.Tensor[], 0) as tf.Tensor1D) : null;
-    return new JaggedTensor({ values, weights: w, lengths });
+    let w: tf.Tensor1D | null = null;
+    try {
+      w = weights ? (tf.concat(weights as tf.Tensor[], 0) as tf.Tensor1D) : null;
+      return new JaggedTensor({ values, weights: w, lengths });
+    } catch (e) {
+      values.dispose();
+      w?.dispose();
+      throw e;
+    }
   }
 
   /**
@@ -261,11 +288,13 @@ export class JaggedTensor {
    * ```
    */
   toDense(): tf.Tensor[] {
+    liveJt('JaggedTensor.toDense', this);
     return denseSlices(this.values, this.offsets);
   }
 
   /** Like {@link JaggedTensor.toDense} over the weights; `null` if unweighted. @example `jt.toDenseWeights()` */
   toDenseWeights(): tf.Tensor1D[] | null {
+    liveJt('JaggedTensor.toDenseWeights', this);
     return this.weights ? (denseSlices(this.weights, this.offsets) as tf.Tensor1D[]) : null;
   }
 
@@ -286,15 +315,21 @@ export class JaggedTensor {
    * ```
    */
   toPaddedDense(desiredLength?: number | PadOptions, paddingValue?: number): tf.Tensor {
+    liveJt('JaggedTensor.toPaddedDense', this);
     const o = padOptions('JaggedTensor.toPaddedDense', desiredLength, paddingValue);
-    return paddedDense(this.values, this.offsets, o.n ?? maxLength(this.lengths), o.pad);
+    const n = o.n ?? maxLength(this.lengths);
+    checkPaddedSize('JaggedTensor.toPaddedDense', this.lengths.length, n, this.values);
+    return paddedDense(this.values, this.offsets, n, o.pad);
   }
 
   /** {@link JaggedTensor.toPaddedDense} over the weights (`[B, N]`), `null` if unweighted. @example `jt.toPaddedDenseWeights({ desiredLength: 4 })` */
   toPaddedDenseWeights(desiredLength?: number | PadOptions, paddingValue?: number): tf.Tensor2D | null {
+    liveJt('JaggedTensor.toPaddedDenseWeights', this);
     const o = padOptions('JaggedTensor.toPaddedDenseWeights', desiredLength, paddingValue);
     if (!this.weights) return null;
-    return paddedDense(this.weights, this.offsets, o.n ?? maxLength(this.lengths), o.pad) as tf.Tensor2D;
+    const n = o.n ?? maxLength(this.lengths);
+    checkPaddedSize('JaggedTensor.toPaddedDenseWeights', this.lengths.length, n, this.weights);
+    return paddedDense(this.weights, this.offsets, n, o.pad) as tf.Tensor2D;
   }
 
   /**
@@ -307,6 +342,11 @@ export class JaggedTensor {
 
   /** Static form of {@link JaggedTensor.equal}. @example `JaggedTensor.equal(a, b)` */
   static equal(a: JaggedTensor, b: JaggedTensor, tol?: Tolerance): boolean {
+    const fn = 'JaggedTensor.equal';
+    if (!(a instanceof JaggedTensor) || !(b instanceof JaggedTensor)) fail('INVALID_ARGUMENT', fn, 'a and b must be JaggedTensors', b);
+    liveJt(fn, a);
+    liveJt(fn, b);
+    checkTolerance(fn, tol);
     if (a.lengths.length !== b.lengths.length) return false;
     for (let i = 0; i < a.lengths.length; i++) if (a.lengths[i] !== b.lengths[i]) return false;
     if (!tensorsClose(a.values, b.values, tol)) return false;
@@ -325,6 +365,21 @@ function maxLength(lengths: Int32Array): number {
   let m = 0;
   for (let i = 0; i < lengths.length; i++) if (lengths[i] > m) m = lengths[i];
   return m;
+}
+
+/** Most elements of a padded dense result, `B × N × D` (2^26 = 256 MiB of float32). */
+export const MAX_PADDED_ELEMENTS = 2 ** 26;
+
+// desiredLength alone decides the size of the result: bound it (with the bound in the message)
+function checkPaddedSize(fn: string, B: number, n: number, x: tf.Tensor): void {
+  const width = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (B * n * width > MAX_PADDED_ELEMENTS)
+    fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `the padded result B × N × D must have at most ${MAX_PADDED_ELEMENTS} elements (2^26)`,
+      `${B} × ${n} × ${width}`,
+    );
 }
 
 function padOptions(fn: string, a?: number | PadOptions, b?: number): { n: number | undefined; pad: number } {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkInteger, checkOneOf, checkOptions, describe } from '@tessera/core';
+import { checkBoolean, checkInteger, checkIntegerArray, checkOneOf, checkOptions, describe } from '@tessera/core';
 import { fail } from './errors.js';
 import { concatInt32, type IntArrayLike } from './int-array.js';
-import { bitsEqual, JaggedTensor, type Tolerance, tensorsClose } from './jagged-tensor.js';
+import { bitsEqual, checkTolerance, JaggedTensor, type Tolerance, tensorsClose } from './jagged-tensor.js';
 import {
   carryInverse,
   checkConcatValues,
@@ -122,6 +122,8 @@ export class KeyedJaggedTensor {
 
   /** Like {@link KeyedJaggedTensor.create}, reading tensor lengths/offsets with `data()` instead of `dataSync()`. @example `await KeyedJaggedTensor.createAsync(init)` */
   static async createAsync(init: KjtInit): Promise<KeyedJaggedTensor> {
+    if (typeof init !== 'object' || init === null)
+      fail('INVALID_ARGUMENT', 'KeyedJaggedTensor.createAsync', 'init must be an object', init);
     const read = async (x: unknown) =>
       typeof x === 'object' && x !== null && 'dataId' in x && (x as tf.Tensor).dtype === 'int32' && !(x as tf.Tensor).isDisposed
         ? Int32Array.from((await (x as tf.Tensor).data()) as Int32Array)
@@ -218,10 +220,12 @@ export class KeyedJaggedTensor {
   static concat(list: readonly KeyedJaggedTensor[]): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.concat';
     if (!Array.isArray(list) || list.length === 0) fail('INVALID_ARGUMENT', fn, 'list must be a non-empty array of KJTs', list);
-    list.forEach((x, i) => {
+    // an index loop, not forEach: a sparse array's holes must be checked too
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
       if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', fn, `list[${i}] must be a KeyedJaggedTensor`, x);
       checkLiveOperand(fn, `list[${i}]`, x);
-    });
+    }
     return makeKjt(concatParts(fn, list));
   }
 
@@ -252,6 +256,7 @@ export class KeyedJaggedTensor {
    * @example `const jt = kjt.get('F0'); jt.dispose();`
    */
   get(key: string): JaggedTensor {
+    checkLiveOperand('KeyedJaggedTensor.get', 'this', this);
     const k = this.keyIndex('KeyedJaggedTensor.get', key);
     const lop = this.lengthsOffsetPerKey;
     const opk = this.offsetPerKey;
@@ -280,6 +285,7 @@ export class KeyedJaggedTensor {
    */
   split(segments: readonly number[]): KeyedJaggedTensor[] {
     const fn = 'KeyedJaggedTensor.split';
+    checkLiveOperand(fn, 'this', this);
     if (!Array.isArray(segments)) fail('INVALID_ARGUMENT', fn, 'segments must be an array of integers', segments);
     for (let i = 0; i < segments.length; i++) checkInteger(segments[i], fn, `segments[${i}]`, { min: 0 });
     const total = segments.reduce((a, b) => a + b, 0);
@@ -347,6 +353,12 @@ export class KeyedJaggedTensor {
 
   /** Static form of {@link KeyedJaggedTensor.equal}. @example `KeyedJaggedTensor.equal(a, b)` */
   static equal(a: KeyedJaggedTensor, b: KeyedJaggedTensor, tol?: Tolerance): boolean {
+    const fn = 'KeyedJaggedTensor.equal';
+    if (!(a instanceof KeyedJaggedTensor) || !(b instanceof KeyedJaggedTensor))
+      fail('INVALID_ARGUMENT', fn, 'a and b must be KeyedJaggedTensors', b);
+    checkLiveOperand(fn, 'a', a);
+    checkLiveOperand(fn, 'b', b);
+    checkTolerance(fn, tol);
     const j = (x: unknown) => JSON.stringify(x);
     if (j(a.keys) !== j(b.keys) || a.stride !== b.stride || j(a.stridePerKeyPerRank) !== j(b.stridePerKeyPerRank)) return false;
     if (a.lengths.length !== b.lengths.length || a.lengths.some((v, i) => v !== b.lengths[i])) return false;
@@ -375,7 +387,7 @@ export class KeyedJaggedTensor {
    */
   distSplits(keySplits: readonly number[]): number[][] {
     const fn = 'KeyedJaggedTensor.distSplits';
-    if (!Array.isArray(keySplits) || keySplits.reduce((a, b) => a + b, 0) !== this.keys.length) {
+    if (checkIntegerArray(keySplits, fn, 'keySplits', { min: 0 }).reduce((a, b) => a + b, 0) !== this.keys.length) {
       fail('INVALID_ARGUMENT', fn, `keySplits must sum to K = ${this.keys.length}`, keySplits);
     }
     const sums = (arr: readonly number[]) => {
@@ -401,6 +413,7 @@ export class KeyedJaggedTensor {
 
   /** @internal */
   keyIndex(fn: string, key: string): number {
+    if (typeof key !== 'string') fail('INVALID_KEY', fn, 'key must be a string', key);
     const k = this.keys.indexOf(key);
     if (k < 0) fail('INVALID_KEY', fn, 'unknown key', `'${key}' (keys ${describe([...this.keys])})`);
     if (this.keys.lastIndexOf(key) !== k) fail('INVALID_KEY', fn, 'the key occurs more than once (ambiguous, D9)', `'${key}'`, 'K4');
@@ -478,6 +491,7 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
 
   /** The inverse row of a key. @throws TesseraError `INVALID_KEY` for an unknown key. @example `ikjt.inverseIndicesOf('F0')` */
   inverseIndicesOf(key: string): Int32Array {
+    if (typeof key !== 'string') fail('INVALID_KEY', 'InverseKeyedJaggedTensor.inverseIndicesOf', 'key must be a string', key);
     const j = this.inverse.names.indexOf(key);
     if (j < 0) fail('INVALID_KEY', 'InverseKeyedJaggedTensor.inverseIndicesOf', 'unknown key', `'${key}'`);
     return this.inverse.idx[j];
@@ -507,8 +521,10 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
    * @example `ikjt.validate({ dedupOrder: true })`
    */
   override validate(o: { dedupOrder?: boolean } = {}): void {
+    const opts = checkOptions<{ dedupOrder?: unknown }>(o, 'InverseKeyedJaggedTensor.validate');
+    const dedupOrder = checkBoolean(opts.dedupOrder, 'InverseKeyedJaggedTensor.validate', 'dedupOrder', false);
     super.validate();
-    if (!o.dedupOrder) return;
+    if (!dedupOrder) return;
     const fn = 'InverseKeyedJaggedTensor.validate';
     const B = this.stride;
     for (const g of this.groups) {

@@ -85,23 +85,31 @@ export class KeyedTensor {
         `${keys?.length} keys, ${tensors?.length} tensors`,
       );
     }
-    tensors.forEach((t, i) => {
-      checkTensor(t, fn, `tensors[${i}]`, { rank: 2 });
-    });
+    // index loops, not forEach: a sparse array's holes must be checked too
+    for (let i = 0; i < tensors.length; i++) checkTensor(tensors[i], fn, `tensors[${i}]`, { rank: 2 });
     const B = tensors[0].shape[0];
     tensors.forEach((t, i) => {
       if (t.shape[0] !== B) fail('INVALID_SHAPE', fn, `every tensor must have ${B} rows`, `tensors[${i}] shape [${t.shape.join(', ')}]`);
     });
     const widths = tensors.map((t) => t.shape[1]);
+    // every check the constructor makes on keys runs before the concat, so a bad call allocates nothing
+    for (let i = 0; i < keys.length; i++)
+      if (typeof keys[i] !== 'string') fail('INVALID_ARGUMENT', fn, 'keys must be an array of strings', keys);
     if (new Set(keys).size !== keys.length) fail('INVALID_KEY', fn, 'keys must be unique', describe([...keys]));
     const values = tf.concat(tensors as tf.Tensor2D[], 1);
-    return new KeyedTensor({ keys, lengthPerKey: widths, values });
+    try {
+      return new KeyedTensor({ keys, lengthPerKey: widths, values });
+    } catch (e) {
+      values.dispose();
+      throw e;
+    }
   }
 
   /** Columns of one key, `[B, w_k]`. @throws TesseraError `INVALID_KEY` for an unknown key. @example `kt.get('t1')` */
   get(key: string): tf.Tensor2D {
-    const k = this.indexPerKey[key];
-    if (k === undefined) fail('INVALID_KEY', 'KeyedTensor.get', 'unknown key', `'${key}'`);
+    checkTensor(this.values, 'KeyedTensor.get', 'values');
+    const k = typeof key === 'string' && Object.hasOwn(this.indexPerKey, key) ? this.indexPerKey[key] : undefined;
+    if (k === undefined) fail('INVALID_KEY', 'KeyedTensor.get', 'unknown key', key);
     return sliceCols(this.values, this.offsetPerKey[k], this.lengthPerKey[k]);
   }
 
@@ -124,8 +132,11 @@ export class KeyedTensor {
     const fn = 'KeyedTensor.regroup';
     if (!Array.isArray(kts) || kts.length === 0) fail('INVALID_ARGUMENT', fn, 'kts must be a non-empty array of KeyedTensors', kts);
     const where = new Map<string, [KeyedTensor, number]>();
+    for (let i = 0; i < kts.length; i++)
+      if (!(kts[i] instanceof KeyedTensor)) fail('INVALID_ARGUMENT', fn, `kts[${i}] must be a KeyedTensor`, kts[i]);
     kts.forEach((kt, i) => {
       if (!(kt instanceof KeyedTensor)) fail('INVALID_ARGUMENT', fn, `kts[${i}] must be a KeyedTensor`, kt);
+      checkTensor(kt.values, fn, `kts[${i}].values`);
       if (kt.values.shape[0] !== kts[0].values.shape[0])
         fail('INVALID_SHAPE', fn, `every KT must have ${kts[0].values.shape[0]} rows`, kt.values.shape[0]);
       kt.keys.forEach((k, j) => {

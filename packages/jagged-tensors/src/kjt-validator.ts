@@ -257,7 +257,7 @@ export function deriveKjt(p: KjtParts): Derived {
  * Checks that a KJT operand of an operation still owns live tensors (a disposed `values` would otherwise surface
  * as a tfjs TypeError deep inside a gather or concat). O(1). @internal
  */
-export function checkLiveOperand(fn: string, name: string, x: { values: tf.Tensor; weights: tf.Tensor | null }): void {
+export function checkLiveOperand(fn: string, name: string, x: { values: tf.Tensor; weights?: tf.Tensor | null }): void {
   checkTensor(x.values, fn, `${name}.values`);
-  if (x.weights !== null) checkTensor(x.weights, fn, `${name}.weights`);
+  if (x.weights !== null && x.weights !== undefined) checkTensor(x.weights, fn, `${name}.weights`);
 }

@@ -1,7 +1,7 @@
 // Synthetic RecD-style session batches: one user session yields several consecutive samples whose
 // session-scoped features repeat, so a batch holds duplicated bags; `meanSessionLength` is the duplication knob.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkOneOf, type Rng, rng } from '@tessera/core';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkSize, type Rng, rng } from '@tessera/core';
 import { fail } from './errors.js';
 import { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 
@@ -47,14 +47,24 @@ export interface SessionBatch {
   expectedU: Record<string, number>;
 }
 
+/** Largest `batchSize` of {@link generateSessionBatch} (2^20 samples). */
+export const SESSION_MAX_BATCH = 2 ** 20;
+/** Most features of one synthetic batch. */
+export const SESSION_MAX_FEATURES = 1024;
+/** Largest mean pooling factor of a synthetic feature (its cap may be up to 4 ×). */
+export const SESSION_MAX_BAG = 4096;
+/** Most ids one {@link generateSessionBatch} call may draw in the worst case (`batchSize × Σ maxPoolingFactor`). */
+export const SESSION_MAX_IDS = 2 ** 26;
+
 /**
  * A typical mix of `n` features for benchmarks: the first half session-scoped (user history, pooling ~20, capped at
  * 100, some drift), the rest sample-scoped (item/context, pooling 1–4).
  * @example `const features = defaultSessionFeatures(26, { rows: 100_000 });`
  */
 export function defaultSessionFeatures(n = 26, o: { rows?: number } = {}): SessionFeatureSpec[] {
-  checkInteger(n, 'defaultSessionFeatures', 'n', { min: 1 });
-  const rows = o.rows ?? 100_000;
+  checkSize(n, 'defaultSessionFeatures', 'n', { min: 1, max: SESSION_MAX_FEATURES });
+  const opts = checkOptions<{ rows?: number }>(o, 'defaultSessionFeatures');
+  const rows = checkSize(opts.rows ?? 100_000, 'defaultSessionFeatures', 'rows', { min: 1, max: 2147483647 });
   return Array.from({ length: n }, (_, i) =>
     i < Math.ceil(n / 2)
       ? {
@@ -107,26 +117,36 @@ function hashMap(R: number): (id: number) => number {
 export function generateSessionBatch(o: SessionBatchOptions): SessionBatch {
   const fn = 'generateSessionBatch';
   if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', fn, 'options must be an object', o);
-  const B = checkInteger(o.batchSize, fn, 'batchSize', { min: 0 });
+  const B = checkSize(o.batchSize, fn, 'batchSize', { min: 0, max: SESSION_MAX_BATCH });
   const s = o.meanSessionLength;
   if (typeof s !== 'number' || !(s >= 1) || !Number.isFinite(s)) fail('INVALID_ARGUMENT', fn, 'meanSessionLength must be a number >= 1', s);
-  if (o.fixedSessionLength && !Number.isInteger(s)) fail('INVALID_ARGUMENT', fn, 'a fixed session length must be an integer', s);
+  const fixed = checkBoolean(o.fixedSessionLength, fn, 'fixedSessionLength', false);
+  if (fixed && !Number.isInteger(s)) fail('INVALID_ARGUMENT', fn, 'a fixed session length must be an integer', s);
   const batching = checkOneOf(o.batching ?? 'clustered', fn, 'batching', ['clustered', 'shuffled'] as const);
-  if (!Array.isArray(o.features) || o.features.length === 0) fail('INVALID_ARGUMENT', fn, 'features must be a non-empty array', o.features);
+  if (!Array.isArray(o.features) || o.features.length === 0 || o.features.length > SESSION_MAX_FEATURES)
+    fail('INVALID_ARGUMENT', fn, `features must be an array of 1..${SESSION_MAX_FEATURES} specs`, o.features);
+  let worstIds = 0;
   const names = new Set<string>();
   for (const f of o.features) {
     if (typeof f?.name !== 'string') fail('INVALID_ARGUMENT', fn, 'each feature needs a name', f);
     if (names.has(f.name)) fail('INVALID_KEY', fn, 'feature names must be unique', `'${f.name}'`);
     names.add(f.name);
-    checkInteger(f.rows, fn, `feature '${f.name}' rows`, { min: 1 });
-    if (!(f.meanPoolingFactor >= 0) || !Number.isFinite(f.meanPoolingFactor))
-      fail('INVALID_ARGUMENT', fn, `feature '${f.name}' meanPoolingFactor must be >= 0`, f.meanPoolingFactor);
-    const cp = f.changeProb ?? 0;
-    if (!(cp >= 0 && cp <= 1)) fail('INVALID_ARGUMENT', fn, `feature '${f.name}' changeProb must be in [0, 1]`, cp);
+    checkSize(f.rows, fn, `feature '${f.name}' rows`, { min: 1, max: 2147483647 });
+    const mean = checkFiniteNumber(f.meanPoolingFactor, fn, `feature '${f.name}' meanPoolingFactor`, { min: 0, max: SESSION_MAX_BAG });
+    checkFiniteNumber(f.changeProb ?? 0, fn, `feature '${f.name}' changeProb`, { min: 0, max: 1 });
+    checkFiniteNumber(f.zipfExponent ?? 1.05, fn, `feature '${f.name}' zipfExponent`, { min: 0 });
+    const cap = checkSize(f.maxPoolingFactor ?? Math.max(1, Math.ceil(4 * mean)), fn, `feature '${f.name}' maxPoolingFactor`, {
+      min: 1,
+      max: 4 * SESSION_MAX_BAG,
+    });
+    worstIds += cap;
     checkOneOf(f.scope ?? 'session', fn, `feature '${f.name}' scope`, ['session', 'sample'] as const);
   }
+  // every bag is at most its cap long: bound the ids one call can draw before drawing any
+  if (B * worstIds > SESSION_MAX_IDS)
+    fail('INVALID_ARGUMENT', fn, `batchSize × Σ maxPoolingFactor must be at most ${SESSION_MAX_IDS} ids (2^26)`, `${B} × ${worstIds}`);
   const r = rng(o.seed ?? 0);
-  const hashIds = o.hashIds ?? true;
+  const hashIds = checkBoolean(o.hashIds, fn, 'hashIds', true);
   const feats = o.features.map((f) => ({
     f,
     zipf: f.zipfExponent ?? 1.05,
@@ -143,7 +163,7 @@ export function generateSessionBatch(o: SessionBatchOptions): SessionBatch {
     for (let j = 0; j < len; j++) bag[j] = hash(r.zipf(f.rows, zipf));
     return bag;
   };
-  const sessionLength = () => (o.fixedSessionLength ? s : 1 + geometric(r, s - 1));
+  const sessionLength = () => (fixed ? s : 1 + geometric(r, s - 1));
   const K = feats.length;
   const bags: Int32Array[][] = feats.map(() => new Array(B));
   const sessionIds = new Int32Array(B);

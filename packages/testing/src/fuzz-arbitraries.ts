@@ -117,9 +117,20 @@ export function tensorSpecArb(o: TensorSpecArbOptions = {}): fc.Arbitrary<Tensor
   return fc.oneof(...parts.map((arbitrary, i) => ({ arbitrary, weight: i === 0 ? 4 : 1 })));
 }
 
+/**
+ * The error thrown by the hostile values' own getters (e.g. a `length` getter that throws). A function that reads such
+ * a property may let it propagate: it is the caller's code failing, so the harness accepts it like a TesseraError.
+ */
+export class HostileValueError extends Error {
+  constructor() {
+    super('hostile getter');
+    this.name = 'HostileValueError';
+  }
+}
+
 class ThrowingGetter {
   get length(): number {
-    throw new Error('hostile getter');
+    throw new HostileValueError();
   }
 }
 

@@ -19,6 +19,7 @@ export {
 export type { LazyValue, TensorSpec, TensorSpecArbOptions } from './fuzz-arbitraries.js';
 export {
   edgeNumberArb,
+  HostileValueError,
   hostileConstants,
   hostileValueArb,
   intArrayArb,
