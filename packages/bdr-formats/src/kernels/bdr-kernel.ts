@@ -445,11 +445,20 @@ function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, 
       for (let h = 0; h < 2; h++) {
         let lo = 0;
         let hi = 0;
-        for (let j = 0; j < w; j++) {
-          if (j < 4) lo |= mantissas[mj++] << (j << 3);
-          else hi |= mantissas[mj++] << ((j - 4) << 3);
-        }
+        if (w === 8) {
+          mj += 8;
+        } else
+          for (let j = 0; j < w; j++) {
+            if (j < 4) lo |= mantissas[mj++] << (j << 3);
+            else hi |= mantissas[mj++] << ((j - 4) << 3);
+          }
         const i0 = g + 8 * h;
+        if (w === 8) {
+          // one code per byte (MX9)
+          const j0 = mj - 8;
+          for (let k = 0; k < 8; k++) out[i0 + k] = T[mantissas[j0 + k]] * ((sb >>> (4 * h + (k >> 1))) & 1 ? stepS : stepU);
+          continue;
+        }
         for (let k = 0, b = 0; k < 8; k++, b += w) {
           const c = b + w <= 32 ? (lo >>> b) & mask : b >= 32 ? (hi >>> (b - 32)) & mask : ((lo >>> b) | (hi << (32 - b))) & mask;
           out[i0 + k] = T[c] * ((sb >>> (4 * h + (k >> 1))) & 1 ? stepS : stepU);
@@ -461,6 +470,10 @@ function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, 
 
 /** Dequantizes planar fields into `out` (rows × L, padding dropped). @internal */
 export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array, generalOnly = false): void {
+  if (!generalOnly && f.m <= 7 && f.k2 === 2 && f.d2 === 1 && f.k1 % 16 === 0 && L % f.k1 === 0) {
+    dequantizePairGroups(p, rows, L, f, out);
+    return;
+  }
   if (!generalOnly && f.m === 7 && L % f.k1 === 0) {
     dequantizeBytes(p, rows, L, f, out);
     return;
