@@ -422,9 +422,10 @@ function dequantizeBytes(p: Planar, rows: number, L: number, f: BDRFormat, out: 
 }
 
 /**
- * Fast path of {@link dequantizeRows} for k2 = 2, d2 = 1 (MX4/MX6 shapes), m + 1 < 8 bits, k1 % 16 = 0 and whole
- * blocks: each block's shift bits start on a byte, and every 8 codes (4 pairs) fill exactly m + 1 bytes, read into two
- * 32-bit words; values come from the signed code table times the pair's step.
+ * Fast path of {@link dequantizeRows} for k2 = 2, d2 = 1 (the MX4/MX6/MX9 shapes), m ≤ 7, k1 % 16 = 0 and whole
+ * blocks: each block's shift bits start on a byte (one byte per 16 elements), and every 8 codes fill exactly m + 1
+ * bytes (read directly for m = 7, else into two 32-bit words); values come from the signed code table times the
+ * pair's step, chosen without a branch (stepU − bit·stepU/2, exact).
  */
 function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
   const { k1, d1, m } = f;
@@ -439,29 +440,25 @@ function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, 
   let bi = 0;
   for (let start = 0; start < n; start += k1, bi++) {
     const stepU = POW2[P_OFF + exponents[bi] - bias - m + 1];
-    const stepS = stepU * 0.5;
+    const half = stepU * 0.5;
     for (let g = start; g < start + k1; g += 16) {
       const sb = microexponents[sj++]; // shifts of the 8 pairs of these 16 elements
+      if (w === 8) {
+        for (let k = 0; k < 16; k++) out[g + k] = T[mantissas[mj + k]] * (stepU - ((sb >>> (k >> 1)) & 1) * half);
+        mj += 16;
+        continue;
+      }
       for (let h = 0; h < 2; h++) {
         let lo = 0;
         let hi = 0;
-        if (w === 8) {
-          mj += 8;
-        } else
-          for (let j = 0; j < w; j++) {
-            if (j < 4) lo |= mantissas[mj++] << (j << 3);
-            else hi |= mantissas[mj++] << ((j - 4) << 3);
-          }
-        const i0 = g + 8 * h;
-        if (w === 8) {
-          // one code per byte (MX9)
-          const j0 = mj - 8;
-          for (let k = 0; k < 8; k++) out[i0 + k] = T[mantissas[j0 + k]] * ((sb >>> (4 * h + (k >> 1))) & 1 ? stepS : stepU);
-          continue;
+        for (let j = 0; j < w; j++) {
+          if (j < 4) lo |= mantissas[mj++] << (j << 3);
+          else hi |= mantissas[mj++] << ((j - 4) << 3);
         }
+        const i0 = g + 8 * h;
         for (let k = 0, b = 0; k < 8; k++, b += w) {
           const c = b + w <= 32 ? (lo >>> b) & mask : b >= 32 ? (hi >>> (b - 32)) & mask : ((lo >>> b) | (hi << (32 - b))) & mask;
-          out[i0 + k] = T[c] * ((sb >>> (4 * h + (k >> 1))) & 1 ? stepS : stepU);
+          out[i0 + k] = T[c] * (stepU - ((sb >>> (4 * h + (k >> 1))) & 1) * half);
         }
       }
     }
