@@ -2,7 +2,8 @@
 // (packages are discovered, not listed) is extracted, type-checked as a module against the built packages, compiled
 // to JavaScript and run as written, one package per Node process, each example as its own ES module (its own scope;
 // tfjs state is shared, as in a user's program). A statement ending in `// → value` is checked: an expression
-// statement against its value, `const x = ...` against x. Values compare with deep equality after normalising
+// statement against its value, `const x = ...` against x, `console.log(x)` against x (compared as printed when the
+// expected text is not a JS value). Values compare with deep equality after normalising
 // typed arrays (`Uint16Array [0x3c00]`), and `≈ 31.5` compares to the printed number of decimals. A trailing
 // `(explanation)` after the value is ignored.
 //
@@ -119,6 +120,12 @@ interface Expectation {
   text: string; // the expected value as written
 }
 
+/** The source of the single argument of a `console.log(x)` call, or undefined for any other expression. */
+function loggedArgument(e: ts.Expression, sf: ts.SourceFile): string | undefined {
+  if (!ts.isCallExpression(e) || e.arguments.length !== 1) return undefined;
+  return e.expression.getText(sf) === 'console.log' ? e.arguments[0].getText(sf) : undefined;
+}
+
 /**
  * Rewrites the top-level statements that end in `// → value` into checks. Returns TypeScript source.
  */
@@ -135,7 +142,11 @@ function instrument(ex: Example): { source: string; expectations: Expectation[] 
     if (!m) continue;
     const index = expectations.length;
     expectations.push({ index, line: endLine + 1, text: m[1].trim() });
-    if (ts.isExpressionStatement(st)) {
+    const logged = ts.isExpressionStatement(st) ? loggedArgument(st.expression, sf) : undefined;
+    if (logged !== undefined) {
+      // `console.log(x); // → v` documents what is printed: check x, and still print it.
+      edits.push({ start: st.getStart(sf), end: st.getEnd(), text: `console.log(__docCheck(${index}, (${logged}), true));` });
+    } else if (ts.isExpressionStatement(st)) {
       const expr = st.expression.getText(sf);
       edits.push({ start: st.getStart(sf), end: st.getEnd(), text: `__docCheck(${index}, (${expr}));` });
     } else if (ts.isVariableStatement(st) && st.declarationList.declarations.length === 1) {
