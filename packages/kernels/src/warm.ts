@@ -29,6 +29,13 @@ export function prepare(l: Loaded): void {
     e.mask24Compress(a, n, 64, 0, d, b, c);
     e.spmm24(b, c, 64, 64, a, 64, d);
     e.spmm24T(b, c, 64, 64, a, 64, d);
+    // embedding bags: 256 bags of 8 ids over a 64 × 64 table (ids and offsets built in the scratch)
+    const i32 = l.arena.i32;
+    for (let j = 0; j < 2048; j++) i32[(c >> 2) + j] = (j * 37) & 63;
+    for (let u = 0; u <= 256; u++) i32[(d >> 2) + u] = u * 8;
+    e.bagForward(a, 64, c, d, 0, 256, 0, 0, b, 64, 0);
+    e.bagForward(a, 64, c, d, a, 256, 1, 0, b, 64, 0);
+    e.bagBackward(b, 64, 0, 64, c, d, a, 256, 0, 0, a);
   } finally {
     l.arena.free(p);
   }

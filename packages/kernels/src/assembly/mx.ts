@@ -113,11 +113,25 @@ let rm: i32 = 0;
   return <u32>(((mag ^ neg) - neg) & 0xff);
 }
 
-/** y = |x|·subMul rounded, four lanes (two f64x2 halves), as i32 lanes. */
+/**
+ * y = |x|·subMul rounded to an integer, four lanes (two f64x2 halves), as i32 lanes: the rounded value plus 2^52 holds
+ * the integer in its low word (0 ≤ y < 2^31 in every lane the caller keeps). Ties to even come from the f64 add
+ * itself, as the JavaScript kernel's (y + 2^52 + 2^51) − (2^52 + 2^51).
+ */
 @inline function magY4(a: v128, m: v128, r: i32): v128 {
-  const lo = roundY2(f64x2.mul(f64x2.promote_low_f32x4(a), m), r);
-  const hi = roundY2(f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m), r);
-  return i8x16.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const two52 = f64x2.splat(4503599627370496.0);
+  let lo = f64x2.mul(f64x2.promote_low_f32x4(a), m);
+  let hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m);
+  if (r == 1) {
+    lo = f64x2.floor(f64x2.add(lo, f64x2.splat(0.5)));
+    hi = f64x2.floor(f64x2.add(hi, f64x2.splat(0.5)));
+  } else if (r == 2) {
+    lo = f64x2.floor(lo);
+    hi = f64x2.floor(hi);
+  }
+  lo = f64x2.add(lo, two52);
+  hi = f64x2.add(hi, two52);
+  return i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
 }
 
 /** Four FP codes (i32 lanes) of the float32 lanes of v; the constants are splatted once per block by the caller. */

@@ -65,16 +65,11 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
         const rcp = <f32>(<f64>invSt / sb);
         const rv = f32x4.splat(rcp);
         i = 0;
-        for (; i + 4 <= n; i += 4) {
-          const v = v128.load(p + (<usize>i << 2));
-          const y = f32x4.abs(f32x4.mul(v, rv));
-          let c = i32x4.add(f32x4.gt(y, f32x4.splat(0.25)), f32x4.ge(y, f32x4.splat(0.75)));
-          c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(1.25)), f32x4.ge(y, f32x4.splat(1.75))));
-          c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(2.5)), f32x4.ge(y, f32x4.splat(3.5))));
-          c = i32x4.add(c, f32x4.gt(y, f32x4.splat(5)));
-          c = v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
-          putNibbles(d, i, c);
+        if (n == 16) {
+          put16(d, codeF32(v128.load(p), rv), codeF32(v128.load(p, 16), rv), codeF32(v128.load(p, 32), rv), codeF32(v128.load(p, 48), rv));
+          i = 16;
         }
+        for (; i + 4 <= n; i += 4) putNibbles(d, i, codeF32(v128.load(p + (<usize>i << 2)), rv));
         for (; i < n; i++) {
           const bits = load<u32>(p + (<usize>i << 2));
           const y = abs<f32>(reinterpret<f32>(bits) * rcp);
@@ -92,16 +87,17 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
         const g5 = i32x4.splat(bitThreshold(3.5 * div, false));
         const g6 = i32x4.splat(bitThreshold(5 * div, true));
         i = 0;
-        for (; i + 4 <= n; i += 4) {
-          const v = v128.load(p + (<usize>i << 2));
-          const a = v128.and(v, msk);
-          let c = i32x4.add(i32x4.gt_s(a, g0), i32x4.gt_s(a, g1));
-          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g2), i32x4.gt_s(a, g3)));
-          c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g4), i32x4.gt_s(a, g5)));
-          c = i32x4.add(c, i32x4.gt_s(a, g6));
-          c = v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
-          putNibbles(d, i, c);
+        if (n == 16) {
+          put16(
+            d,
+            codeExact(v128.load(p), g0, g1, g2, g3, g4, g5, g6),
+            codeExact(v128.load(p, 16), g0, g1, g2, g3, g4, g5, g6),
+            codeExact(v128.load(p, 32), g0, g1, g2, g3, g4, g5, g6),
+            codeExact(v128.load(p, 48), g0, g1, g2, g3, g4, g5, g6),
+          );
+          i = 16;
         }
+        for (; i + 4 <= n; i += 4) putNibbles(d, i, codeExact(v128.load(p + (<usize>i << 2)), g0, g1, g2, g3, g4, g5, g6));
         for (; i < n; i++) {
           const bits = load<u32>(p + (<usize>i << 2));
           const a = v128.and(i32x4.splat(bits), msk);
@@ -119,6 +115,33 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
 @inline function putNibbles(d: usize, i: i32, c: v128): void {
   const w = <u32>i32x4.extract_lane(c, 0) | (<u32>i32x4.extract_lane(c, 1) << 4) | ((<u32>i32x4.extract_lane(c, 2) | (<u32>i32x4.extract_lane(c, 3) << 4)) << 8);
   store<u16>(d + (i >> 1), <u16>w);
+}
+
+/** E2M1 codes (sign in bit 3) of fl32(x·rcp), four lanes: round half to even on the midpoints, saturating at 6. */
+@inline function codeF32(v: v128, rv: v128): v128 {
+  const y = f32x4.abs(f32x4.mul(v, rv));
+  let c = i32x4.add(f32x4.gt(y, f32x4.splat(0.25)), f32x4.ge(y, f32x4.splat(0.75)));
+  c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(1.25)), f32x4.ge(y, f32x4.splat(1.75))));
+  c = i32x4.add(c, i32x4.add(f32x4.gt(y, f32x4.splat(2.5)), f32x4.ge(y, f32x4.splat(3.5))));
+  c = i32x4.add(c, f32x4.gt(y, f32x4.splat(5)));
+  return v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
+}
+
+/** E2M1 codes of x/div from the float32 bits against the seven bit thresholds, four lanes. */
+@inline function codeExact(v: v128, g0: v128, g1: v128, g2: v128, g3: v128, g4: v128, g5: v128, g6: v128): v128 {
+  const a = v128.and(v, i32x4.splat(0x7fffffff));
+  let c = i32x4.add(i32x4.gt_s(a, g0), i32x4.gt_s(a, g1));
+  c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g2), i32x4.gt_s(a, g3)));
+  c = i32x4.add(c, i32x4.add(i32x4.gt_s(a, g4), i32x4.gt_s(a, g5)));
+  c = i32x4.add(c, i32x4.gt_s(a, g6));
+  return v128.or(i32x4.neg(c), v128.and(i32x4.shr_u(v, 28), i32x4.splat(8)));
+}
+
+/** Packs sixteen codes (four i32x4 of 0…15) as eight bytes, low nibble first, at d. */
+@inline function put16(d: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c0, c1), i16x8.narrow_i32x4_u(c2, c3));
+  const p = v128.or(v128.and(b, i16x8.splat(0x0f)), v128.and(i16x8.shr_u(b, 4), i16x8.splat(0xf0)));
+  v128.store64_lane(d, i8x16.narrow_i16x8_u(p, p), 0);
 }
 
 @inline function putNibble(d: usize, i: i32, c: u32): void {
