@@ -61,6 +61,12 @@ function tsdocExamples(text: string, file: string, pkg: string): Example[] {
   const out: Example[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
+    // A one-line `@example \`kjt.dispose()\`` is a fragment that names values from its context: counted, not run.
+    const inline = /@example\s+`([^`]+)`/.exec(lines[i]);
+    if (inline) {
+      out.push({ ...example(pkg, file, i + 1, inline[1]), skip: 'inline fragment' });
+      continue;
+    }
     if (!/^\s*\*\s*@example\b/.test(lines[i])) continue;
     // The example runs until the next tag or the end of the comment; a ```ts fence inside it is unwrapped.
     const body: { text: string; line: number }[] = [];
@@ -269,12 +275,13 @@ for (const r of results) {
 
 // ---------------------------------------------------------------------------------------------- report
 
-const skipped = examples.filter((e) => e.skip);
+const skipped = examples.filter((e) => e.skip && e.skip !== 'inline fragment');
+const fragments = examples.filter((e) => e.skip === 'inline fragment');
 const failed = results.filter((r) => !r.ok);
 const privateIds = new Set(examples.filter((e) => e.private).map((e) => e.id));
 const fatal = failed.filter((r) => !privateIds.has(r.id));
 const perPkg = new Map<string, { total: number; failed: number; checks: number }>();
-for (const ex of examples) {
+for (const ex of examples.filter((e) => !e.skip)) {
   const s = perPkg.get(ex.pkg) ?? { total: 0, failed: 0, checks: 0 };
   s.total++;
   perPkg.set(ex.pkg, s);
@@ -289,15 +296,18 @@ for (const f of failed) {
   console.log(`✗ ${f.id}\n    ${f.error?.replace(/\n/g, '\n    ')}`);
   if (f.output) console.log(`    output: ${f.output.slice(0, 400).replace(/\n/g, '\n    ')}`);
 }
-console.log('\ndoc test: package         examples  failed  checked values');
+console.log('\ndoc test: package         examples  failed  checked values  inline fragments (not run)');
 for (const [pkg, s] of perPkg) {
   const note = examples.some((e) => e.pkg === pkg && e.private) ? '  (private: not fatal)' : '';
-  console.log(`  ${pkg.padEnd(24)} ${String(s.total).padStart(8)} ${String(s.failed).padStart(7)} ${String(s.checks).padStart(15)}${note}`);
+  const frag = fragments.filter((e) => e.pkg === pkg).length;
+  console.log(
+    `  ${pkg.padEnd(24)} ${String(s.total).padStart(8)} ${String(s.failed).padStart(7)} ${String(s.checks).padStart(15)} ${String(frag).padStart(27)}${note}`,
+  );
 }
 const checks = results.reduce((a, r) => a + r.checks, 0);
 console.log(
   `doc test: ${results.length - failed.length}/${results.length} examples passed, ${fatal.length} fatal failures (${checks} \`// →\` values checked, ` +
-    `${skipped.length} marked skip), type-check ${typecheck ? `${((tCheck - t0) / 1000).toFixed(1)} s` : 'off'}, ` +
+    `${skipped.length} marked skip, ${fragments.length} one-line inline fragments not run), type-check ${typecheck ? `${((tCheck - t0) / 1000).toFixed(1)} s` : 'off'}, ` +
     `total ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 if (args.includes('--json')) {
