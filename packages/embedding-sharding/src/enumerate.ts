@@ -160,14 +160,18 @@ export function enumerate(
           ? allowedK.filter((k) => c.computeKernels?.includes(k))
           : allowedK.filter((k) => !GUARDED.has(k));
       if (kernels.includes('dense') && kernels.includes('fused')) kernels = kernels.filter((k) => k !== 'dense');
+      // one geometry per type, shared (read-only size/offset pairs) by its kernels' options
+      const g =
+        kernels.length > 0
+          ? shardGeometry(t.rows, t.dim, st, {
+              worldSize: topo.worldSize,
+              localWorldSize: topo.localWorldSize,
+              minPartition: c?.minPartition,
+              deviceMemorySizes: topo.deviceMemorySizes ?? undefined,
+              numBuckets: c?.numBuckets,
+            })
+          : { sizes: [], offsets: [] };
       for (const ck of kernels) {
-        const g = shardGeometry(t.rows, t.dim, st, {
-          worldSize: topo.worldSize,
-          localWorldSize: topo.localWorldSize,
-          minPartition: c?.minPartition,
-          deviceMemorySizes: topo.deviceMemorySizes ?? undefined,
-          numBuckets: c?.numBuckets,
-        });
         const perf0 = zeroPerf();
         const storage0 = { hbm: 0, ddr: 0 };
         out.push({
