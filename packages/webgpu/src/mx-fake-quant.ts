@@ -244,6 +244,76 @@ fn main(index : i32) {
   }
 }
 
+/** Threads per workgroup of {@link MXFakeQuantTiledProgram}. */
+const TILE = 256;
+
+/**
+ * The coalesced variant for blockSize <= 256: a workgroup of 256 invocations takes ⌊256/k⌋ whole blocks, one
+ * element per invocation (consecutive invocations read consecutive elements), reduces each block's amax in
+ * workgroup memory (log2 k steps), then every invocation writes its own element. One load and one store per element.
+ */
+class MXFakeQuantTiledProgram implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0, 1] };
+  dispatch: [number, number, number];
+  variableNames = ['X'];
+  workgroupSize: [number, number, number] = [TILE, 1, 1];
+  uniforms = 'numBlocks : i32, L : i32, k : i32, nB : i32,';
+  size = false;
+  constructor(
+    rows: number,
+    L: number,
+    private readonly o: ResolvedOptions,
+  ) {
+    this.outputShape = [rows, L];
+    const nB = Math.ceil(L / o.blockSize);
+    const G = Math.floor(TILE / o.blockSize);
+    this.dispatch = flatDispatch(Math.ceil((rows * nB) / G) * TILE, TILE);
+    this.shaderKey = `tessera_mxfq_tiled_${o.format}_${o.scaleMode}_${o.rounding}_${o.subnormals}`;
+  }
+  getUserCode(): string {
+    const e = MX_ELEMENTS[this.o.format];
+    const flushEl = this.o.subnormals === 'flush-elements';
+    const flushBlock = this.o.subnormals === 'flush-block';
+    return `
+${WGSL_BITS}
+${wgslScale('tsScale', e, this.o.scaleMode)}
+${wgslElement('tsElement', e, this.o.rounding)}
+var<workgroup> tsAmax : array<u32, ${TILE}>;
+fn main(index : i32) {
+  let k = uniforms.k;
+  let G = ${TILE} / k;
+  let lid = index % ${TILE};
+  let blk = (index / ${TILE}) * G + lid / k;
+  let e = lid % k;
+  let row = blk / uniforms.nB;
+  let col = (blk - row * uniforms.nB) * k + e;
+  let valid = lid < G * k && blk < uniforms.numBlocks && col < uniforms.L;
+  let at = row * uniforms.L + col;
+  var u = 0u;
+  if (valid) {
+    u = bitcast<u32>(X[at]);
+    ${flushEl ? 'if ((u & 0x7fffffffu) < 0x800000u) { u = u & 0x80000000u; }' : ''}
+  }
+  tsAmax[lid] = u & 0x7fffffffu;
+  workgroupBarrier();
+  for (var st = 1; st < k; st = st * 2) {
+    if (e % (2 * st) == 0 && e + st < k) { tsAmax[lid] = max(tsAmax[lid], tsAmax[lid + st]); }
+    workgroupBarrier();
+  }
+  if (!valid) { return; }
+  let amax = tsAmax[lid - e];
+  if (amax >= 0x7f800000u) { result[at] = uniforms.NAN; return; }
+  ${flushBlock ? `if (amax < 0x800000u) { result[at] = bitcast<f32>(${e.isInt ? '0u' : 'u & 0x80000000u'}); return; }` : ''}
+  var s = -127;
+  if (amax != 0u) { s = clamp(tsScale(amax), -127, 127); }
+  result[at] = bitcast<f32>(tsElement(u, s));
+}
+`;
+  }
+}
+
 /** Name of the tfjs kernel (backend `webgpu`) that fake-quantizes the rows of a 2-D float32 tensor in MX blocks. */
 export const MX_FAKE_QUANTIZE_KERNEL = 'TesseraMXFakeQuantize';
 
@@ -285,7 +355,7 @@ export function registerMXKernel(): void {
       const o = attrs as unknown as ResolvedOptions;
       const [rows, L] = x.shape;
       const nB = Math.ceil(L / o.blockSize);
-      const program = new MXFakeQuantProgram(rows, L, o);
+      const program = o.blockSize <= TILE ? new MXFakeQuantTiledProgram(rows, L, o) : new MXFakeQuantProgram(rows, L, o);
       // one entry per scalar: tfjs aligns a multi-value entry as a vector (16 bytes for 3–4 values)
       const uniforms = [rows * nB, L, o.blockSize, nB].map((v) => ({ type: 'int32', data: [v] }));
       return (backend as unknown as import('./program.js').WebGPUBackendLike).runWebGPUProgram(program, [x], 'float32', uniforms);
