@@ -92,7 +92,12 @@ record('torchrec flow: uniform only', uni, performance.now() - t0);
   );
   t0 = performance.now();
   const dev = heuristicShard(
-    tw.map((o) => ({ dim: o.table.dim, rows: o.table.rows, poolingFactor: o.inputLengths[0], sizeGiB: o.shards[0].storage.hbm / GiB })),
+    tw.map((o) => ({
+      dim: o.table.dim,
+      rows: o.table.rows,
+      poolingFactor: o.inputLengths?.[0] ?? 1,
+      sizeGiB: o.shards[0].storage.hbm / GiB,
+    })),
     { ndevices: 128, maxMemoryGiB: reserved.devices[0].storage.hbm / GiB, cost: 'lookup' },
   );
   const time = performance.now() - t0;

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const ht = tw.map((o) => ({
       dim: o.table.dim,
       rows: o.table.rows,
-      poolingFactor: o.inputLengths[0],
+      poolingFactor: o.inputLengths?.[0] ?? 1,
       sizeGiB: o.shards[0].storage.hbm / 2 ** 30,
     }));
     for (const kind of ['size', 'lookup', 'size_lookup', 'naive'] as const) {

@@ -210,3 +210,28 @@ describe('reserveStorage', () => {
     );
   });
 });
+
+describe('estimators on hand-built options (only the fields of the public ShardingOption contract)', () => {
+  test('same figures as enumerate; pooling factors from constraints, batch 512 by default', () => {
+    const topo = createTopology({ worldSize: 8, localWorldSize: 4, computeDevice: 'cuda' });
+    const t = table('t', 5000, 64);
+    const c = { t: { poolingFactors: [7] } };
+    const zero = { fwdCompute: 0, fwdComms: 0, bwdCompute: 0, bwdComms: 0, prefetchCompute: 0 };
+    for (const st of ['table_wise', 'row_wise', 'table_row_wise', 'data_parallel'] as const) {
+      const [ref] = enumerate([t], topo, {
+        t: { ...c.t, shardingTypes: [st], computeKernels: [st === 'data_parallel' ? 'dense' : 'fused'] },
+      });
+      const own = {
+        fqn: 'ebc.t',
+        table: t,
+        shardingType: st,
+        computeKernel: ref.computeKernel,
+        partitionBy: ref.partitionBy,
+        shards: ref.shards.map((s) => ({ size: s.size, offset: s.offset, rank: null, perf: zero, storage: { hbm: 0, ddr: 0 } })),
+      };
+      perfEstimator(c).estimate([own], topo);
+      storageEstimator(c).estimate([own], topo);
+      expect(own.shards.map((s) => [s.perf, s.storage])).toEqual(ref.shards.map((s) => [s.perf, s.storage]));
+    }
+  });
+});

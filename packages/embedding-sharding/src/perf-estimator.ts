@@ -61,9 +61,10 @@ export function resolvePerfInputs(
       so.computeKernel,
     );
   }
-  const n = so.inputLengths.length;
+  const inputLengths = so.inputLengths ?? c?.poolingFactors ?? [K.POOLING_FACTOR];
+  const n = inputLengths.length;
   const numPoolings = c?.numPoolings && c.numPoolings.length > 0 ? c.numPoolings : new Array<number>(n).fill(1.0);
-  const batchSizes = c?.batchSizes && c.batchSizes.length > 0 ? c.batchSizes : new Array<number>(n).fill(so.batchSize);
+  const batchSizes = c?.batchSizes && c.batchSizes.length > 0 ? c.batchSizes : new Array<number>(n).fill(so.batchSize ?? K.BATCH_SIZE);
   if (numPoolings.length !== n || batchSizes.length !== n) {
     fail('INVALID_ARGUMENT', fn, `table '${t.name}': poolingFactors, numPoolings and batchSizes must have equal lengths`, [
       n,
@@ -92,7 +93,7 @@ export function resolvePerfInputs(
     batchSizes,
     worldSize: topo.worldSize,
     localWorldSize: topo.localWorldSize,
-    inputLengths: so.inputLengths,
+    inputLengths,
     numPoolings,
     tableBytes: s,
     fwdA2a: cb.a2aFwd ?? s,

@@ -253,7 +253,7 @@ export function formatPlan(p: Plan): string {
   ];
   for (const so of p.options) {
     lines.push(
-      `  ${so.fqn}  ${so.shardingType}  ${so.computeKernel}  [${so.table.rows}, ${so.table.dim}]  pf ${so.inputLengths.join('/')}`,
+      `  ${so.fqn}  ${so.shardingType}  ${so.computeKernel}  [${so.table.rows}, ${so.table.dim}]  pf ${(so.inputLengths ?? []).join('/') || 'default'}`,
     );
     for (const s of so.shards) {
       lines.push(

@@ -96,7 +96,7 @@ export interface PlanStats {
 export function cloneOptions(options: readonly ShardingOption[]): ShardingOption[] {
   return options.map((so) => ({
     ...so,
-    inputLengths: [...so.inputLengths],
+    ...(so.inputLengths ? { inputLengths: [...so.inputLengths] } : {}),
     shards: so.shards.map((s) => ({
       size: [...s.size] as [number, number],
       offset: [...s.offset] as [number, number],

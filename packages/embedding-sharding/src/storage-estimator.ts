@@ -56,9 +56,10 @@ export function tensorStorage(fn: string, t: TableSpec, kernel: ComputeKernel, d
 }
 
 function ioSizes(so: ShardingOption, c: Constraints | undefined, topo: Topology, fn: string): { inputs: number[]; outputs: number[] } {
-  const n = so.inputLengths.length;
+  const inputLengths = so.inputLengths ?? c?.poolingFactors ?? [K.POOLING_FACTOR];
+  const n = inputLengths.length;
   const numPoolings = c?.numPoolings && c.numPoolings.length > 0 ? c.numPoolings : new Array<number>(n).fill(1.0);
-  const batchSizes = c?.batchSizes && c.batchSizes.length > 0 ? c.batchSizes : new Array<number>(n).fill(so.batchSize);
+  const batchSizes = c?.batchSizes && c.batchSizes.length > 0 ? c.batchSizes : new Array<number>(n).fill(so.batchSize ?? K.BATCH_SIZE);
   if (numPoolings.length !== n || batchSizes.length !== n) {
     fail('INVALID_ARGUMENT', fn, `table '${so.table.name}': poolingFactors, numPoolings and batchSizes must have equal lengths`, [
       n,
@@ -67,7 +68,7 @@ function ioSizes(so: ShardingOption, c: Constraints | undefined, topo: Topology,
     ]);
   }
   let sumIn = 0;
-  for (let i = 0; i < n; i++) sumIn += so.inputLengths[i] * numPoolings[i] * batchSizes[i];
+  for (let i = 0; i < n; i++) sumIn += inputLengths[i] * numPoolings[i] * batchSizes[i];
   let sumOut = 0;
   for (let i = 0; i < n; i++) sumOut += numPoolings[i] * batchSizes[i];
   const pooled = so.table.moduleKind === 'pooled';

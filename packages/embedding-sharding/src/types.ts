@@ -213,10 +213,10 @@ export interface ShardingOption {
   shards: Shard[];
   /** Grouping key: options with the same dependency are partitioned together. */
   dependency?: string;
-  /** Pooling factor per input feature. */
-  inputLengths: number[];
-  /** Planner batch size per rank. */
-  batchSize: number;
+  /** Pooling factor per input feature (default: the constraints' `poolingFactors`, else `[1.0]`). */
+  inputLengths?: number[];
+  /** Planner batch size per rank (default 512). */
+  batchSize?: number;
   /** Cache load factor from constraints, if any. */
   cacheLoadFactor?: number;
 }
