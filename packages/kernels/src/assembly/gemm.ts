@@ -21,8 +21,24 @@ export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): vo
       let c5 = c0;
       let c6 = c0;
       let c7 = c0;
+      // two terms per step, as spmm24 (the same loop over twice the terms)
       let p = bj;
-      for (let t = 0; t < k; t++, p += rowB) {
+      let t = 0;
+      for (; t + 2 <= k; t += 2, p += rowB << 1) {
+        const q = <usize>t << 2;
+        const v = v128.load32_splat(ar + q);
+        const w = v128.load32_splat(ar + q + 4);
+        const r = p + rowB;
+        c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(r))));
+        c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(r, 16))));
+        c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(r, 32))));
+        c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(r, 48))));
+        c4 = f32x4.add(c4, f32x4.add(f32x4.mul(v, v128.load(p, 64)), f32x4.mul(w, v128.load(r, 64))));
+        c5 = f32x4.add(c5, f32x4.add(f32x4.mul(v, v128.load(p, 80)), f32x4.mul(w, v128.load(r, 80))));
+        c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
+        c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
+      }
+      if (t < k) {
         const v = v128.load32_splat(ar + (<usize>t << 2));
         c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
         c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
@@ -82,17 +98,22 @@ export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: 
       let c5 = c0;
       let c6 = c0;
       let c7 = c0;
-      for (let t = 0; t < h; t++) {
-        const v = v128.load32_splat(vr + (<usize>t << 2));
-        const p = bj + ((<usize>load<i32>(cr + (<usize>t << 2)) * <usize>n) << 2);
-        c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
-        c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
-        c4 = f32x4.add(c4, f32x4.mul(v, v128.load(p, 64)));
-        c5 = f32x4.add(c5, f32x4.mul(v, v128.load(p, 80)));
-        c6 = f32x4.add(c6, f32x4.mul(v, v128.load(p, 96)));
-        c7 = f32x4.add(c7, f32x4.mul(v, v128.load(p, 112)));
+      // two kept entries (one 2:4 group) per step; h = k/2 is even
+      for (let t = 0; t < h; t += 2) {
+        const q = <usize>t << 2;
+        const v = v128.load32_splat(vr + q);
+        const w = v128.load32_splat(vr + q + 4);
+        const c = load<u64>(cr + q);
+        const p = bj + ((<usize>(<u32>c) * <usize>n) << 2);
+        const r = bj + ((<usize>(<u32>(c >>> 32)) * <usize>n) << 2);
+        c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(r))));
+        c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(r, 16))));
+        c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(r, 32))));
+        c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(r, 48))));
+        c4 = f32x4.add(c4, f32x4.add(f32x4.mul(v, v128.load(p, 64)), f32x4.mul(w, v128.load(r, 64))));
+        c5 = f32x4.add(c5, f32x4.add(f32x4.mul(v, v128.load(p, 80)), f32x4.mul(w, v128.load(r, 80))));
+        c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
+        c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
       }
       const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
       v128.store(o, c0);
