@@ -140,39 +140,26 @@ export function rowGradients(
     const v = rowWeights ? rowWeights[f] : null;
     const T = tables[f];
     const slot = slots[f];
-    // Gradient of each stored bag: its sample's row, or with an IKJT the sum over the samples that use it.
-    let bagG: Float32Array;
-    let bagO: (u: number) => number;
-    if (!inverse) {
-      bagG = G;
-      bagO = (u) => u * ld + f * D;
-    } else {
-      const first = new Int32Array(U).fill(-1);
-      const dupSlot = new Int32Array(U).fill(-1);
+    // Gradient of each stored bag u: with a KJT, row u of G; with an IKJT, the row of its only sample, or for a bag
+    // used several times the sum of its samples' rows (accumulated in `acc`). `bagA[u]`/`bagO[u]` say where it is.
+    let useAcc: Int32Array | null = null; // −1: read G at row first[u]; k ≥ 0: read acc row k
+    let first: Int32Array | null = null;
+    let acc: Float32Array | null = null;
+    if (inverse) {
+      first = new Int32Array(U).fill(-1);
+      useAcc = new Int32Array(U).fill(-1);
       let dups = 0;
       for (let b = 0; b < inverse.length; b++) {
         const u = inverse[b];
         if (first[u] < 0) first[u] = b;
-        else if (dupSlot[u] < 0) dupSlot[u] = dups++;
+        else if (useAcc[u] < 0) useAcc[u] = dups++;
       }
-      if (dups === 0) {
-        bagG = G;
-        bagO = (u) => (first[u] < 0 ? -1 : first[u] * ld + f * D);
-      } else {
-        const acc = new Float32Array(dups * D);
+      if (dups > 0) {
+        acc = new Float32Array(dups * D);
         for (let b = 0; b < inverse.length; b++) {
-          const k = dupSlot[inverse[b]];
+          const k = useAcc[inverse[b]];
           if (k >= 0) axpy(acc, k * D, G, b * ld + f * D, 1, D);
         }
-        // Single-use bags read G directly; repeated bags read their sum. Pack both views into one lookup.
-        const packed = new Float32Array((U + 0) * D);
-        for (let u = 0; u < U; u++) {
-          if (first[u] < 0) continue;
-          if (dupSlot[u] >= 0) packed.set(acc.subarray(dupSlot[u] * D, dupSlot[u] * D + D), u * D);
-          else packed.set(G.subarray(first[u] * ld + f * D, first[u] * ld + f * D + D), u * D);
-        }
-        bagG = packed;
-        bagO = (u) => (first[u] < 0 ? -1 : u * D);
       }
     }
     // Count touched rows first (first-touch order), then accumulate.
@@ -188,16 +175,23 @@ export function rowGradients(
     const grad = new Float32Array(rows.length * D);
     const vg = vOut ? new Float32Array(rows.length) : null;
     for (let u = 0; u < U; u++) {
-      const o = bagO(u);
-      if (o < 0) continue; // a stored bag no sample uses gets no gradient
+      let src = G;
+      let o = u * ld + f * D;
+      if (first && useAcc) {
+        if (first[u] < 0) continue; // a stored bag no sample uses gets no gradient
+        if (useAcc[u] >= 0) {
+          src = acc as Float32Array;
+          o = useAcc[u] * D;
+        } else o = first[u] * ld + f * D;
+      }
       for (let j = offsets[u]; j < offsets[u + 1]; j++) {
         const id = ids[j];
         const w = weights ? weights[j] : 1;
         const r = slot[id];
-        axpy(grad, r * D, bagG, o, w * (v ? v[id] : 1), D);
+        axpy(grad, r * D, src, o, w * (v ? v[id] : 1), D);
         if (vg) {
           let dot = 0;
-          for (let d = 0; d < D; d++) dot += bagG[o + d] * T[id * D + d];
+          for (let d = 0; d < D; d++) dot += src[o + d] * T[id * D + d];
           vg[r] = Math.fround(vg[r] + w * dot);
         }
       }
