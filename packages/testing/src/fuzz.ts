@@ -477,3 +477,35 @@ export function uncoveredExports(exports: Record<string, unknown>, fuzzed: reado
     .map(([n]) => `${n}: exemption without a reason`);
   return [...missing, ...stale, ...empty];
 }
+
+/** Whether a function is a class (it must be called with `new`). */
+export function isClass(f: unknown): boolean {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
+/**
+ * Calls an export the way a user would: `new f(...args)` for a class, `f(...args)` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { invokeExport } from '@tessera/testing';
+ * invokeExport(Math.max, [1, 2]); // → 2
+ * ```
+ */
+export function invokeExport(f: unknown, args: readonly unknown[]): unknown {
+  if (isClass(f)) return new (f as new (...a: unknown[]) => unknown)(...args);
+  return (f as (...a: unknown[]) => unknown)(...args);
+}
+
+/**
+ * Argument lists of 0 to `maxArgs` values drawn from `world` (for exports fuzzed without a hand-written entry).
+ *
+ * @example
+ * ```ts
+ * import { genericArgsArb, hostileValueArb } from '@tessera/testing';
+ * const args = genericArgsArb(hostileValueArb(), 3);
+ * ```
+ */
+export function genericArgsArb(world: fc.Arbitrary<unknown>, maxArgs = 4): fc.Arbitrary<readonly unknown[]> {
+  return fc.array(world, { minLength: 0, maxLength: maxArgs });
+}
