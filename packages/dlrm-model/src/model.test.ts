@@ -241,3 +241,30 @@ describe('checkpoints', () => {
     free(b);
   });
 });
+
+describe('MX fake quantization (training option)', () => {
+  it('changes the forward values, trains, and is restored after train()', async () => {
+    const { train } = await import('./index.js');
+    const b = batch();
+    const m = DlrmModel.create({ ...cliDefault, embeddingDim: 4, bottomMlp: [3, 4] }, { seed: 3 });
+    const p0 = m.forward(b);
+    m.fakeQuantization = { mlp: { format: 'mxfp4_e2m1' }, embeddings: { format: 'mxfp4_e2m1' } };
+    const p1 = m.forward(b);
+    const a0 = p0.dataSync();
+    const a1 = p1.dataSync();
+    expect(Array.from(a0)).not.toEqual(Array.from(a1));
+    for (let i = 0; i < a0.length; i++) expect(Math.abs(a0[i] - a1[i])).toBeLessThan(0.2);
+    m.fakeQuantization = null;
+    const { losses } = await train(m, [b], {
+      optimizer: sgd(0.5),
+      loss: 'bce',
+      epochs: 30,
+      fakeQuantization: { mlp: { format: 'mxfp8_e4m3' }, embeddings: { format: 'mxfp8_e4m3' } },
+    });
+    expect(losses[29]).toBeLessThan(losses[0]);
+    expect(m.fakeQuantization).toBeNull();
+    tf.dispose([p0, p1]);
+    m.dispose();
+    free(b);
+  });
+});
