@@ -2,6 +2,7 @@
 
 /** Decode tables live in kernel memory at fixed addresses below the heap: six formats × 256 float32 (E2M1 is #4). @internal */
 export const TABLES = 1024;
+// 8192 … 12416: the NVFP4 kernel's per-call threshold cache (src/assembly/nvfp4.ts); the heap starts at 16384.
 
 /** MX element formats, in the order of their kernel codes. */
 export const MX_ELEMENT_FORMATS = ['fp8_e4m3', 'fp8_e5m2', 'fp6_e3m2', 'fp6_e2m3', 'fp4_e2m1', 'int8'] as const;

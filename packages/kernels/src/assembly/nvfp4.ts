@@ -2,6 +2,10 @@
 // and dequantize; bit for bit the host kernel of @tessera/mx-formats (packages/mx-formats/src/nvfp4.ts), after
 // NVIDIA's NVFP4 description and pytorch/ao torchao/prototype/mx_formats/nvfp4_tensor.py.
 
+/** Per-call cache of each block-scale code's thresholds (or reciprocal), 32 bytes a code, below the JS heap. */
+const CACHE: usize = 8192;
+const CACHE_FLAGS: usize = 12288;
+
 /** E4M3 code of v in [2^-6, 448] (round to nearest even on the E4M3 grid). */
 function e4m3ScaleCode(v: f64): i32 {
   const e = <i32>((reinterpret<u64>(v) >>> 52) & 0x7ff) - 1023;
@@ -33,6 +37,7 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
   const stD = <f64>st;
   const invSt: f32 = <f32>1.0 / st;
   memory.fill(data, 0, (<usize>rows * <usize>nB * 16) >> 1);
+  memory.fill(CACHE_FLAGS, 0, 128);
   const msk = i32x4.splat(0x7fffffff);
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nB; b++) {
@@ -62,7 +67,12 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
       store<u8>(si, <u8>code);
       const sb = <f64>load<f32>(e4m3 + (<usize>code << 2));
       if (arithmetic === 1) {
-        const rcp = <f32>(<f64>invSt / sb);
+        const slot = CACHE + (<usize>code << 5);
+        if (load<u8>(CACHE_FLAGS + <usize>code) == 0) {
+          store<f32>(slot, <f32>(<f64>invSt / sb));
+          store<u8>(CACHE_FLAGS + <usize>code, 1);
+        }
+        const rcp = load<f32>(slot);
         const rv = f32x4.splat(rcp);
         i = 0;
         if (n == 16) {
@@ -78,14 +88,26 @@ export function nvfp4Quantize(src: usize, rows: i32, L: i32, st: f32, arithmetic
           putNibble(d, i, c | ((bits >>> 31) << 3));
         }
       } else {
-        const div = stD * sb;
-        const g0 = i32x4.splat(bitThreshold(0.25 * div, true));
-        const g1 = i32x4.splat(bitThreshold(0.75 * div, false));
-        const g2 = i32x4.splat(bitThreshold(1.25 * div, true));
-        const g3 = i32x4.splat(bitThreshold(1.75 * div, false));
-        const g4 = i32x4.splat(bitThreshold(2.5 * div, true));
-        const g5 = i32x4.splat(bitThreshold(3.5 * div, false));
-        const g6 = i32x4.splat(bitThreshold(5 * div, true));
+        // the seven thresholds depend on the block-scale code only (st is fixed per call): computed once per code
+        const slot = CACHE + (<usize>code << 5);
+        if (load<u8>(CACHE_FLAGS + <usize>code) == 0) {
+          const div = stD * sb;
+          store<i32>(slot, bitThreshold(0.25 * div, true));
+          store<i32>(slot, bitThreshold(0.75 * div, false), 4);
+          store<i32>(slot, bitThreshold(1.25 * div, true), 8);
+          store<i32>(slot, bitThreshold(1.75 * div, false), 12);
+          store<i32>(slot, bitThreshold(2.5 * div, true), 16);
+          store<i32>(slot, bitThreshold(3.5 * div, false), 20);
+          store<i32>(slot, bitThreshold(5 * div, true), 24);
+          store<u8>(CACHE_FLAGS + <usize>code, 1);
+        }
+        const g0 = v128.load32_splat(slot);
+        const g1 = v128.load32_splat(slot, 4);
+        const g2 = v128.load32_splat(slot, 8);
+        const g3 = v128.load32_splat(slot, 12);
+        const g4 = v128.load32_splat(slot, 16);
+        const g5 = v128.load32_splat(slot, 20);
+        const g6 = v128.load32_splat(slot, 24);
         i = 0;
         if (n == 16) {
           put16(
