@@ -309,3 +309,27 @@ export function intArrayArb(o: { maxLength?: number; min?: number; max?: number 
     { arbitrary: hostileValueArb(), weight: 1 },
   );
 }
+
+/**
+ * One tensor spec of a given shape (for arguments whose shapes must agree, e.g. q, k and v).
+ *
+ * @example
+ * ```ts
+ * import { tensorSpec } from '@tessera/testing';
+ * const q = tensorSpec([1, 4, 2, 8], 'float32');
+ * ```
+ */
+export function tensorSpec(
+  shape: readonly number[],
+  dtype: TensorSpec['dtype'] = 'float32',
+  o: { disposed?: boolean; fill?: TensorSpec['fill']; seed?: number } = {},
+): TensorSpec {
+  return Object.freeze({
+    [TENSOR_SPEC]: true as const,
+    shape: Object.freeze([...shape]),
+    dtype,
+    disposed: o.disposed ?? false,
+    fill: o.fill ?? 'normal',
+    seed: o.seed ?? 0,
+  });
+}

@@ -30,6 +30,7 @@ export {
   isTensorSpec,
   lazyValue,
   orHostile,
+  tensorSpec,
   tensorSpecArb,
 } from './fuzz-arbitraries.js';
 export { expectNoLeaks } from './leaks.js';
