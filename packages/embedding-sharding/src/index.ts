@@ -17,7 +17,7 @@ export { ESTIMATED_KERNELS, perfEstimator } from './perf-estimator.js';
 export type { FromTorchrecOptions, ManualSharding, PlanIssue, TorchrecParameterSharding, TorchrecPlanJson } from './plan-io.js';
 export { formatPlan, fromTorchrecPlan, manual, manualPlan, placementOf, toTorchrecPlan, validatePlan } from './plan-io.js';
 export type { PlanOptions, PlanStats } from './planner.js';
-export { perRankPerf, plan, rate } from './planner.js';
+export { DEFAULT_PLAN_TIMEOUT_MS, perRankPerf, plan, rate } from './planner.js';
 export { dynamicProgrammingProposer, greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';
 export type { SimulateOptions, SimulateResult } from './simulate.js';
 export { MAX_SIM_IDS, simulate } from './simulate.js';

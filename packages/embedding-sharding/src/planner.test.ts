@@ -10,6 +10,7 @@ import {
   greedyProposer,
   gridSearchProposer,
   memoryBalancedPartitioner,
+  type Proposer,
   perfTotal,
   plan,
   rate,
@@ -138,8 +139,8 @@ describe('plan', () => {
   test('lowest rating wins among proposers; deterministic', () => {
     const topo = createTopology({ worldSize: 4, localWorldSize: 2, computeDevice: 'cuda' });
     const tables = [table('a', 5000, 64), table('b', 100, 128), table('c', 200_000, 32)];
-    const p1 = plan(tables, topo);
-    const p2 = plan(tables, topo);
+    const p1 = plan(tables, topo, { timeoutMs: Number.POSITIVE_INFINITY });
+    const p2 = plan(tables, topo, { timeoutMs: Number.POSITIVE_INFINITY });
     expect(rate(p1)).toBe(rate(p2));
     expect(p1.options.map((o) => o.shardingType)).toEqual(p2.options.map((o) => o.shardingType));
     for (const pr of [[greedyProposer()], [uniformProposer()], [greedyProposer({ useDepth: false })]]) {
@@ -205,4 +206,30 @@ test('failure names the largest table, its cheapest sharding type and the per-ra
     expect((e as Error).message).toMatch(/largest table 'ebc.huge' needs at least HBM \d+ B/);
     expect((e as { details: { largestTable: string } }).details.largestTable).toBe('huge');
   }
+});
+
+test('timeoutMs keeps the best plan found so far; 0 and Infinity search everything', () => {
+  const topo = createTopology({ worldSize: 4, localWorldSize: 2, computeDevice: 'cuda' });
+  const tables = Array.from({ length: 6 }, (_, i) => table(`t${i}`, 1000 * (i + 1), 32));
+  const full = plan(tables, topo, { timeoutMs: 0 });
+  expect(plan(tables, topo, { timeoutMs: Number.POSITIVE_INFINITY }).stats.proposals).toBe(full.stats.proposals);
+  // a proposer that takes 20 ms per proposal: a 300 ms budget lets a few of the ~90 through
+  const slow = (): Proposer => {
+    const g = greedyProposer();
+    return {
+      load: (s) => g.load(s),
+      propose: () => {
+        const end = performance.now() + 20;
+        while (performance.now() < end);
+        return g.propose();
+      },
+      feedback: (f) => g.feedback(f),
+    };
+  };
+  const quick = plan(tables, topo, { timeoutMs: 300, proposers: [slow()] });
+  const all = plan(tables, topo, { timeoutMs: 0, proposers: [greedyProposer()] });
+  expect(quick.stats.proposals).toBeGreaterThanOrEqual(1);
+  expect(quick.stats.proposals).toBeLessThan(all.stats.proposals);
+  expect(rate(quick)).toBeGreaterThanOrEqual(rate(all));
+  expect(() => plan(tables, topo, { timeoutMs: 1e-9 })).toThrow(/timed out/);
 });

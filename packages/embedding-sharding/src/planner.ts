@@ -78,11 +78,26 @@ export interface PlanOptions {
   costModel?: CostModel;
   /** HBM reservation fraction (default 0.15), or full reservation options. */
   reservation?: number | ReserveOptions;
-  /** Stop proposing after this many ms (torchrec `timeout_seconds`). */
+  /**
+   * Stop proposing after this many ms and keep the best plan so far (torchrec `timeout_seconds`). Default 10 000:
+   * torchrec's default proposers walk one greedy step per table option, thousands of partitions for hundreds of
+   * tables. `0` or `Infinity` = torchrec's unbounded search.
+   */
   timeoutMs?: number;
   /** Plan a quantized (inference) module. */
   quantized?: boolean;
 }
+
+/**
+ * Default planning time budget of {@link plan} in ms (after it, the best plan found so far is returned).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PLAN_TIMEOUT_MS } from '@tessera/embedding-sharding';
+ * DEFAULT_PLAN_TIMEOUT_MS; // → 10000
+ * ```
+ */
+export const DEFAULT_PLAN_TIMEOUT_MS = 10_000;
 
 /** What the planner did. */
 export interface PlanStats {
@@ -132,7 +147,13 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
   if (!topo || !Array.isArray(topo.devices)) fail('INVALID_ARGUMENT', fn, 'topo must come from createTopology', topo);
   if (topo.worldSize < 1) fail('INVALID_ARGUMENT', fn, 'topology must have at least one rank', topo.worldSize);
   const batchSize = o.batchSize === undefined ? K.BATCH_SIZE : checkInt(o.batchSize, fn, 'batchSize', 1, 1 << 30);
-  const timeout = o.timeoutMs === undefined ? undefined : checkNumber(o.timeoutMs, fn, 'timeoutMs', 0);
+  // torchrec: `if self._timeout_seconds:` — 0 means no timeout, as does Infinity here
+  const timeout =
+    o.timeoutMs === undefined
+      ? DEFAULT_PLAN_TIMEOUT_MS
+      : o.timeoutMs === Number.POSITIVE_INFINITY || checkNumber(o.timeoutMs, fn, 'timeoutMs', 0) === 0
+        ? undefined
+        : o.timeoutMs;
   const res: ReserveOptions = typeof o.reservation === 'number' ? { percentage: o.reservation } : { ...(o.reservation ?? {}) };
   const percentage = res.percentage ?? 0.15;
   const reserved = reserveStorage(topo, { ...res, tables: res.tables ?? tables, constraints: res.constraints ?? o.constraints, batchSize });
@@ -145,6 +166,8 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
   const proposers = o.proposers ?? [gridSearchProposer(), greedyProposer(), greedyProposer({ useDepth: false }), uniformProposer()];
   const partitioner = o.partitioner ?? greedyPerfPartitioner();
   for (const p of proposers) p.load(space);
+  let timedOut = false;
+  const tSearch = performance.now(); // torchrec starts the timeout clock after loading the proposers
   const cache = new Map<string, { partitionable: boolean; rating?: number }>();
   let best: { proposal: ShardingOption[]; ranks: (number | null)[][] } | null = null;
   let bestRating = Number.POSITIVE_INFINITY;
@@ -156,7 +179,11 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
   outer: for (const proposer of proposers) {
     let proposal = proposer.propose();
     while (proposal) {
-      if (timeout !== undefined && performance.now() - t0 > timeout) break outer;
+      // checked between proposals, as torchrec does; with no plan yet the failure is reported as usual
+      if (timeout !== undefined && performance.now() - tSearch > timeout) {
+        timedOut = true;
+        break outer;
+      }
       const key = proposal
         .map((so) => ids.get(so) ?? -1)
         .sort((a, b) => a - b)
@@ -208,6 +235,17 @@ export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOption
       });
     });
     return { options, topology: reserved, stats: { proposals, plans, timeMs: performance.now() - t0, rating: bestRating } };
+  }
+  if (timedOut && proposals === 0) {
+    fail(
+      'PLANNER_STRICT_CONSTRAINTS',
+      fn,
+      `planning timed out after ${timeout} ms before any proposal was partitioned; raise timeoutMs`,
+      timeout,
+      {
+        timeoutMs: timeout,
+      },
+    );
   }
   const cap = reserved.devices.reduce((a, d) => ({ hbm: a.hbm + d.storage.hbm, ddr: a.ddr + d.storage.ddr }), {
     hbm: 0,
