@@ -15,10 +15,22 @@ const DLRMV2_ROWS = [
 ];
 const DLRMV2_POOLING = [3, 2, 1, 2, 6, 1, 1, 1, 1, 7, 3, 8, 1, 6, 9, 5, 1, 1, 1, 12, 100, 27, 10, 3, 1, 1];
 
+/** Reuse statistics of one sampled batch of a table (AutoShard `gen_dlrm_data.py` features). */
+export interface TableSampleStats {
+  /** Ids drawn (batch × pooling factor). */
+  lookups: number;
+  /** Distinct ids among them. */
+  uniqueIds: number;
+  /** 17 bins: fraction of distinct ids drawn (0,1], (1,2], (2,4], …, (2^14, 2^15], (2^15, ∞) times. */
+  reuseHistogram: number[];
+}
+
 /** A table set plus the per-table constraints carrying its pooling factors. */
 export interface TableSet {
   tables: TableSpec[];
   constraints: Record<string, Constraints>;
+  /** Per table (by name), when `sampleBatch` was given. */
+  stats?: Record<string, TableSampleStats>;
 }
 
 const mk = (rows: number[], pf: number[] | null, dim: number, modulePath: string): TableSet => {
@@ -76,11 +88,29 @@ export interface TableSetOptions {
   minRows?: number;
   maxRows?: number;
   modulePath?: string;
+  /** Draw one batch of this many samples per table (Zipf ids) and report unique counts and reuse histograms. */
+  sampleBatch?: number;
+}
+
+/** AutoShard's 17-bin reuse histogram of one batch of ids. @internal */
+export function reuseHistogram(ids: Int32Array): { unique: number; hist: number[] } {
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const hist = new Array<number>(17).fill(0);
+  for (const c of counts.values()) {
+    let b = 0;
+    while (b < 16 && c > 2 ** b) b++;
+    hist[b]++;
+  }
+  const u = counts.size;
+  return { unique: u, hist: hist.map((h) => (u > 0 ? h / u : 0)) };
 }
 
 /**
  * A seeded synthetic table set shaped like the 856-table DLRM dataset: rows log-uniform in [1e2, 1e8], dim uniform in
  * {16, 32, 64, 128}, pooling factor an integer log-uniform in [1, 100], Zipf access with exponent in [1.0, 1.2].
+ * With `sampleBatch`, one batch of Zipf ids per table gives its distinct-id count and AutoShard's 17-bin reuse
+ * histogram.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (count not in [1, 100000], fraction outside [0, 1]).
  * @example
@@ -96,9 +126,12 @@ export function generateTableSet(o: TableSetOptions = {}): TableSet {
   const frac = checkNumber(o.sequenceFraction ?? 0, fn, 'sequenceFraction', 0, 1);
   const lo = checkNumber(o.minRows ?? 1e2, fn, 'minRows', 1);
   const hi = checkNumber(o.maxRows ?? 1e8, fn, 'maxRows', lo);
+  const sampleBatch = o.sampleBatch === undefined ? 0 : checkInt(o.sampleBatch, fn, 'sampleBatch', 1, 1 << 16);
   const r = rng(o.seed ?? 0);
+  const sampler = rng((o.seed ?? 0) + 0x5eed);
   const tables: TableSpec[] = [];
   const constraints: Record<string, Constraints> = {};
+  const stats: Record<string, TableSampleStats> = {};
   for (let i = 0; i < count; i++) {
     const rows = Math.max(1, Math.round(Math.exp(r.uniform(Math.log(lo), Math.log(hi)))));
     const dim = [16, 32, 64, 128][r.int(4)];
@@ -117,6 +150,11 @@ export function generateTableSet(o: TableSetOptions = {}): TableSet {
       access: { zipfExponent },
     });
     constraints[name] = { poolingFactors: [pf] };
+    if (sampleBatch > 0) {
+      const ids = sampler.zipfArray(sampleBatch * pf, rows, zipfExponent);
+      const h = reuseHistogram(ids);
+      stats[name] = { lookups: ids.length, uniqueIds: h.unique, reuseHistogram: h.hist };
+    }
   }
-  return { tables, constraints };
+  return sampleBatch > 0 ? { tables, constraints, stats } : { tables, constraints };
 }

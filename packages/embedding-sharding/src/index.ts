@@ -3,7 +3,7 @@
 export type { HeuristicCost, HeuristicTable } from './autoshard.js';
 export { evaluateAssignment, heuristicShard, MAX_HEURISTIC_TABLES } from './autoshard.js';
 export { gibPerSecToBytesPerMs, PLANNER_CONSTANTS } from './constants.js';
-export type { TableSet, TableSetOptions } from './datasets.js';
+export type { TableSampleStats, TableSet, TableSetOptions } from './datasets.js';
 export { criteo1tbTables, dlrmV2Tables, generateTableSet } from './datasets.js';
 export type { EnumerateOptions } from './enumerate.js';
 export { allowedComputeKernels, allowedShardingTypes, enumerate } from './enumerate.js';

@@ -108,3 +108,24 @@ describe('hierarchicalPlan', () => {
     expect(() => hierarchicalPlan([table('big', 5e6, 64)], topo, { big: { computeKernels: ['fused'] } })).toThrow(/no host fits 'ebc.big'/);
   });
 });
+
+describe('generateTableSet', () => {
+  test('seeded; ranges of the 856-table model; sampled reuse statistics', () => {
+    const a = generateTableSet({ count: 50, seed: 9, sampleBatch: 64 });
+    const b = generateTableSet({ count: 50, seed: 9, sampleBatch: 64 });
+    expect(a).toEqual(b);
+    for (const t of a.tables) {
+      expect(t.rows).toBeGreaterThanOrEqual(100);
+      expect(t.rows).toBeLessThanOrEqual(1e8);
+      expect([16, 32, 64, 128]).toContain(t.dim);
+      const pf = a.constraints[t.name].poolingFactors?.[0] as number;
+      expect(pf >= 1 && pf <= 100).toBe(true);
+      const s = a.stats?.[t.name];
+      expect(s?.lookups).toBe(64 * pf);
+      expect(s?.uniqueIds).toBeLessThanOrEqual(s?.lookups as number);
+      expect(s?.reuseHistogram.length).toBe(17);
+      expect(s?.reuseHistogram.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
+    }
+    expect(generateTableSet({ count: 3 }).stats).toBeUndefined();
+  });
+});
