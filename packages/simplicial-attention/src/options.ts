@@ -36,7 +36,15 @@ export interface SimplicialOptions {
   scale?: number;
   /** `'trilinear'` (default) or `'determinant'`. */
   variant?: SimplicialVariant;
+  /**
+   * Kernel: `'auto'` (default) runs the WebAssembly SIMD kernels (float32 arithmetic) where WebAssembly is available
+   * and the scalar JavaScript kernels (float64 arithmetic) otherwise; `'wasm'` or `'js'` force one.
+   */
+  kernel?: SimplicialKernel;
 }
+
+/** Which implementation runs {@link simplicialAttention}'s host loops. */
+export type SimplicialKernel = 'auto' | 'wasm' | 'js';
 
 /** Options of {@link dotProductAttention}. */
 export interface DotProductOptions {
@@ -64,6 +72,7 @@ export interface ResolvedSimplicial {
   causal: boolean;
   scale: number;
   variant: SimplicialVariant;
+  kernel: SimplicialKernel;
 }
 
 /** Resolved dot-product options. @internal */
@@ -109,6 +118,7 @@ export function resolveSimplicial(o: SimplicialOptions | undefined, fn: string, 
     causal: checkCausal(opts.causal, fn),
     scale: checkScale(opts.scale, fn, dims.d),
     variant: checkOneOf(opts.variant ?? 'trilinear', fn, 'variant', SIMPLICIAL_VARIANTS),
+    kernel: checkOneOf(opts.kernel ?? 'auto', fn, 'kernel', ['auto', 'wasm', 'js'] as const),
   };
 }
 

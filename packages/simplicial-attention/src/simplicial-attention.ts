@@ -1,9 +1,42 @@
 // Public entry points of windowed 2-simplicial attention: validation, then the host kernels (host-simplicial.ts)
 // inside one tf.customGrad, so tf.grads / optimizers see an ordinary differentiable op.
 import * as tf from '@tensorflow/tfjs-core';
+import { TesseraError } from '@tessera/core';
 import { toF64 } from './host-blas.js';
-import { simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from './host-simplicial.js';
-import { checkQkv, checkShape, resolveSimplicial, type SimplicialOptions } from './options.js';
+import { type SimplicialHostGrads, simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from './host-simplicial.js';
+import { type AttentionDims, checkQkv, checkShape, type ResolvedSimplicial, resolveSimplicial, type SimplicialOptions } from './options.js';
+import { simplicialBackwardWasm, simplicialForwardWasm } from './wasm-simplicial.js';
+
+type F32 = Float32Array;
+type Five = { q: F32; k1: F32; k2: F32; v1: F32; v2: F32 };
+
+function f64(x: Five) {
+  return { q: toF64(x.q), k1: toF64(x.k1), k2: toF64(x.k2), v1: toF64(x.v1), v2: toF64(x.v2) };
+}
+
+function unavailable(fn: string): never {
+  throw new TesseraError('UNSUPPORTED', fn, "kernel 'wasm' needs WebAssembly SIMD and enough memory", 'neither available');
+}
+
+/** Forward on the chosen kernel (wasm first under 'auto', JavaScript as the fallback). */
+function forwardHost(fn: string, x: Five, dims: AttentionDims, o: ResolvedSimplicial): { out: F32; lse: F32; wasm: boolean } {
+  if (o.kernel !== 'js') {
+    const r = simplicialForwardWasm(x, dims, o);
+    if (r) return { ...r, wasm: true };
+    if (o.kernel === 'wasm') unavailable(fn);
+  }
+  return { ...simplicialForwardHostUnchecked(f64(x), dims, o), wasm: false };
+}
+
+/** Backward on the chosen kernel. */
+function backwardHost(fn: string, x: Five, out: F32, dOut: F32, lse: F32, dims: AttentionDims, o: ResolvedSimplicial): SimplicialHostGrads {
+  if (o.kernel !== 'js') {
+    const r = simplicialBackwardWasm(x, out, dOut, lse, dims, o);
+    if (r) return r;
+    if (o.kernel === 'wasm') unavailable(fn);
+  }
+  return simplicialBackwardHostUnchecked(f64(x), out, dOut, lse, dims, o);
+}
 
 /**
  * Result of {@link simplicialAttention}: `out` `[B, n, Hq, d]` and the natural-log `lse` `[B, Hq, n]`. A type alias (not
@@ -46,8 +79,9 @@ function hostData(t: tf.Tensor): Float32Array {
  * @param v2 - values of the second stream `[B, n, Hkv, d]`
  * @param o - windows (default 512 and 32), `causal` (default true), `scale` (default 1/√d), `variant`
  * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
- * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale, causal or variant),
- * `INVALID_DTYPE` (not float32), `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv).
+ * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale, causal, variant or kernel),
+ * `INVALID_DTYPE` (not float32), `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv), `UNSUPPORTED`
+ * (`kernel: 'wasm'` where WebAssembly SIMD is unavailable).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -73,18 +107,13 @@ export function simplicialAttention(
   const ro = resolveSimplicial(o, fn, dims);
   let lse: Float32Array | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor) => {
-    const x = {
-      q: toF64(hostData(qi)),
-      k1: toF64(hostData(k1i)),
-      k2: toF64(hostData(k2i)),
-      v1: toF64(hostData(v1i)),
-      v2: toF64(hostData(v2i)),
-    };
-    const res = simplicialForwardHostUnchecked(x, dims, ro);
+    const x = { q: hostData(qi), k1: hostData(k1i), k2: hostData(k2i), v1: hostData(v1i), v2: hostData(v2i) };
+    const res = forwardHost(fn, x, dims, ro);
     lse = res.lse;
     const value = tf.tensor(res.out, qi.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
-      const g = simplicialBackwardHostUnchecked(x, res.out, hostData(dy), res.lse, dims, ro);
+      // the backward runs on the kernel that ran the forward (their roundings differ)
+      const g = backwardHost(fn, x, res.out, hostData(dy), res.lse, dims, { ...ro, kernel: res.wasm ? 'wasm' : 'js' });
       return [
         tf.tensor(g.dq, qi.shape, 'float32'),
         tf.tensor(g.dk1, k1i.shape, 'float32'),
@@ -142,14 +171,8 @@ export function simplicialBackward(
   checkShape(fn, 'out', out, q.shape);
   checkShape(fn, 'dOut', dOut, q.shape);
   checkShape(fn, 'lse', lse, [dims.B, dims.Hq, dims.n]);
-  const x = {
-    q: toF64(hostData(q)),
-    k1: toF64(hostData(k1)),
-    k2: toF64(hostData(k2)),
-    v1: toF64(hostData(v1)),
-    v2: toF64(hostData(v2)),
-  };
-  const g = simplicialBackwardHostUnchecked(x, hostData(out), hostData(dOut), hostData(lse), dims, ro);
+  const x = { q: hostData(q), k1: hostData(k1), k2: hostData(k2), v1: hostData(v1), v2: hostData(v2) };
+  const g = backwardHost(fn, x, hostData(out), hostData(dOut), hostData(lse), dims, ro);
   return {
     dq: tf.tensor4d(g.dq, q.shape, 'float32'),
     dk1: tf.tensor4d(g.dk1, k1.shape, 'float32'),

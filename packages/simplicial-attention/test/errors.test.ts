@@ -83,6 +83,7 @@ describe('errors', () => {
       { scale: Number.NaN },
       { scale: Number.POSITIVE_INFINITY },
       { variant: 'strassen' },
+      { kernel: 'gpu' },
       { causal: 1 },
       'fast',
       null,

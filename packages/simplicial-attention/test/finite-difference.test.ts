@@ -26,6 +26,7 @@ test.prop([caseArb({ maxN: 5, maxD: 6 })], { numRuns: 12 })('backward kernel = f
     causal: c.causal,
     scale: c.scale ?? 1 / Math.sqrt(c.d),
     variant: c.variant,
+    kernel: 'js' as const,
   };
   const naiveOpts = { ...o, w1: c.w1, w2: c.w2 };
   // the kernel's backward needs out (for ⟨dO, O⟩) and lse: take them in float64 from the naive loop

@@ -55,7 +55,7 @@ describe('simplicialAttention vs the naive float64 loop', () => {
       naiveOpts(c),
     );
     const want = [ref.dq, ref.dk1, ref.dk2, ref.dv1, ref.dv2];
-    for (let idx = 0; idx < 5; idx++) expect(relDiff(grads[idx], want[idx], 1e-2), `gradient ${idx}`).toBeLessThan(2e-4);
+    for (let idx = 0; idx < 5; idx++) expect(relDiff(grads[idx], want[idx], 1e-2), `gradient ${idx}`).toBeLessThan(5e-4);
   });
 
   test.prop([caseArb({ maxN: 7 })], { numRuns: 25 })('gradients vs tfjs autograd of the O(n³) reference', (c) => {
@@ -67,7 +67,7 @@ describe('simplicialAttention vs the naive float64 loop', () => {
       const fast = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(simplicialAttention(...(a as Five), options(c)).out, w)))(xs);
       const slow = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(simplicialAttentionReference(...(a as Five), options(c)), w)))(xs);
       for (let idx = 0; idx < 5; idx++)
-        expect(relDiff(fast[idx].dataSync(), slow[idx].dataSync(), 1e-2), `gradient ${idx}`).toBeLessThan(3e-4);
+        expect(relDiff(fast[idx].dataSync(), slow[idx].dataSync(), 1e-2), `gradient ${idx}`).toBeLessThan(5e-4);
     });
   });
 });
