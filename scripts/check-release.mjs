@@ -1,12 +1,12 @@
 // Release checks for every public package (private ones, whose code has not landed, are skipped and listed):
 //  1. package metadata in line with the root (scripts/package-metadata.mjs);
-//  2. `npm pack`, then `publint --strict` and `attw` (are-the-types-wrong) on the tarball: types and JavaScript
+//  2. `npm pack` (the tarball carries LICENSE, README, dist and no sources), then `publint --strict` and `attw` (are-the-types-wrong) on the tarball: types and JavaScript
 //     resolve for node16 (CJS and ESM) and bundlers;
 //  3. pack-and-install: the tarballs go into a fresh project beside fast-check 3 and vitest 3 (a consumer's own test
 //     tools must not clash with ours), installed from the npm registry; then every package is imported as ESM,
 //     required as CJS, and type-checked by TypeScript with `node16` and with `bundler` resolution, and a gradient
 //     and an MX round trip run from the installed tarballs.
-// The packages must be built first (`npm run build`). Needs the npm registry for step 4.
+// The packages must be built first (`npm run build`). Needs the npm registry for step 3.
 //
 //   node scripts/check-release.mjs [--skip-install] [--keep]
 import { execFileSync, spawn } from 'node:child_process';
@@ -89,7 +89,22 @@ for (const p of needed.values()) {
   step(`${p.name}: npm pack`, () => {
     const file = run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: p.path }).trim().split('\n').pop();
     tarballs.set(p.name, join(work, file));
-    return file;
+    // What every tarball must carry, and nothing from the sources or tests.
+    const listed = run('tar', ['-tzf', join(work, file)])
+      .split('\n')
+      .filter(Boolean);
+    const missing = [
+      'package/LICENSE',
+      'package/README.md',
+      'package/package.json',
+      'package/dist/index.js',
+      'package/dist/index.cjs',
+      'package/dist/index.d.ts',
+    ].filter((f) => !listed.includes(f));
+    const extra = listed.filter((f) => /^package\/(src|test|bench)\//.test(f));
+    if (missing.length > 0 || extra.length > 0)
+      throw new Error(`tarball: missing ${missing.join(', ') || 'nothing'}; unexpected ${extra.join(', ') || 'nothing'}`);
+    return `${file}, ${listed.length} files`;
   });
 }
 
