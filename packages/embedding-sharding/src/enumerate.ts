@@ -19,6 +19,17 @@ import {
   zeroPerf,
 } from './types.js';
 
+/**
+ * Largest number of tables one call accepts (options and shards grow with tables × world size).
+ *
+ * @example
+ * ```ts
+ * import { MAX_TABLES } from '@tessera/embedding-sharding';
+ * MAX_TABLES; // → 100000
+ * ```
+ */
+export const MAX_TABLES = 100_000;
+
 /** Largest table accepted: rows are JS numbers. */
 const MAX_ROWS = Number.MAX_SAFE_INTEGER;
 
@@ -84,6 +95,7 @@ export function checkTable(fn: string, t: TableSpec, i: number): void {
 /** Validates a table list: objects, unique fqns. @internal */
 export function checkTables(fn: string, tables: readonly TableSpec[]): void {
   if (!Array.isArray(tables)) fail('INVALID_ARGUMENT', fn, 'tables must be an array', tables);
+  if (tables.length > MAX_TABLES) fail('INVALID_ARGUMENT', fn, `at most ${MAX_TABLES} tables`, tables.length);
   const seen = new Set<string>();
   tables.forEach((t, i) => {
     checkTable(fn, t, i);

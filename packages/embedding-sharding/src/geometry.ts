@@ -43,7 +43,7 @@ export function shardGeometry(
 ): { sizes: [number, number][]; offsets: [number, number][] } {
   const fn = 'shardGeometry';
   checkInt(rows, fn, 'rows', 1, MAX_ROWS);
-  checkInt(cols, fn, 'cols', 1, 1 << 30);
+  checkInt(cols, fn, 'cols', 1, 1 << 20);
   if (!SHARDING_TYPES.includes(type)) fail('INVALID_ARGUMENT', fn, `type must be one of ${SHARDING_TYPES.join(', ')}`, type);
   if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', fn, 'options must be an object', o);
   const W = checkInt(o.worldSize, fn, 'worldSize', 1, MAX_SHARDS);

@@ -6,7 +6,7 @@ export { gibPerSecToBytesPerMs, PLANNER_CONSTANTS } from './constants.js';
 export type { TableSampleStats, TableSet, TableSetOptions } from './datasets.js';
 export { criteo1tbTables, dlrmV2Tables, generateTableSet } from './datasets.js';
 export type { EnumerateOptions } from './enumerate.js';
-export { allowedComputeKernels, allowedShardingTypes, enumerate } from './enumerate.js';
+export { allowedComputeKernels, allowedShardingTypes, enumerate, MAX_TABLES } from './enumerate.js';
 export type { FlexShardOptions, FlexShardTierPlan } from './flexshard.js';
 export { flexShardTiers } from './flexshard.js';
 export type { GeometryOptions } from './geometry.js';

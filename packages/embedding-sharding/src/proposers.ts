@@ -22,6 +22,9 @@ function stableSortBy<T>(xs: T[], key: (x: T) => number): T[] {
   return keyed.map((e) => e.x);
 }
 
+/** Bound on the dynamic-programming table (tables × bins), 4 float64/int32 arrays of that size. */
+const MAX_DP_CELLS = 1 << 24;
+
 function groupByFqn(space: readonly ShardingOption[]): Map<string, ShardingOption[]> {
   const m = new Map<string, ShardingOption[]>();
   for (const so of space) {
@@ -246,6 +249,14 @@ export function dynamicProgrammingProposer(o: { hbmBinsPerDevice?: number } = {}
       if (T === 0) return;
       const hbmTotal = topo.devices.reduce((a, d) => a + d.storage.hbm, 0);
       const bins = binsPerDevice * topo.devices.length;
+      if (T * bins > MAX_DP_CELLS) {
+        fail(
+          'INVALID_ARGUMENT',
+          'dynamicProgrammingProposer',
+          `tables × HBM bins must be at most ${MAX_DP_CELLS} (lower hbmBinsPerDevice)`,
+          T * bins,
+        );
+      }
       const binSize = hbmTotal / bins;
       const hbm = lists.map((l) => l.map((so) => so.shards.reduce((a, s) => a + s.storage.hbm, 0) / binSize));
       const perf = lists.map((l) => l.map((so) => so.shards.reduce((a, s) => a + perfTotal(s.perf), 0)));

@@ -80,6 +80,7 @@ const EXEMPT: Record<string, string> = {
   MAX_SIM_IDS: 'a numeric constant (the documented bound)',
   MAX_WORLD_SIZE: 'a numeric constant (the documented bound)',
   DEFAULT_PLAN_TIMEOUT_MS: 'a numeric constant (the default planner time budget)',
+  MAX_TABLES: 'a numeric constant (the documented bound)',
   manual: 'a frozen record of shorthand constructors; each member is fuzzed as manual.<name> below',
 };
 
@@ -97,6 +98,7 @@ const KNOWN: Record<string, string> = {
   perfTotal: "perfTotal() → TypeError: Cannot read properties of undefined (reading 'fwdCompute')",
   'manual.columnWise': 'manual.columnWise() → TypeError: ranks is not iterable',
   'manual.gridShard': 'manual.gridShard() → TypeError: hostIndexes is not iterable',
+  plan: "plan(2 ** 53, createTopology({ worldSize: 2, localWorldSize: 2, computeDevice: 'cuda' })) → TypeError: number is not iterable; plan(tables, { ...topology, devices: [0] }) → TypeError: Cannot read properties of undefined (reading 'hbm')",
 };
 
 const fns = Object.entries(api).filter(([n, v]) => typeof v === 'function' && !(n in EXEMPT)) as [string, Fn][];
