@@ -12,7 +12,7 @@ const val = fc.float({ min: Math.fround(-3), max: Math.fround(3), noNaN: true })
 const caseArb = fc
   .record({
     R: fc.integer({ min: 1, max: 12 }),
-    D: fc.integer({ min: 1, max: 19 }),
+    D: fc.oneof(fc.integer({ min: 1, max: 19 }), fc.integer({ min: 32, max: 70 })),
     lens: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 8 }),
     weighted: fc.boolean(),
     mode: fc.constantFrom('sum' as const, 'mean' as const),

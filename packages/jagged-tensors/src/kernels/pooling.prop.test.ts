@@ -12,7 +12,7 @@ const val = fc.float({ min: Math.fround(-3), max: Math.fround(3), noNaN: true })
 const caseArb = fc
   .record({
     R: fc.integer({ min: 1, max: 12 }),
-    D: fc.integer({ min: 1, max: 19 }),
+    D: fc.oneof(fc.integer({ min: 1, max: 19 }), fc.integer({ min: 32, max: 70 })),
     lens: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 8 }),
     lead: fc.integer({ min: 0, max: 3 }),
     weighted: fc.boolean(),
@@ -27,7 +27,7 @@ const caseArb = fc
       ids: fc.array(fc.integer({ min: 0, max: c.R - 1 }), { minLength: nIds, maxLength: nIds }),
       w: fc.array(val, { minLength: nIds, maxLength: nIds }),
       inv: fc.array(fc.integer({ min: 0, max: c.lens.length - 1 }), { minLength: 1, maxLength: 12 }),
-      g: fc.array(val, { minLength: 12 * 24, maxLength: 12 * 24 }),
+      g: fc.array(val, { minLength: 12 * 76, maxLength: 12 * 76 }),
     });
   });
 
