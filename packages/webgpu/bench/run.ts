@@ -8,7 +8,7 @@ import { initBackend, rng } from '@tessera/core';
 import { dequantizeMXArray, fakeQuantizeMX, type MXFormat, quantizeMXArray } from '@tessera/mx-formats';
 import { attentionFlops } from '@tessera/simplicial-attention';
 import { type BenchRow, writeBenchReport } from '@tessera/testing';
-import { fakeQuantizeMXWebGPU, simplicialAttentionWebGPU, simplicialBackwardWebGPU } from '../src/index.js';
+import { fakeQuantizeMXWebGPU, fakeQuantizeNVFP4WebGPU, simplicialAttentionWebGPU, simplicialBackwardWebGPU } from '../src/index.js';
 
 /** Reads one element of t (waits for the queue without copying t back). */
 async function sync(t: tf.Tensor): Promise<void> {
@@ -114,6 +114,19 @@ async function main(): Promise<void> {
       detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')}); add ${fmt(addRate / 1e6, 'G elements/s')}`,
     });
     results[`mxWGSL_${format}`] = t;
+  }
+  {
+    const t = await measure(() => fakeQuantizeNVFP4WebGPU(xm));
+    const rate = N / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `fakeQuantizeNVFP4WebGPU (blocks of 16, E4M3 scales), 2^${Math.log2(N)} float32 (one WGSL pass)`,
+      baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+      ratio: rate / addRate,
+      ratioMeaning: 'fake-quantized elements/s as a fraction of the add rate (GPU timestamps; higher is better)',
+      goal: '>= 0.5',
+      detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')})`,
+    });
+    results.nvfp4WGSL = t;
   }
   {
     const n2 = quick ? 2 ** 18 : 2 ** 22;

@@ -2,6 +2,8 @@
 // The public API, and nothing else.
 export type { MXFormatName, WebGPUMXOptions } from './mx-fake-quant.js';
 export { fakeQuantizeMXWebGPU, MX_FAKE_QUANTIZE_KERNEL } from './mx-fake-quant.js';
+export type { WebGPUNVFP4Options } from './nvfp4-fake-quant.js';
+export { fakeQuantizeNVFP4WebGPU, NVFP4_FAKE_QUANTIZE_KERNEL } from './nvfp4-fake-quant.js';
 export type { WebGPUSimplicialOptions, WebGPUSimplicialResult } from './simplicial.js';
 export {
   SIMPLICIAL_WEBGPU_MAX_D,
