@@ -51,8 +51,8 @@ function bmmInteraction(x: tf.Tensor2D, E: tf.Tensor2D, itself: boolean): tf.Ten
   });
 }
 
-/** One host kernel for `cat` and for `dot` on the cpu backend (see the file comment). */
-function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'cat', itself: boolean): tf.Tensor2D {
+/** One host kernel for `cat` and for `dot` on the cpu backend (see the file comment). @internal */
+export function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'cat', itself: boolean): tf.Tensor2D {
   const [B, D] = x.shape;
   const FD = E.shape[1];
   const N = FD / D + 1;

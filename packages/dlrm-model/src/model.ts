@@ -468,21 +468,24 @@ export class DlrmModel {
       const t = sd.get(name);
       if (!t) continue;
       if (typeof t !== 'object' || !Array.isArray(t.shape)) fail('INVALID_ARGUMENT', fn, `'${name}' must be { shape, data }`, t);
-      if (!(t.data instanceof Float32Array)) fail('INVALID_DTYPE', fn, `'${name}' data must be a Float32Array`, t.data);
+      const d: unknown = t.data;
+      const okData = d instanceof Float32Array || d instanceof Float64Array || (Array.isArray(d) && d.every((v) => typeof v === 'number'));
+      if (!okData) fail('INVALID_DTYPE', fn, `'${name}' data must be a Float32Array (or Float64Array / number[])`, t.data);
       if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i]))
         fail('INVALID_SHAPE', fn, `'${name}' must have shape [${shape.join(', ')}]`, `[${t.shape.join(', ')}]`);
       const n = shape.reduce((a, b) => a * b, 1);
-      if (t.data.length !== n) fail('INVALID_SHAPE', fn, `'${name}' data must hold ${n} values`, t.data.length);
+      if ((t.data as ArrayLike<number>).length !== n) fail('INVALID_SHAPE', fn, `'${name}' data must hold ${n} values`, t.data.length);
     }
     const dense = this.denseParameters();
     for (const [name, shape] of expected) {
       const t = sd.get(name);
       if (!t) continue;
-      if (name.startsWith('emb_l.')) this.embeddings[Number(name.split('.')[1])].set(t.data);
-      else if (name.startsWith('v_W_l.')) this.poolingWeights?.[Number(name.split('.')[1])].set(t.data);
+      const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+      if (name.startsWith('emb_l.')) this.embeddings[Number(name.split('.')[1])].set(data);
+      else if (name.startsWith('v_W_l.')) this.poolingWeights?.[Number(name.split('.')[1])].set(data);
       else {
         const v = dense.get(name) as tf.Variable;
-        const nt = tf.tensor(t.data, shape, 'float32');
+        const nt = tf.tensor(data, shape, 'float32');
         v.assign(nt);
         nt.dispose();
       }

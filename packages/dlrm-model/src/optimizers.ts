@@ -11,8 +11,8 @@ import type { DlrmModel } from './model.js';
 export interface SparseAwareOptimizer {
   /** Applies one update; `lr` overrides the optimizer's base lr for this step (an LR schedule). */
   step(model: DlrmModel, grads: DlrmGrads, lr?: number): void;
-  /** The base learning rate. */
-  readonly lr: number;
+  /** The base learning rate (optional for custom optimizers). */
+  readonly lr?: number;
 }
 
 function checkLr(fn: string, lr: unknown): number {

@@ -5,7 +5,7 @@ import { type DlrmGrads, disposeGrads, dlrmGrads } from './grads.js';
 import type { LossKind } from './loss.js';
 import type { LrPolicyScheduler } from './lr-policy.js';
 import type { DlrmBatch, DlrmFakeQuantization, DlrmModel } from './model.js';
-import type { SparseAwareOptimizer } from './optimizers.js';
+import { type SparseAwareOptimizer, sgd } from './optimizers.js';
 
 /** Options of {@link trainStep}. */
 export interface TrainStepOptions {
@@ -69,9 +69,10 @@ export interface TrainStepInfo {
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  optimizer: SparseAwareOptimizer;
-  /** Loss; `'bce'` for click prediction. */
-  loss: LossKind;
+  /** Default `sgd(0.1)` (the reference's Kaggle bench lr). */
+  optimizer?: SparseAwareOptimizer;
+  /** Loss (default `'bce'`, the normal choice for click prediction; the reference CLI defaults to mse). */
+  loss?: LossKind;
   /** Passes over `batches` (default 1; more than 1 needs an array or a function returning a fresh iterable). */
   epochs?: number;
   /** LR policy stepped after each step (reference order). */
@@ -112,9 +113,14 @@ type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Itera
  * tf.dispose([dense, labels]); sparse.dispose(); model.dispose();
  * ```
  */
-export async function train(model: DlrmModel, batches: BatchSource, o: TrainOptions): Promise<{ steps: number; losses: number[] }> {
+export async function train(model: DlrmModel, batches: BatchSource, o: TrainOptions = {}): Promise<{ steps: number; losses: number[] }> {
   const fn = 'train';
-  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', fn, 'options must be { optimizer, loss, epochs? }', o);
+  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', fn, 'options must be { optimizer?, loss?, epochs?, onStep? }', o);
+  const optimizer = o.optimizer ?? sgd(0.1);
+  if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function')
+    fail('INVALID_ARGUMENT', fn, 'optimizer must have a step(model, grads, lr) method', optimizer);
+  const loss = o.loss ?? 'bce';
+  if (o.onStep !== undefined && typeof o.onStep !== 'function') fail('INVALID_ARGUMENT', fn, 'onStep must be a function', o.onStep);
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_EPOCHS)
     fail('INVALID_ARGUMENT', fn, `epochs must be an integer in [1, ${MAX_EPOCHS}]`, epochs);
@@ -129,17 +135,17 @@ export async function train(model: DlrmModel, batches: BatchSource, o: TrainOpti
     for (let epoch = 0; epoch < epochs; epoch++) {
       const it = typeof batches === 'function' ? batches() : batches;
       for await (const batch of it as AsyncIterable<DlrmBatch>) {
-        const lr = o.scheduler ? o.scheduler.lrAt(o.scheduler.stepCount + 1) : o.optimizer.lr;
+        const lr = o.scheduler ? o.scheduler.lrAt(o.scheduler.stepCount + 1) : undefined;
         let r: { loss: number };
         try {
-          r = trainStep(model, o.optimizer, batch, o.loss, { lr, classWeights: o.classWeights });
+          r = trainStep(model, optimizer, batch, loss, { lr, classWeights: o.classWeights });
         } finally {
           if (o.disposeBatches) disposeBatch(batch);
         }
         o.scheduler?.step();
         step += 1;
         losses.push(r.loss);
-        o.onStep?.({ epoch, step, loss: r.loss, lr, samples: batch.dense.shape[0] });
+        o.onStep?.({ epoch, step, loss: r.loss, lr: lr ?? optimizer.lr ?? Number.NaN, samples: batch.dense.shape[0] });
       }
     }
   } finally {
