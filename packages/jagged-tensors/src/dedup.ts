@@ -150,7 +150,18 @@ export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {})
 /**
  * Expands an IKJT back to the B-row KJT (function form of {@link InverseKeyedJaggedTensor.expand}).
  * @throws TesseraError `INVALID_ARGUMENT` when `x` has no inverse indices.
- * @example `const kjt = expand(ikjt);`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { dedup, expand, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const ikjt = dedup(x);
+ * const back = expand(ikjt);
+ * back.bitwiseEqual(x); // → true
+ * x.dispose(); ikjt.dispose(); back.dispose();
+ * ```
  */
 export function expand(x: InverseKeyedJaggedTensor): KeyedJaggedTensor {
   if (!(x instanceof InverseKeyedJaggedTensor)) fail('INVALID_ARGUMENT', 'expand', 'x must be an InverseKeyedJaggedTensor', x);
@@ -160,7 +171,17 @@ export function expand(x: InverseKeyedJaggedTensor): KeyedJaggedTensor {
 
 /**
  * Whether a KJT carries inverse indices (is an IKJT).
- * @example `if (isIkjt(x)) x.expand()`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { dedup, isIkjt, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const ikjt = dedup(x);
+ * [isIkjt(x), isIkjt(ikjt)]; // → [false, true]
+ * x.dispose(); ikjt.dispose();
+ * ```
  */
 export function isIkjt(x: KeyedJaggedTensor): x is InverseKeyedJaggedTensor {
   return x instanceof InverseKeyedJaggedTensor;

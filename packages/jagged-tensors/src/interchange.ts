@@ -27,7 +27,18 @@ export interface TorchrecKjt {
 /**
  * Host copy of a KJT in torchrec's field names, ready for JSON or a Python bridge. The inverse rows keep the stride
  * B (torchrec PRs #2925/#3119).
- * @example `JSON.stringify(toTorchrec(kjt), (k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v))`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor, toTorchrec } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const t = toTorchrec(x);
+ * [t.keys, t.stride]; // → [['user', 'item'], 2]
+ * JSON.stringify(t, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v)); // a JSON document for Python
+ * x.dispose();
+ * ```
  */
 export function toTorchrec(x: KeyedJaggedTensor): TorchrecKjt {
   if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', 'toTorchrec', 'x must be a KeyedJaggedTensor', x);
@@ -53,7 +64,16 @@ export function toTorchrec(x: KeyedJaggedTensor): TorchrecKjt {
 /**
  * Builds (and validates) a KJT or IKJT from torchrec-shaped fields (`toTorchrec` output or parsed JSON).
  * @throws TesseraError as the {@link KeyedJaggedTensor} constructor, `INVALID_ARGUMENT` on a malformed object.
- * @example `const kjt = fromTorchrec({ keys: ['a'], values: [1, 2], lengths: [2], weights: null, stride: 1, stride_per_key_per_rank: null, inverse_indices: null });`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { fromTorchrec } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = fromTorchrec({ keys: ['a'], values: [1, 2], lengths: [2], weights: null, stride: 1, stride_per_key_per_rank: null, inverse_indices: null });
+ * [x.keys, x.stride]; // → [['a'], 1]
+ * x.dispose();
+ * ```
  */
 export function fromTorchrec(o: TorchrecKjt): KeyedJaggedTensor {
   const fn = 'fromTorchrec';
@@ -132,7 +152,17 @@ const FORMAT = 'tessera.kjt.v1';
 /**
  * Serializes a KJT/IKJT to safetensors bytes: tensors `values`, `lengths` (I32), `weights` (F32, if weighted),
  * `inverse_indices` (I32 `[K', B]`, if set); `__metadata__` holds keys, stride, VBE matrix, inverse names, groups.
- * @example `const bytes = saveKjt(kjt); const back = loadKjt(bytes);`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor, loadKjt, saveKjt } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const back = loadKjt(saveKjt(x));
+ * back.bitwiseEqual(x); // → true
+ * x.dispose(); back.dispose();
+ * ```
  */
 export function saveKjt(x: KeyedJaggedTensor, o: { metadata?: Record<string, string> } = {}): Uint8Array {
   const opts = checkOptions<{ metadata?: Record<string, string> }>(o, 'saveKjt');
@@ -168,7 +198,18 @@ export function saveKjt(x: KeyedJaggedTensor, o: { metadata?: Record<string, str
 /**
  * Reads bytes written by {@link saveKjt} back into a validated KJT/IKJT.
  * @throws TesseraError `CORRUPT_DATA` on bad bytes or metadata; the constructor's codes if the content breaks a rule.
- * @example `const kjt = loadKjt(bytes);`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { dedup, KeyedJaggedTensor, loadKjt, saveKjt } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const ikjt = dedup(x);
+ * const back = loadKjt(saveKjt(ikjt)); // inverse indices and key groups survive the round trip
+ * back.bitwiseEqual(ikjt); // → true
+ * x.dispose(); ikjt.dispose(); back.dispose();
+ * ```
  */
 export function loadKjt(bytes: Uint8Array): KeyedJaggedTensor {
   const fn = 'loadKjt';

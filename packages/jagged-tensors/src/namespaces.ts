@@ -24,7 +24,17 @@ function isKt(fn: string, x: unknown): KeyedTensor {
 
 /**
  * JaggedTensor functions.
- * @example `const dense = jt.toPaddedDense(x, { desiredLength: 4 });`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { JaggedTensor, jt } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = new JaggedTensor({ values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [2, 1] });
+ * const dense = jt.toPaddedDense(x, { desiredLength: 4 });
+ * dense.arraySync(); // → [[1, 2, 0, 0], [3, 0, 0, 0]]
+ * x.values.dispose(); dense.dispose();
+ * ```
  */
 export const jt = Object.freeze({
   create: (i: JtInit) => new JaggedTensor(i),
@@ -43,7 +53,17 @@ export const jt = Object.freeze({
 
 /**
  * KeyedJaggedTensor functions.
- * @example `const y = kjt.permute(x, [1, 0]);`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor, kjt } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+ * const y = kjt.permute(x, [1, 0]);
+ * y.keys; // → ['item', 'user']
+ * x.dispose(); y.dispose();
+ * ```
  */
 export const kjt = Object.freeze({
   create: (i: KjtInit) => new KeyedJaggedTensor(i),
@@ -69,7 +89,18 @@ export const kjt = Object.freeze({
 
 /**
  * KeyedTensor functions.
- * @example `const [g] = kt.regroup([a, b], [['x', 'y']]);`
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedTensor, kt } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const a = KeyedTensor.fromTensorList(['x'], [tf.ones([2, 3])]);
+ * const b = KeyedTensor.fromTensorList(['y'], [tf.zeros([2, 1])]);
+ * const [g] = kt.regroup([a, b], [['x', 'y']]);
+ * g.shape; // → [2, 4]
+ * a.values.dispose(); b.values.dispose(); g.dispose();
+ * ```
  */
 export const kt = Object.freeze({
   fromTensorList: (keys: readonly string[], ts: readonly KeyedTensor['values'][]) => KeyedTensor.fromTensorList(keys, ts),

@@ -45,6 +45,10 @@ export function jaggedIndexSelect(
 
 /**
  * FBGEMM-style jagged helpers under one namespace.
- * @example `ops.completeCumsum(Int32Array.from([1, 2]))`
+ * @example
+ * ```ts
+ * import { ops } from '@tessera/jagged-tensors';
+ * ops.completeCumsum(Int32Array.from([1, 2])); // → Int32Array [0, 1, 3]
+ * ```
  */
 export const ops = Object.freeze({ completeCumsum, jaggedIndexSelect });

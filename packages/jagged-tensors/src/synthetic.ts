@@ -59,7 +59,12 @@ export const SESSION_MAX_IDS = 2 ** 26;
 /**
  * A typical mix of `n` features for benchmarks: the first half session-scoped (user history, pooling ~20, capped at
  * 100, some drift), the rest sample-scoped (item/context, pooling 1–4).
- * @example `const features = defaultSessionFeatures(26, { rows: 100_000 });`
+ * @example
+ * ```ts
+ * import { defaultSessionFeatures } from '@tessera/jagged-tensors';
+ * const features = defaultSessionFeatures(26, { rows: 100_000 });
+ * features.length; // → 26
+ * ```
  */
 export function defaultSessionFeatures(n = 26, o: { rows?: number } = {}): SessionFeatureSpec[] {
   checkSize(n, 'defaultSessionFeatures', 'n', { min: 1, max: SESSION_MAX_FEATURES });
