@@ -142,7 +142,19 @@ export class JaggedTensor {
     Object.freeze(this);
   }
 
-  /** Validating constructor (same as `new JaggedTensor(init)`). @example `JaggedTensor.create({ values, lengths: [2, 0] })` */
+  /**
+   * Validating constructor (same as `new JaggedTensor(init)`).
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const jt = JaggedTensor.create({ values: tf.tensor1d([4, 5], 'int32'), lengths: [2, 0] });
+   * jt.offsets; // → Int32Array [0, 2, 2]
+   * jt.dispose();
+   * ```
+   */
   static create(init: JtInit): JaggedTensor {
     return new JaggedTensor(init);
   }
@@ -340,7 +352,21 @@ export class JaggedTensor {
     return JaggedTensor.equal(this, other, tol);
   }
 
-  /** Static form of {@link JaggedTensor.equal}. @example `JaggedTensor.equal(a, b)` */
+  /**
+   * Static form of {@link JaggedTensor.equal}.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { JaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const a = new JaggedTensor({ values: tf.tensor1d([1, 2, 3]), lengths: [1, 2] });
+   * const b = new JaggedTensor({ values: tf.tensor1d([1, 2, 3.0000001]), lengths: [1, 2] });
+   * JaggedTensor.equal(a, b, { rtol: 1e-6 }); // → true
+   * a.dispose();
+   * b.dispose();
+   * ```
+   */
   static equal(a: JaggedTensor, b: JaggedTensor, tol?: Tolerance): boolean {
     const fn = 'JaggedTensor.equal';
     if (!(a instanceof JaggedTensor) || !(b instanceof JaggedTensor)) fail('INVALID_ARGUMENT', fn, 'a and b must be JaggedTensors', b);

@@ -105,22 +105,72 @@ export class KeyedJaggedTensor {
     Object.freeze(this);
   }
 
-  /** Validating constructor (`new KeyedJaggedTensor(init)`). @example `KeyedJaggedTensor.create({ keys, values, lengths })` */
+  /**
+   * Validating constructor (`new KeyedJaggedTensor(init)`).
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.create({ keys: ['a', 'b'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [1, 0, 2, 0] });
+   * [x.stride, Array.from(x.lengthPerKey)]; // → [2, [1, 2]]
+   * x.dispose();
+   * ```
+   */
   static create(init: KjtInit): KeyedJaggedTensor {
     return new KeyedJaggedTensor(init);
   }
 
-  /** torchrec `from_lengths_sync`: same as the constructor. @example `KeyedJaggedTensor.fromLengths({ keys: ['a'], values, lengths: [1, 2] })` */
+  /**
+   * torchrec `from_lengths_sync`: same as the constructor.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [1, 2] });
+   * x.stride; // → 2
+   * x.dispose();
+   * ```
+   */
   static fromLengths(init: KjtInit): KeyedJaggedTensor {
     return new KeyedJaggedTensor(init);
   }
 
-  /** torchrec `from_offsets_sync`: same as the constructor. @example `KeyedJaggedTensor.fromOffsets({ keys: ['a'], values, offsets: [0, 1, 3] })` */
+  /**
+   * torchrec `from_offsets_sync`: same as the constructor.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromOffsets({ keys: ['a'], values: tf.tensor1d([1, 2, 3], 'int32'), offsets: [0, 1, 3] });
+   * x.lengths; // → Int32Array [1, 2]
+   * x.dispose();
+   * ```
+   */
   static fromOffsets(init: KjtInit): KeyedJaggedTensor {
     return new KeyedJaggedTensor(init);
   }
 
-  /** Like {@link KeyedJaggedTensor.create}, reading tensor lengths/offsets with `data()` instead of `dataSync()`. @example `await KeyedJaggedTensor.createAsync(init)` */
+  /**
+   * Like {@link KeyedJaggedTensor.create}, reading tensor lengths/offsets with `data()` instead of `dataSync()`.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const lengths = tf.tensor1d([1, 2], 'int32');
+   * const x = await KeyedJaggedTensor.createAsync({ keys: ['a'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths });
+   * x.lengths; // → Int32Array [1, 2]
+   * x.dispose();
+   * lengths.dispose();
+   * ```
+   */
   static async createAsync(init: KjtInit): Promise<KeyedJaggedTensor> {
     if (typeof init !== 'object' || init === null)
       fail('INVALID_ARGUMENT', 'KeyedJaggedTensor.createAsync', 'init must be an object', init);
@@ -145,7 +195,16 @@ export class KeyedJaggedTensor {
 
   /**
    * Empty KJT: keys [], stride 0, empty values of `valuesDtype`.
-   * @example `KeyedJaggedTensor.empty({ weighted: true })`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const e = KeyedJaggedTensor.empty({ weighted: true });
+   * [e.keys, e.stride, e.weights !== null]; // → [[], 0, true]
+   * e.dispose();
+   * ```
    */
   static empty(o: { valuesDtype?: 'int32' | 'float32'; weighted?: boolean } = {}): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.empty';
@@ -215,7 +274,18 @@ export class KeyedJaggedTensor {
    *
    * @throws TesseraError `INVALID_ARGUMENT` (empty list), `INVALID_KEY` (a key in two inputs), `INVALID_FORMAT`
    * (mixed weights / VBE / inverse, strides), `INVALID_DTYPE`/`INVALID_SHAPE` (values).
-   * @example `KeyedJaggedTensor.concat(kjt.split([1, 1]))`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['a', 'b'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [1, 0, 2, 0] });
+   * const parts = x.split([1, 1]);
+   * const y = KeyedJaggedTensor.concat(parts);
+   * y.bitwiseEqual(x); // → true
+   * for (const p of [x, y, ...parts]) p.dispose();
+   * ```
    */
   static concat(list: readonly KeyedJaggedTensor[]): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.concat';
@@ -351,7 +421,21 @@ export class KeyedJaggedTensor {
     return KeyedJaggedTensor.equal(this, other, tol);
   }
 
-  /** Static form of {@link KeyedJaggedTensor.equal}. @example `KeyedJaggedTensor.equal(a, b)` */
+  /**
+   * Static form of {@link KeyedJaggedTensor.equal}.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const a = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([1, 2, 3], 'int32'), lengths: [1, 2] });
+   * const b = KeyedJaggedTensor.fromOffsets({ keys: ['a'], values: tf.tensor1d([1, 2, 3], 'int32'), offsets: [0, 1, 3] });
+   * KeyedJaggedTensor.equal(a, b); // → true
+   * a.dispose();
+   * b.dispose();
+   * ```
+   */
   static equal(a: KeyedJaggedTensor, b: KeyedJaggedTensor, tol?: Tolerance): boolean {
     const fn = 'KeyedJaggedTensor.equal';
     if (!(a instanceof KeyedJaggedTensor) || !(b instanceof KeyedJaggedTensor))

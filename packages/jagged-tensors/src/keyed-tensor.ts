@@ -73,7 +73,16 @@ export class KeyedTensor {
   /**
    * Concatenates `[B, w_k]` tensors along dim 1; widths come from `shape[1]`.
    * @throws TesseraError `INVALID_ARGUMENT` (count mismatch / empty), `INVALID_SHAPE` (rank or B mismatch).
-   * @example `KeyedTensor.fromTensorList(['a', 'b'], [ta, tb])`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const kt = KeyedTensor.fromTensorList(['a', 'b'], [tf.ones([2, 3]), tf.zeros([2, 1])]);
+   * [kt.keys, kt.lengthPerKey, kt.values.shape]; // → [['a', 'b'], [3, 1], [2, 4]]
+   * kt.dispose();
+   * ```
    */
   static fromTensorList(keys: readonly string[], tensors: readonly tf.Tensor[]): KeyedTensor {
     const fn = 'KeyedTensor.fromTensorList';
@@ -126,7 +135,20 @@ export class KeyedTensor {
    *
    * @throws TesseraError `INVALID_ARGUMENT` (empty inputs or groups), `INVALID_KEY` (unknown key or key in two
    * KTs), `INVALID_SHAPE` (B differs).
-   * @example `const [g0] = KeyedTensor.regroup([kt1, kt2], [['a', 'c']]);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const kt1 = KeyedTensor.fromTensorList(['a', 'b'], [tf.ones([2, 3]), tf.zeros([2, 1])]);
+   * const kt2 = KeyedTensor.fromTensorList(['c'], [tf.fill([2, 2], 5)]);
+   * const [g0] = KeyedTensor.regroup([kt1, kt2], [['a', 'c']]);
+   * g0.arraySync(); // → [[1, 1, 1, 5, 5], [1, 1, 1, 5, 5]]
+   * g0.dispose();
+   * kt1.dispose();
+   * kt2.dispose();
+   * ```
    */
   static regroup(kts: readonly KeyedTensor[], groups: Groups): tf.Tensor2D[] {
     const fn = 'KeyedTensor.regroup';
@@ -164,7 +186,18 @@ export class KeyedTensor {
   /**
    * {@link KeyedTensor.regroup} returning `{ names[i]: group i }`.
    * @throws TesseraError `INVALID_ARGUMENT` when names and groups differ in length, or as `regroup`.
-   * @example `KeyedTensor.regroupAsDict([kt], [['a']], ['ga'])`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const kt = KeyedTensor.fromTensorList(['a', 'b'], [tf.ones([2, 3]), tf.zeros([2, 1])]);
+   * const { ga } = KeyedTensor.regroupAsDict([kt], [['a']], ['ga']);
+   * ga.shape; // → [2, 3]
+   * ga.dispose();
+   * kt.dispose();
+   * ```
    */
   static regroupAsDict(kts: readonly KeyedTensor[], groups: Groups, names: readonly string[]): Record<string, tf.Tensor2D> {
     if (!Array.isArray(names) || !Array.isArray(groups) || names.length !== groups.length) {
