@@ -395,6 +395,152 @@ export function simplicialBackward(
   }
 }
 
+/**
+ * Dot-product attention forward (the baseline, same layout, windows and GQA rule). Scratch: d + n + 8 floats.
+ */
+export function dotForward(
+  q: usize,
+  k: usize,
+  v: usize,
+  out: usize,
+  lse: usize,
+  scratch: usize,
+  B: i32,
+  n: i32,
+  Hq: i32,
+  Hkv: i32,
+  d: i32,
+  w: i32,
+  causal: bool,
+  scale: f32,
+): void {
+  const group = Hq / Hkv;
+  const dB = (<usize>d) << 2;
+  const qStride = (<usize>(Hq * d)) << 2;
+  const kvStride = (<usize>(Hkv * d)) << 2;
+  const acc = scratch;
+  const quad = acc + dB;
+  const logits = quad + 16;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvBase = <usize>(b * n) * kvStride + ((<usize>((h / group) * d)) << 2);
+      for (let i = 0; i < n; i++) {
+        const rowQ = <usize>(b * n + i) * qStride + ((<usize>(h * d)) << 2);
+        const qo = q + rowQ;
+        const j0 = lo(i, w);
+        const j1 = hi(i, w, n, causal);
+        let m: f32 = -Infinity;
+        let j = j0;
+        for (; j + 3 <= j1; j += 4) {
+          const o0 = k + kvBase + <usize>j * kvStride;
+          dot4(qo, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d, quad);
+          for (let c = 0; c < 4; c++) {
+            const a = scale * load<f32>(quad + ((<usize>c) << 2));
+            store<f32>(logits + ((<usize>(j - j0 + c)) << 2), a);
+            if (a > m) m = a;
+          }
+        }
+        for (; j <= j1; j++) {
+          const a = scale * dot(qo, k + kvBase + <usize>j * kvStride, d);
+          store<f32>(logits + ((<usize>(j - j0)) << 2), a);
+          if (a > m) m = a;
+        }
+        zero(acc, d);
+        let l: f32 = 0;
+        for (j = j0; j + 3 <= j1; j += 4) {
+          const o0 = v + kvBase + <usize>j * kvStride;
+          const lp = logits + ((<usize>(j - j0)) << 2);
+          const p0 = Mathf.exp(load<f32>(lp) - m);
+          const p1 = Mathf.exp(load<f32>(lp, 4) - m);
+          const p2 = Mathf.exp(load<f32>(lp, 8) - m);
+          const p3 = Mathf.exp(load<f32>(lp, 12) - m);
+          l += p0 + p1 + p2 + p3;
+          axpy4(acc, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
+        }
+        for (; j <= j1; j++) {
+          const p = Mathf.exp(load<f32>(logits + ((<usize>(j - j0)) << 2)) - m);
+          l += p;
+          axpy(acc, p, v + kvBase + <usize>j * kvStride, d);
+        }
+        const inv: f32 = 1 / l;
+        const oo = out + rowQ;
+        for (let e = 0; e < d; e++) store<f32>(oo + ((<usize>e) << 2), load<f32>(acc + ((<usize>e) << 2)) * inv);
+        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + Mathf.log(l));
+      }
+    }
+  }
+}
+
+/** Dot-product attention backward into dq, dk, dv (which must hold zeros). Scratch: 8 floats. */
+export function dotBackward(
+  q: usize,
+  k: usize,
+  v: usize,
+  out: usize,
+  dOut: usize,
+  lse: usize,
+  dq: usize,
+  dk: usize,
+  dv: usize,
+  scratch: usize,
+  B: i32,
+  n: i32,
+  Hq: i32,
+  Hkv: i32,
+  d: i32,
+  w: i32,
+  causal: bool,
+  scale: f32,
+): void {
+  const group = Hq / Hkv;
+  const qStride = (<usize>(Hq * d)) << 2;
+  const kvStride = (<usize>(Hkv * d)) << 2;
+  const quadA = scratch;
+  const quadS = quadA + 16;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvBase = <usize>(b * n) * kvStride + ((<usize>((h / group) * d)) << 2);
+      for (let i = 0; i < n; i++) {
+        const rowQ = <usize>(b * n + i) * qStride + ((<usize>(h * d)) << 2);
+        const qo = q + rowQ;
+        const dO = dOut + rowQ;
+        const D = dot(dO, out + rowQ, d);
+        const L = load<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2));
+        const j0 = lo(i, w);
+        const j1 = hi(i, w, n, causal);
+        let j = j0;
+        for (; j + 3 <= j1; j += 4) {
+          const o0 = kvBase + <usize>j * kvStride;
+          const o1 = o0 + kvStride;
+          const o2 = o1 + kvStride;
+          const o3 = o2 + kvStride;
+          dot4(qo, k + o0, k + o1, k + o2, k + o3, d, quadA);
+          dot4(dO, v + o0, v + o1, v + o2, v + o3, d, quadS);
+          const p0 = Mathf.exp(scale * load<f32>(quadA) - L);
+          const p1 = Mathf.exp(scale * load<f32>(quadA, 4) - L);
+          const p2 = Mathf.exp(scale * load<f32>(quadA, 8) - L);
+          const p3 = Mathf.exp(scale * load<f32>(quadA, 12) - L);
+          const g0 = scale * p0 * (load<f32>(quadS) - D);
+          const g1 = scale * p1 * (load<f32>(quadS, 4) - D);
+          const g2 = scale * p2 * (load<f32>(quadS, 8) - D);
+          const g3 = scale * p3 * (load<f32>(quadS, 12) - D);
+          axpy4(dq + rowQ, g0, g1, g2, g3, k + o0, k + o1, k + o2, k + o3, d);
+          ger4(dk + o0, dk + o1, dk + o2, dk + o3, g0, g1, g2, g3, qo, d);
+          ger4(dv + o0, dv + o1, dv + o2, dv + o3, p0, p1, p2, p3, dO, d);
+        }
+        for (; j <= j1; j++) {
+          const jo = kvBase + <usize>j * kvStride;
+          const p = Mathf.exp(scale * dot(qo, k + jo, d) - L);
+          const g = scale * p * (dot(dO, v + jo, d) - D);
+          axpy(dq + rowQ, g, k + jo, d);
+          axpy(dk + jo, g, qo, d);
+          axpy(dv + jo, p, dO, d);
+        }
+      }
+    }
+  }
+}
+
 /** First free byte after the module's static data (the exp/log tables): the host lays its arrays out from here. */
 export function heapBase(): usize {
   return __heap_base;

@@ -1,8 +1,10 @@
 // Scaled dot-product attention with the layout, GQA rule and windows of simplicialAttention: the baseline.
 import * as tf from '@tensorflow/tfjs-core';
+import { TesseraError } from '@tessera/core';
 import { toF64 } from './host-blas.js';
 import { dotBackwardHostUnchecked, dotForwardHostUnchecked } from './host-dot.js';
 import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
+import { dotBackwardWasm, dotForwardWasm } from './wasm-simplicial.js';
 
 /**
  * Scaled dot-product attention, `out_i = Σ_j softmax_j(scale·⟨q_i, k_j⟩) v_j`, in the layout of
@@ -17,7 +19,8 @@ import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
  * @param o - `causal` (default true), `window` (default Infinity), `scale` (default 1/√d)
  * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
  * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale or causal), `INVALID_DTYPE`,
- * `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv).
+ * `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv), `UNSUPPORTED` (`kernel: 'wasm'` where
+ * WebAssembly SIMD is unavailable).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -43,14 +46,22 @@ export function dotProductAttention(
   const ro = resolveDot(o, fn, dims);
   let lse: Float32Array | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor) => {
-    const qd = toF64(qi.dataSync() as Float32Array);
-    const kd = toF64(ki.dataSync() as Float32Array);
-    const vd = toF64(vi.dataSync() as Float32Array);
-    const res = dotForwardHostUnchecked(qd, kd, vd, dims, ro);
-    lse = res.lse;
-    const value = tf.tensor(res.out, qi.shape, 'float32');
+    const qd = qi.dataSync() as Float32Array;
+    const kd = ki.dataSync() as Float32Array;
+    const vd = vi.dataSync() as Float32Array;
+    let res = ro.kernel === 'js' ? null : dotForwardWasm(qd, kd, vd, dims, ro);
+    if (!res && ro.kernel === 'wasm')
+      throw new TesseraError('UNSUPPORTED', fn, "kernel 'wasm' needs WebAssembly SIMD and enough memory", 'neither available');
+    const wasm = res !== null;
+    if (!res) res = dotForwardHostUnchecked(toF64(qd), toF64(kd), toF64(vd), dims, ro);
+    const r = res;
+    lse = r.lse;
+    const value = tf.tensor(r.out, qi.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
-      const g = dotBackwardHostUnchecked(qd, kd, vd, res.out, dy.dataSync() as Float32Array, res.lse, dims, ro);
+      const dyd = dy.dataSync() as Float32Array;
+      const g =
+        (wasm ? dotBackwardWasm(qd, kd, vd, r.out, dyd, r.lse, dims, ro) : null) ??
+        dotBackwardHostUnchecked(toF64(qd), toF64(kd), toF64(vd), r.out, dyd, r.lse, dims, ro);
       return [tf.tensor(g.dq, qi.shape, 'float32'), tf.tensor(g.dk, ki.shape, 'float32'), tf.tensor(g.dv, vi.shape, 'float32')];
     };
     return { value, gradFunc };

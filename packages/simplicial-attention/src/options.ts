@@ -54,6 +54,8 @@ export interface DotProductOptions {
   window?: number;
   /** Logit scale; default `1/√d`. */
   scale?: number;
+  /** Kernel, as for {@link SimplicialOptions}: `'auto'` (default, WebAssembly SIMD where available), `'wasm'`, `'js'`. */
+  kernel?: SimplicialKernel;
 }
 
 /** Sizes of one attention call: batch, sequence, query heads, key/value heads, head dim. @internal */
@@ -80,6 +82,7 @@ export interface ResolvedDot {
   window: number;
   causal: boolean;
   scale: number;
+  kernel: SimplicialKernel;
 }
 
 function checkWindow(v: unknown, fn: string, name: string, n: number): number {
@@ -130,6 +133,7 @@ export function resolveDot(o: DotProductOptions | undefined, fn: string, dims: A
     window: checkWindow(opts.window ?? Number.POSITIVE_INFINITY, fn, 'window', dims.n),
     causal: checkCausal(opts.causal, fn),
     scale: checkScale(opts.scale, fn, dims.d),
+    kernel: checkOneOf(opts.kernel ?? 'auto', fn, 'kernel', ['auto', 'wasm', 'js'] as const),
   };
 }
 

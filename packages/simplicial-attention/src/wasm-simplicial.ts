@@ -5,7 +5,7 @@
 // WebAssembly (or SIMD) is unavailable, or memory cannot grow, the callers fall back to the JavaScript kernels.
 // Checked against those kernels and the golden vectors in test/wasm-kernel.test.ts.
 import { SIMPLICIAL_WASM_BASE64 } from './generated/simplicial-wasm.js';
-import type { AttentionDims, ResolvedSimplicial } from './options.js';
+import type { AttentionDims, ResolvedDot, ResolvedSimplicial } from './options.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -22,6 +22,8 @@ interface WasmExports {
   memory: WasmMemory;
   simplicialForward(...args: number[]): void;
   simplicialBackward(...args: number[]): void;
+  dotForward(...args: number[]): void;
+  dotBackward(...args: number[]): void;
   heapBase(): number;
 }
 
@@ -117,4 +119,42 @@ export function simplicialBackwardWasm(
   w.simplicialBackward(...offsets, B, n, Hq, Hkv, d, o.w1, o.w2, o.causal ? 1 : 0, o.scale, o.variant === 'determinant' ? 1 : 0);
   const read = (g: number) => new Float32Array(buf, offsets[8 + g], grads[g]).slice();
   return { dq: read(0), dk1: read(1), dk2: read(2), dv1: read(3), dv2: read(4) };
+}
+
+/** Dot-product forward through the SIMD module; null when it cannot run. @internal */
+export function dotForwardWasm(q: F32, k: F32, v: F32, dims: AttentionDims, o: ResolvedDot): { out: F32; lse: F32 } | null {
+  const w = simplicialWasm();
+  if (!w) return null;
+  const { B, n, Hq, Hkv, d } = dims;
+  const { offsets, end } = layout(w, [q.length, k.length, v.length, q.length, B * Hq * n, d + n + 16]);
+  if (!ensure(w, end)) return null;
+  const buf = w.memory.buffer;
+  for (const [i, a] of [q, k, v].entries()) new Float32Array(buf, offsets[i], a.length).set(a);
+  w.dotForward(...offsets, B, n, Hq, Hkv, d, o.window, o.causal ? 1 : 0, o.scale);
+  return { out: new Float32Array(buf, offsets[3], q.length).slice(), lse: new Float32Array(buf, offsets[4], B * Hq * n).slice() };
+}
+
+/** Dot-product backward through the SIMD module; null when it cannot run. @internal */
+export function dotBackwardWasm(
+  q: F32,
+  k: F32,
+  v: F32,
+  out: F32,
+  dOut: F32,
+  lse: F32,
+  dims: AttentionDims,
+  o: ResolvedDot,
+): { dq: F32; dk: F32; dv: F32 } | null {
+  const w = simplicialWasm();
+  if (!w) return null;
+  const { B, n, Hq, Hkv, d } = dims;
+  const grads = [q.length, k.length, v.length];
+  const { offsets, end } = layout(w, [q.length, k.length, v.length, out.length, dOut.length, lse.length, ...grads, 16]);
+  if (!ensure(w, end)) return null;
+  const buf = w.memory.buffer;
+  for (const [i, a] of [q, k, v, out, dOut, lse].entries()) new Float32Array(buf, offsets[i], a.length).set(a);
+  for (let g = 0; g < 3; g++) new Float32Array(buf, offsets[6 + g], grads[g]).fill(0);
+  w.dotBackward(...offsets, B, n, Hq, Hkv, d, o.window, o.causal ? 1 : 0, o.scale);
+  const read = (g: number) => new Float32Array(buf, offsets[6 + g], grads[g]).slice();
+  return { dq: read(0), dk: read(1), dv: read(2) };
 }
