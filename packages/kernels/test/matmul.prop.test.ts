@@ -1,7 +1,7 @@
 // gemm, spmm24 and spmm24T (both backends) against a float64 reference within float32 tolerance; the 2:4 mask and
 // compression, wasm = JavaScript bit for bit (ties, NaN, ±0 included).
 import { fc, test } from '@fast-check/vitest';
-import { afterAll, expect } from 'vitest';
+import { afterAll, expect, test as plainTest } from 'vitest';
 import { gemm, mask24Compress, setKernelBackend, spmm24, spmm24T } from '../src/index.js';
 import { densify, refGemm, transpose } from './reference/matmul.js';
 
@@ -93,3 +93,23 @@ function mulberry(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+plainTest.each(['wasm', 'js'] as const)('%s: k spanning several K-chunks (k = 1028, n = 40: a 32-column panel and a tail)', (be) => {
+  setKernelBackend(be);
+  const m = 3;
+  const k = 1028;
+  const n = 40;
+  const rnd = mulberry(7);
+  const x = Float32Array.from({ length: m * k }, () => rnd() * 2 - 1);
+  const values = new Float32Array((m * k) / 2);
+  const cols = new Int32Array((m * k) / 2);
+  mask24Compress(x, m, k, 'value', null, values, cols);
+  const A = densify(values, cols, m, k);
+  const b = Float32Array.from({ length: k * n }, () => rnd() * 2 - 1);
+  const out = new Float32Array(m * n);
+  spmm24(values, cols, m, k, b, n, out);
+  expect(maxRel(out, refGemm(A, m, k, b, n))).toBeLessThanOrEqual(k * 2 ** -23);
+  const dense = Float32Array.from(A);
+  gemm(dense, m, k, b, n, out);
+  expect(maxRel(out, refGemm(A, m, k, b, n))).toBeLessThanOrEqual(k * 2 ** -23);
+});

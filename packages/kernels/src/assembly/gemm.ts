@@ -5,14 +5,22 @@
 // section 3) on a CPU. Float32 accumulation (no FMA in WebAssembly SIMD 128): results agree with a float64
 // reference within float32 tolerance, not bit for bit with the JavaScript kernels (which accumulate in float64).
 
+/** Rows of b per K-chunk (a multiple of 4: chunks hold whole 2:4 groups). */
+const KC = 512;
+
 /** out[m×n] = a[m×k] · b[k×n]. */
 export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): void {
   const n32 = n & ~31;
   const rowB = <usize>n << 2;
+  // K in chunks of KC rows of b: a 32-column panel of the chunk (KC·128 bytes) stays in L2 across all rows of a
+  for (let kc0 = 0; kc0 < k; kc0 += KC) {
+  const kc1 = min<i32>(k, kc0 + KC);
   for (let j0 = 0; j0 < n32; j0 += 32) {
     const bj = b + (<usize>j0 << 2);
     for (let r = 0; r < m; r++) {
       const ar = a + (<usize>r * <usize>k << 2);
+      // partial sums of earlier K-chunks come back from out
+      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
       let c0 = f32x4.splat(0);
       let c1 = c0;
       let c2 = c0;
@@ -21,10 +29,20 @@ export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): vo
       let c5 = c0;
       let c6 = c0;
       let c7 = c0;
+      if (kc0 > 0) {
+        c0 = v128.load(o);
+        c1 = v128.load(o, 16);
+        c2 = v128.load(o, 32);
+        c3 = v128.load(o, 48);
+        c4 = v128.load(o, 64);
+        c5 = v128.load(o, 80);
+        c6 = v128.load(o, 96);
+        c7 = v128.load(o, 112);
+      }
       // two terms per step, as spmm24 (the same loop over twice the terms)
-      let p = bj;
-      let t = 0;
-      for (; t + 2 <= k; t += 2, p += rowB << 1) {
+      let p = bj + <usize>kc0 * rowB;
+      let t = kc0;
+      for (; t + 2 <= kc1; t += 2, p += rowB << 1) {
         const q = <usize>t << 2;
         const v = v128.load32_splat(ar + q);
         const w = v128.load32_splat(ar + q + 4);
@@ -38,7 +56,7 @@ export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): vo
         c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
         c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
       }
-      if (t < k) {
+      if (t < kc1) {
         const v = v128.load32_splat(ar + (<usize>t << 2));
         c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
         c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
@@ -49,7 +67,6 @@ export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): vo
         c6 = f32x4.add(c6, f32x4.mul(v, v128.load(p, 96)));
         c7 = f32x4.add(c7, f32x4.mul(v, v128.load(p, 112)));
       }
-      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
       v128.store(o, c0);
       v128.store(o, c1, 16);
       v128.store(o, c2, 32);
@@ -59,6 +76,7 @@ export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): vo
       v128.store(o, c6, 96);
       v128.store(o, c7, 112);
     }
+  }
   }
   if (n32 < n) gemmTail(a, m, k, b, n, out, n32);
 }
@@ -85,11 +103,16 @@ function gemmTail(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize, j0: i3
 export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: i32, out: usize): void {
   const h = k >> 1;
   const n32 = n & ~31;
+  // K-chunks as in gemm: the kept entries of columns [kc0, kc1) are entries [kc0/2, kc1/2) of every row (2 per group)
+  for (let kc0 = 0; kc0 < k; kc0 += KC) {
+  const kc1 = min<i32>(k, kc0 + KC);
   for (let j0 = 0; j0 < n32; j0 += 32) {
     const bj = b + (<usize>j0 << 2);
     for (let r = 0; r < m; r++) {
       const vr = values + (<usize>r * <usize>h << 2);
       const cr = cols + (<usize>r * <usize>h << 2);
+      // partial sums of earlier K-chunks come back from out
+      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
       let c0 = f32x4.splat(0);
       let c1 = c0;
       let c2 = c0;
@@ -98,8 +121,18 @@ export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: 
       let c5 = c0;
       let c6 = c0;
       let c7 = c0;
+      if (kc0 > 0) {
+        c0 = v128.load(o);
+        c1 = v128.load(o, 16);
+        c2 = v128.load(o, 32);
+        c3 = v128.load(o, 48);
+        c4 = v128.load(o, 64);
+        c5 = v128.load(o, 80);
+        c6 = v128.load(o, 96);
+        c7 = v128.load(o, 112);
+      }
       // two kept entries (one 2:4 group) per step; h = k/2 is even
-      for (let t = 0; t < h; t += 2) {
+      for (let t = kc0 >> 1; t < kc1 >> 1; t += 2) {
         const q = <usize>t << 2;
         const v = v128.load32_splat(vr + q);
         const w = v128.load32_splat(vr + q + 4);
@@ -115,7 +148,6 @@ export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: 
         c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
         c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
       }
-      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
       v128.store(o, c0);
       v128.store(o, c1, 16);
       v128.store(o, c2, 32);
@@ -125,6 +157,7 @@ export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: 
       v128.store(o, c6, 96);
       v128.store(o, c7, 112);
     }
+  }
   }
   if (n32 < n) {
     for (let r = 0; r < m; r++) {
