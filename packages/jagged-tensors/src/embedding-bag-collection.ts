@@ -83,13 +83,42 @@ export class EmbeddingBagCollection {
   /**
    * Pools every configured feature of `x` (a non-VBE KJT or an IKJT) into a B-row {@link KeyedTensor}.
    * @throws TesseraError as the class doc says.
-   * @example `const kt = ebc.forward(kjt);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { EmbeddingBagCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ebc = new EmbeddingBagCollection({ tables: [{ name: 't', numEmbeddings: 10, embeddingDim: 4, featureNames: ['user', 'item'] }] });
+   * const kt = ebc.forward(x);
+   * [kt.keys, kt.values.shape]; // → [['user', 'item'], [2, 8]]
+   * kt.dispose();
+   * ebc.dispose();
+   * x.dispose();
+   * ```
    */
   forward(x: KeyedJaggedTensor): KeyedTensor {
     return pooledLookupCore('EmbeddingBagCollection.forward', this.tables, x);
   }
 
-  /** `{ tableName: weight variable }`. @example `tf.variableGrads(loss, Object.values(ebc.parameters()))` */
+  /**
+   * `{ tableName: weight variable }`.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { EmbeddingBagCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ebc = new EmbeddingBagCollection({ tables: [{ name: 't', numEmbeddings: 10, embeddingDim: 4, featureNames: ['user', 'item'] }] });
+   * const { value, grads } = tf.variableGrads(() => tf.sum(ebc.forward(x).values) as tf.Scalar, Object.values(ebc.parameters()));
+   * Object.keys(ebc.parameters()); // → ['t']
+   * tf.dispose([value, ...Object.values(grads)]);
+   * ebc.dispose();
+   * x.dispose();
+   * ```
+   */
   parameters(): Record<string, tf.Variable<tf.Rank.R2>> {
     const out: Record<string, tf.Variable<tf.Rank.R2>> = {};
     for (const t of this.tables) out[t.name] = t.weight;

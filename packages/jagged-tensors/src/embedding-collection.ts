@@ -67,7 +67,22 @@ export class EmbeddingCollection {
   /**
    * Sequence lookup of every configured feature: `{ feature: JT }` with B bags each (values `[nnz_f, D]`).
    * @throws TesseraError as the class doc says.
-   * @example `const seqs = ec.forward(ikjt);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { dedup, EmbeddingCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ec = new EmbeddingCollection({ tables: [{ name: 't', numEmbeddings: 10, embeddingDim: 4, featureNames: ['user', 'item'] }] });
+   * const ikjt = dedup(x);
+   * const seqs = ec.forward(ikjt);
+   * seqs.user.values.shape; // → [4, 4]
+   * for (const jt of Object.values(seqs)) jt.dispose();
+   * ec.dispose();
+   * ikjt.dispose();
+   * x.dispose();
+   * ```
    */
   forward(x: KeyedJaggedTensor): Record<string, JaggedTensor> {
     return sequenceLookupCore(
@@ -77,7 +92,21 @@ export class EmbeddingCollection {
     );
   }
 
-  /** `{ tableName: weight variable }`. @example `ec.parameters()` */
+  /**
+   * `{ tableName: weight variable }`.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { dedup, EmbeddingCollection, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ec = new EmbeddingCollection({ tables: [{ name: 't', numEmbeddings: 10, embeddingDim: 4, featureNames: ['user', 'item'] }] });
+   * Object.keys(ec.parameters()); // → ['t']
+   * ec.dispose();
+   * x.dispose();
+   * ```
+   */
   parameters(): Record<string, tf.Variable<tf.Rank.R2>> {
     const o: Record<string, tf.Variable<tf.Rank.R2>> = {};
     for (const t of this.tables) o[t.name] = t.weight;

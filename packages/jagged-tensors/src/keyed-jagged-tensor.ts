@@ -314,7 +314,19 @@ export class KeyedJaggedTensor {
     return this.stridePerKeyPerRank !== null;
   }
 
-  /** Re-runs every construction check (K1–K10, I1–I2). @throws TesseraError as the constructor. @example `kjt.validate()` */
+  /**
+   * Re-runs every construction check (K1–K10, I1–I2). @throws TesseraError as the constructor.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * x.validate(); // throws if a rule is broken
+   * x.dispose();
+   * ```
+   */
   validate(): void {
     checkKjt('KeyedJaggedTensor.validate', partsOf(this), { allowDuplicateKeys: this.duplicateKeys });
   }
@@ -323,7 +335,18 @@ export class KeyedJaggedTensor {
    * The JT of one key: its block of lengths and its values/weights. On an IKJT it holds the stored (unique) bags.
    *
    * @throws TesseraError `INVALID_KEY` for an unknown key or a key that occurs twice (D9).
-   * @example `const jt = kjt.get('F0'); jt.dispose();`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const jt = x.get('user');
+   * jt.lengths; // → Int32Array [2, 2]
+   * jt.dispose();
+   * x.dispose();
+   * ```
    */
   get(key: string): JaggedTensor {
     checkLiveOperand('KeyedJaggedTensor.get', 'this', this);
@@ -337,7 +360,21 @@ export class KeyedJaggedTensor {
     return JaggedTensor.createUnsafe({ values, weights, lengths, offsets });
   }
 
-  /** `{ key: get(key) }` in key order, not cached. @throws TesseraError `INVALID_KEY` when keys repeat. @example `kjt.toDict()` */
+  /**
+   * `{ key: get(key) }` in key order, not cached. @throws TesseraError `INVALID_KEY` when keys repeat.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const d = x.toDict();
+   * Object.keys(d); // → ['user', 'item']
+   * for (const jt of Object.values(d)) jt.dispose();
+   * x.dispose();
+   * ```
+   */
   toDict(): Record<string, JaggedTensor> {
     if (this.duplicateKeys) fail('INVALID_KEY', 'KeyedJaggedTensor.toDict', 'keys must be unique', describe([...this.keys]), 'K4');
     const out: Record<string, JaggedTensor> = {};
@@ -351,7 +388,17 @@ export class KeyedJaggedTensor {
    * always (D10).
    *
    * @throws TesseraError `INVALID_ARGUMENT` when segments are not integers >= 0 summing to K.
-   * @example `const [a, b] = kjt.split([1, 1]);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const [a, b] = x.split([1, 1]);
+   * [a.keys, b.keys]; // → [['user'], ['item']]
+   * for (const t of [a, b, x]) t.dispose();
+   * ```
    */
   split(segments: readonly number[]): KeyedJaggedTensor[] {
     const fn = 'KeyedJaggedTensor.split';
@@ -375,7 +422,18 @@ export class KeyedJaggedTensor {
    * repeats set `duplicateKeys`.
    *
    * @throws TesseraError `INDEX_OUT_OF_RANGE` when an index is outside [0, K).
-   * @example `const swapped = kjt.permute([1, 0]);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const swapped = x.permute([1, 0]);
+   * [swapped.keys, swapped.lengths]; // → [['item', 'user'], Int32Array [1, 1, 2, 2]]
+   * swapped.dispose();
+   * x.dispose();
+   * ```
    */
   permute(indices: readonly number[]): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.permute';
@@ -389,7 +447,18 @@ export class KeyedJaggedTensor {
    * `compact` it drops unreferenced bags and renumbers them in first-occurrence order.
    *
    * @throws TesseraError `INDEX_OUT_OF_RANGE` (index outside [0, stride)), `UNSUPPORTED` (VBE without inverse).
-   * @example `const firstTwo = kjt.indexSelectDim1([0, 1]);`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const second = x.indexSelectDim1([1]);
+   * [second.stride, second.lengths]; // → [1, Int32Array [2, 1]]
+   * second.dispose();
+   * x.dispose();
+   * ```
    */
   indexSelectDim1(indices: IntArrayLike, o: { compact?: boolean } = {}): KeyedJaggedTensor {
     const fn = 'KeyedJaggedTensor.indexSelectDim1';
@@ -398,12 +467,40 @@ export class KeyedJaggedTensor {
     return makeKjt(indexSelectParts(fn, this, indices, checkBoolean(compact, fn, 'compact', false)));
   }
 
-  /** Alias of {@link KeyedJaggedTensor.indexSelectDim1}. @example `kjt.indexSelect([2, 0])` */
+  /**
+   * Alias of {@link KeyedJaggedTensor.indexSelectDim1}.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const y = x.indexSelect([1, 0]);
+   * y.lengths; // → Int32Array [2, 2, 1, 1]
+   * y.dispose();
+   * x.dispose();
+   * ```
+   */
   indexSelect(indices: IntArrayLike, o: { compact?: boolean } = {}): KeyedJaggedTensor {
     return this.indexSelectDim1(indices, o);
   }
 
-  /** Empty KJT keeping dtype, trailing dims, weightedness and VBE-ness. @example `kjt.emptyLike()` */
+  /**
+   * Empty KJT keeping dtype, trailing dims, weightedness and VBE-ness.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const e = x.emptyLike();
+   * [e.values.dtype, e.values.size]; // → ['int32', 0]
+   * e.dispose();
+   * x.dispose();
+   * ```
+   */
   emptyLike(): KeyedJaggedTensor {
     return makeKjt({
       ...emptyParts(),
@@ -415,7 +512,18 @@ export class KeyedJaggedTensor {
 
   /**
    * Same keys in order, same lengths/stride/VBE matrix/inverse exactly; values and weights as in JT `equal`.
-   * @example `a.equal(b)`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const a = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([1, 2, 3]), lengths: [1, 2] });
+   * const b = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([1, 2, 3.0001]), lengths: [1, 2] });
+   * [a.equal(b, { rtol: 1e-3 }), a.bitwiseEqual(b)]; // → [true, false]
+   * a.dispose();
+   * b.dispose();
+   * ```
    */
   equal(other: KeyedJaggedTensor, tol?: Tolerance): boolean {
     return KeyedJaggedTensor.equal(this, other, tol);
@@ -456,7 +564,21 @@ export class KeyedJaggedTensor {
     return a.weights === null || tensorsClose(a.weights, b.weights as tf.Tensor, tol);
   }
 
-  /** Bitwise equality of everything (values/weights by bit pattern). @example `a.bitwiseEqual(b)` */
+  /**
+   * Bitwise equality of everything (values/weights by bit pattern).
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const a = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([0, 1]), lengths: [1, 1] });
+   * const b = KeyedJaggedTensor.fromLengths({ keys: ['a'], values: tf.tensor1d([-0, 1]), lengths: [1, 1] });
+   * [a.equal(b), a.bitwiseEqual(b)]; // → [true, false]
+   * a.dispose();
+   * b.dispose();
+   * ```
+   */
   bitwiseEqual(other: KeyedJaggedTensor): boolean {
     if (!KeyedJaggedTensor.equal(this, other, { rtol: Number.POSITIVE_INFINITY, atol: Number.POSITIVE_INFINITY })) return false;
     if (!bitsEqual(this.values, other.values)) return false;
@@ -467,7 +589,16 @@ export class KeyedJaggedTensor {
    * torchrec `dist_splits`: `[Σ stridePerKey per split, Σ lengthPerKey per split, (keySplits if VBE), (lengthPerKey
    * split again if weighted)]`.
    * @throws TesseraError `INVALID_ARGUMENT` when keySplits do not sum to K.
-   * @example `kjt.distSplits([1, 1])`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * x.distSplits([1, 1]); // → [[2, 2], [4, 2]]
+   * x.dispose();
+   * ```
    */
   distSplits(keySplits: readonly number[]): number[][] {
     const fn = 'KeyedJaggedTensor.distSplits';
@@ -573,7 +704,21 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
     return this;
   }
 
-  /** The inverse row of a key. @throws TesseraError `INVALID_KEY` for an unknown key. @example `ikjt.inverseIndicesOf('F0')` */
+  /**
+   * The inverse row of a key. @throws TesseraError `INVALID_KEY` for an unknown key.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { dedup, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ikjt = dedup(x);
+   * [ikjt.inverseIndicesOf('user'), ikjt.inverseIndicesOf('item')]; // → [Int32Array [0, 0], Int32Array [0, 1]]
+   * ikjt.dispose();
+   * x.dispose();
+   * ```
+   */
   inverseIndicesOf(key: string): Int32Array {
     if (typeof key !== 'string') fail('INVALID_KEY', 'InverseKeyedJaggedTensor.inverseIndicesOf', 'key must be a string', key);
     const j = this.inverse.names.indexOf(key);
@@ -584,7 +729,18 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
   /**
    * The non-VBE KJT with B bags per key: bag (k, b) = stored bag `idx_k[b]` (torchrec's expansion
    * oracle). Weightedness kept.
-   * @example `const kjt = ikjt.expand();`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { dedup, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ikjt = dedup(x);
+   * const back = ikjt.expand();
+   * back.bitwiseEqual(x); // → true
+   * for (const t of [ikjt, back, x]) t.dispose();
+   * ```
    */
   expand(): KeyedJaggedTensor {
     const K = this.keys.length;
@@ -602,7 +758,18 @@ export class InverseKeyedJaggedTensor extends KeyedJaggedTensor {
    * Checks I1–I2 plus, with `dedupOrder`, the dedup-output rules I3 (first-occurrence order) and I4 (stored
    * signatures of a group pairwise distinct, U ≤ B).
    * @throws TesseraError `INVALID_FORMAT` with rule I3 or I4, or as {@link KeyedJaggedTensor.validate}.
-   * @example `ikjt.validate({ dedupOrder: true })`
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { dedup, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const x = KeyedJaggedTensor.fromLengths({ keys: ['user', 'item'], values: tf.tensor1d([7, 8, 7, 8, 1, 2], 'int32'), lengths: [2, 2, 1, 1] });
+   * const ikjt = dedup(x);
+   * ikjt.validate({ dedupOrder: true }); // dedup's output satisfies I1–I4
+   * ikjt.dispose();
+   * x.dispose();
+   * ```
    */
   override validate(o: { dedupOrder?: boolean } = {}): void {
     const opts = checkOptions<{ dedupOrder?: unknown }>(o, 'InverseKeyedJaggedTensor.validate');

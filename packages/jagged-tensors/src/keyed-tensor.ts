@@ -114,7 +114,21 @@ export class KeyedTensor {
     }
   }
 
-  /** Columns of one key, `[B, w_k]`. @throws TesseraError `INVALID_KEY` for an unknown key. @example `kt.get('t1')` */
+  /**
+   * Columns of one key, `[B, w_k]`. @throws TesseraError `INVALID_KEY` for an unknown key.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const kt = KeyedTensor.fromTensorList(['a', 'b'], [tf.ones([2, 3]), tf.zeros([2, 1])]);
+   * const a = kt.get('a');
+   * a.shape; // → [2, 3]
+   * a.dispose();
+   * kt.dispose();
+   * ```
+   */
   get(key: string): tf.Tensor2D {
     checkTensor(this.values, 'KeyedTensor.get', 'values');
     const k = typeof key === 'string' && Object.hasOwn(this.indexPerKey, key) ? this.indexPerKey[key] : undefined;
@@ -122,7 +136,21 @@ export class KeyedTensor {
     return sliceCols(this.values, this.offsetPerKey[k], this.lengthPerKey[k]);
   }
 
-  /** `{ key: get(key) }` in key order. @example `kt.toDict()` */
+  /**
+   * `{ key: get(key) }` in key order.
+   * @example
+   * ```ts
+   * import * as tf from '@tensorflow/tfjs-core';
+   * import { initBackend } from '@tessera/core';
+   * import { KeyedTensor } from '@tessera/jagged-tensors';
+   * await initBackend();
+   * const kt = KeyedTensor.fromTensorList(['a', 'b'], [tf.ones([2, 3]), tf.zeros([2, 1])]);
+   * const d = kt.toDict();
+   * Object.keys(d); // → ['a', 'b']
+   * tf.dispose(Object.values(d));
+   * kt.dispose();
+   * ```
+   */
   toDict(): Record<string, tf.Tensor2D> {
     const out: Record<string, tf.Tensor2D> = {};
     for (const k of this.keys) out[k] = this.get(k);
