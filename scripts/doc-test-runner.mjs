@@ -51,6 +51,25 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
 
 const TYPED = /^(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array\s*(\[[\s\S]*)$/;
 
+/** Rewrites Node's printed form of typed arrays nested in a value (`[1, Int32Array [2, 1]]`) into JS. */
+function typedToJs(text) {
+  let out = '';
+  let i = 0;
+  for (const m of text.matchAll(/\b((?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64)Array)\s*\[/g)) {
+    if (m.index < i) continue;
+    let depth = 0;
+    let j = m.index + m[0].length - 1;
+    for (; j < text.length; j++) {
+      if (text[j] === '[') depth++;
+      else if (text[j] === ']' && --depth === 0) break;
+    }
+    if (j >= text.length) return text;
+    out += `${text.slice(i, m.index)}${m[1]}.from(${text.slice(m.index + m[0].length - 1, j + 1)})`;
+    i = j + 1;
+  }
+  return out + text.slice(i);
+}
+
 /** Parses the text after `// →`: the longest prefix that is a JS expression (a trailing explanation is dropped). */
 function parseExpected(text) {
   const approx = /^≈\s*(-?\d+(?:\.(\d+))?)/.exec(text);
@@ -66,7 +85,7 @@ function parseExpected(text) {
     const candidate = text.slice(0, cut).trim();
     if (!candidate) continue;
     try {
-      return { kind: 'value', value: new Function(`return (${candidate});`)(), text: candidate };
+      return { kind: 'value', value: new Function(`return (${typedToJs(candidate)});`)(), text: candidate };
     } catch {
       // try a shorter prefix
     }
