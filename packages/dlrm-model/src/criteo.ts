@@ -221,6 +221,8 @@ export class FirstAppearanceIndexer {
  * ```
  */
 export function moduloIds(r: CriteoRow, tableSizes: readonly number[]): Int32Array {
+  if (typeof r !== 'object' || r === null || !(r.cats instanceof Uint32Array))
+    fail('INVALID_ARGUMENT', 'moduloIds', 'r must be a CriteoRow (cats: Uint32Array)', r);
   if (!Array.isArray(tableSizes) || tableSizes.length !== r.cats.length || tableSizes.some((n) => !Number.isInteger(n) || n < 1))
     fail('INVALID_ARGUMENT', 'moduloIds', `tableSizes must be ${r.cats.length} positive integers`, tableSizes);
   const out = new Int32Array(r.cats.length);

@@ -6,7 +6,7 @@ import { checkOneOf } from '@tessera/core';
 import { rowGradients } from './embedding.js';
 import { fail } from './errors.js';
 import { checkLabels, type LossKind, lossUnchecked } from './loss.js';
-import type { DlrmBatch, DlrmModel } from './model.js';
+import { type DlrmBatch, DlrmModel } from './model.js';
 
 /** Gradients of one batch, handed to {@link SparseAwareOptimizer.step}. */
 export interface DlrmGrads {
@@ -29,6 +29,8 @@ export interface DlrmGradsOptions {
  * @example `disposeGrads(grads);`
  */
 export function disposeGrads(g: DlrmGrads): void {
+  if (typeof g !== 'object' || g === null || !(g.dense instanceof Map))
+    fail('INVALID_ARGUMENT', 'disposeGrads', 'g must be a DlrmGrads ({ dense: Map, embeddingRows: Map })', g);
   for (const t of g.dense.values()) t.dispose();
 }
 
@@ -62,6 +64,7 @@ export function dlrmGrads(
   o: DlrmGradsOptions = {},
 ): { loss: number; grads: DlrmGrads } {
   const fn = 'dlrmGrads';
+  if (!(model instanceof DlrmModel)) fail('INVALID_ARGUMENT', fn, 'model must be a DlrmModel', model);
   const { dense, sparse } = model.prepare(fn, batch);
   const kind = checkOneOf(loss, fn, 'loss', ['bce', 'mse', 'wbce'] as const);
   if (batch.labels === undefined) fail('INVALID_ARGUMENT', fn, 'batch.labels is required', 'undefined');

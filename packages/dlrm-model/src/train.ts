@@ -4,7 +4,7 @@ import { fail } from './errors.js';
 import { type DlrmGrads, disposeGrads, dlrmGrads } from './grads.js';
 import type { LossKind } from './loss.js';
 import type { LrPolicyScheduler } from './lr-policy.js';
-import type { DlrmBatch, DlrmFakeQuantization, DlrmModel } from './model.js';
+import { type DlrmBatch, type DlrmFakeQuantization, DlrmModel } from './model.js';
 import { type SparseAwareOptimizer, sgd } from './optimizers.js';
 
 /** Options of {@link trainStep}. */
@@ -115,6 +115,7 @@ type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Itera
  */
 export async function train(model: DlrmModel, batches: BatchSource, o: TrainOptions = {}): Promise<{ steps: number; losses: number[] }> {
   const fn = 'train';
+  if (!(model instanceof DlrmModel)) fail('INVALID_ARGUMENT', fn, 'model must be a DlrmModel', model);
   if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', fn, 'options must be { optimizer?, loss?, epochs?, onStep? }', o);
   const optimizer = o.optimizer ?? sgd(0.1);
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function')
@@ -124,6 +125,9 @@ export async function train(model: DlrmModel, batches: BatchSource, o: TrainOpti
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_EPOCHS)
     fail('INVALID_ARGUMENT', fn, `epochs must be an integer in [1, ${MAX_EPOCHS}]`, epochs);
+  const iterable = (x: unknown) => typeof x === 'object' && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
+  if (typeof batches !== 'function' && !iterable(batches))
+    fail('INVALID_ARGUMENT', fn, 'batches must be an iterable, an async iterable or a function returning one', batches);
   const reiterable = typeof batches === 'function' || Array.isArray(batches);
   if (epochs > 1 && !reiterable)
     fail('INVALID_ARGUMENT', fn, 'several epochs need an array of batches or a function returning an iterable', typeof batches);
@@ -134,6 +138,7 @@ export async function train(model: DlrmModel, batches: BatchSource, o: TrainOpti
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const it = typeof batches === 'function' ? batches() : batches;
+      if (!iterable(it)) fail('INVALID_ARGUMENT', fn, 'the batches function must return an iterable', it);
       for await (const batch of it as AsyncIterable<DlrmBatch>) {
         const lr = o.scheduler ? o.scheduler.lrAt(o.scheduler.stepCount + 1) : undefined;
         let r: { loss: number };
@@ -156,7 +161,11 @@ export async function train(model: DlrmModel, batches: BatchSource, o: TrainOpti
 
 /** Disposes a batch's tensors (dense, labels, the KJT). @example `disposeBatch(batch);` */
 export function disposeBatch(b: DlrmBatch): void {
-  b.dense.dispose();
+  if (typeof b !== 'object' || b === null) fail('INVALID_ARGUMENT', 'disposeBatch', 'b must be a DlrmBatch', b);
+  for (const t of [b.dense, b.labels, b.sparse])
+    if (t !== undefined && (typeof t !== 'object' || t === null || typeof (t as { dispose?: unknown }).dispose !== 'function'))
+      fail('INVALID_ARGUMENT', 'disposeBatch', 'b must hold tensors and a KJT', t);
+  b.dense?.dispose();
   b.labels?.dispose();
-  b.sparse.dispose();
+  b.sparse?.dispose();
 }
