@@ -49,7 +49,13 @@ export function resolveSparse(fn: string, sparse: unknown, featureNames: readonl
     const U = kjt.stridePerKey[ki];
     const start = kjt.lengthsOffsetPerKey[ki];
     const offsets = kjt.offsets.subarray(start, start + U + 1);
-    const inverse = ikjt ? ikjt.inverseIndicesOf(name) : null;
+    let inverse = ikjt ? ikjt.inverseIndicesOf(name) : null;
+    // A key that deduplicated nothing (U = B, identity inverse) takes the plain KJT path: no bookkeeping.
+    if (inverse && U === inverse.length) {
+      let identity = true;
+      for (let b = 0; b < U && identity; b++) identity = inverse[b] === b;
+      if (identity) inverse = null;
+    }
     const R = tableSizes[f];
     for (let j = offsets[0]; j < offsets[U]; j++) {
       const id = ids[j];
