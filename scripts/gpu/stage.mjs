@@ -124,7 +124,8 @@ fs.writeFileSync(list, `${[...new Set(files)].sort().join('\n')}\n`);
 const bytes = files.reduce((s, f) => s + fs.lstatSync(path.join(root, f)).size, 0);
 console.log(`[stage] ${seen.size} packages, ${files.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB before xz`);
 const tarXz = path.join(stage, 'nm.tar.xz');
-if (!(args.has('--keep-nm') && fs.existsSync(tarXz))) sh('sh', ['-c', `tar -C "${root}" --no-recursion -cf - -T "${list}" | xz -6 -T2 > "${tarXz}.tmp" && mv "${tarXz}.tmp" "${tarXz}"`]);
+if (!(args.has('--keep-nm') && fs.existsSync(tarXz)))
+  sh('sh', ['-c', `tar -C "${root}" --no-recursion -cf - -T "${list}" | xz -6 -T2 > "${tarXz}.tmp" && mv "${tarXz}.tmp" "${tarXz}"`]);
 console.log(`[stage] nm.tar.xz ${mib(tarXz)}`);
 
 // 4. the GPU benchmark, bundled (the GPU machine has no TypeScript loader): its own sources inlined, packages external

@@ -1,5 +1,8 @@
 // @tessera/webgpu — WGSL kernels for tessera's hot paths, registered with tfjs-backend-webgpu as custom programs.
 // The public API, and nothing else.
+
+export type { WebGPUEmbeddingBagOptions } from './embedding-bag.js';
+export { embeddingBagWebGPU } from './embedding-bag.js';
 export type { MXFormatName, WebGPUMXOptions } from './mx-fake-quant.js';
 export { fakeQuantizeMXWebGPU, MX_FAKE_QUANTIZE_KERNEL } from './mx-fake-quant.js';
 export type { WebGPUNVFP4Options } from './nvfp4-fake-quant.js';
