@@ -257,10 +257,12 @@ function toArgsArb(argArbs: fc.Arbitrary<unknown>[] | fc.Arbitrary<readonly unkn
  *
  * @example
  * ```ts
- * import fc from 'fast-check';
+ * import { initBackend } from '@tessera/core';
  * import { fuzzPublicFunction, hostileValueArb } from '@tessera/testing';
- * const report = await fuzzPublicFunction('parseInt', (s: unknown) => Number.parseInt(String(s), 10), [hostileValueArb()], { numRuns: 20 });
- * report.cases; // 20 (no failure, so nothing was shrunk)
+ * await initBackend();
+ * const length = (s: unknown) => (typeof s === 'string' ? s.length : 0);
+ * const report = await fuzzPublicFunction('length', length, [hostileValueArb()], { numRuns: 20 });
+ * report.cases; // → 20
  * ```
  */
 export async function fuzzPublicFunction(
@@ -371,8 +373,9 @@ export interface FuzzLoaderOptions extends FuzzOptions {
  *
  * @example
  * ```ts
- * import { parseSafetensors, serializeSafetensors } from '@tessera/core';
+ * import { initBackend, parseSafetensors, serializeSafetensors } from '@tessera/core';
  * import { fuzzLoader } from '@tessera/testing';
+ * await initBackend();
  * const seed = serializeSafetensors({ t: { dtype: 'U8', shape: [2], data: new Uint8Array(2) } });
  * const report = await fuzzLoader('parseSafetensors', parseSafetensors, [seed], { numRuns: 50 });
  * ```
