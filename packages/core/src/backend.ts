@@ -272,9 +272,11 @@ export async function initBackend(preference?: BackendName | 'auto', options: In
     // A backend the application registered itself wins: it is what the app chose to bundle.
     for (const name of NAMES) {
       if (!isRegistered(name) || registeredByUs.has(name)) continue;
-      const c = CANDIDATES.find((k) => k.name === name)!;
       try {
         await activate(name);
+        // tfjs-node and tfjs-node-gpu both register 'tensorflow'; the backend says which package it came from.
+        const gpuPackage = (tf.backend() as unknown as { isGPUPackage?: boolean }).isGPUPackage === true;
+        const c = CANDIDATES.find((k) => k.name === name && (name !== 'tensorflow' || k.gpu === gpuPackage))!;
         return report(c, true);
       } catch (e) {
         skipped.push({ module: `registered '${name}'`, reason: shortReason(e) });
