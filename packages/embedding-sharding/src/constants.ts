@@ -1,3 +1,5 @@
+import { describe, TesseraError } from '@tessera/core';
+
 // Planner constants, ported from pytorch/torchrec torchrec/distributed/planner/constants.py (units: bytes, ms).
 
 /**
@@ -10,6 +12,9 @@
  * ```
  */
 export function gibPerSecToBytesPerMs(gibPerSec: number): number {
+  if (typeof gibPerSec !== 'number' || !Number.isFinite(gibPerSec) || gibPerSec < 0) {
+    throw new TesseraError('INVALID_ARGUMENT', 'gibPerSecToBytesPerMs', 'gibPerSec must be a finite number ≥ 0', describe(gibPerSec));
+  }
   return (gibPerSec * 1024 * 1024 * 1024) / 1000;
 }
 

@@ -1,6 +1,6 @@
 // Enumeration of sharding options (pytorch/torchrec torchrec/distributed/planner/enumerators.py `EmbeddingEnumerator`).
 import { PLANNER_CONSTANTS as K } from './constants.js';
-import { checkInt, fail } from './errors.js';
+import { checkInt, checkTopology, fail } from './errors.js';
 import { shardGeometry } from './geometry.js';
 import { perfEstimator } from './perf-estimator.js';
 import { storageEstimator } from './storage-estimator.js';
@@ -139,7 +139,7 @@ export function enumerate(
 ): ShardingOption[] {
   const fn = 'enumerate';
   checkTables(fn, tables);
-  if (!topo || !Array.isArray(topo.devices)) fail('INVALID_ARGUMENT', fn, 'topo must come from createTopology', topo);
+  checkTopology(fn, topo);
   const batchSize = o.batchSize === undefined ? K.BATCH_SIZE : checkInt(o.batchSize, fn, 'batchSize', 1, 1 << 30);
   const out: ShardingOption[] = [];
   for (const t of tables) {

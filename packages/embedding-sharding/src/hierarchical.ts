@@ -3,8 +3,8 @@
 // host with the torchrec device greedy. The procedure is this package's design model, costed with the torchrec
 // estimators.
 import { PLANNER_CONSTANTS as K } from './constants.js';
-import { enumerate } from './enumerate.js';
-import { fail } from './errors.js';
+import { checkTables, enumerate } from './enumerate.js';
+import { checkTopology, fail } from './errors.js';
 import { type Dev, devicePartition, uniformPartition } from './partitioners.js';
 import { cloneOptions } from './planner.js';
 import { reserveStorage } from './storage-estimator.js';
@@ -35,6 +35,9 @@ export function hierarchicalPlan(
   o: { batchSize?: number; reservation?: number } = {},
 ): Plan {
   const fn = 'hierarchicalPlan';
+  checkTables(fn, tables);
+  checkTopology(fn, topo);
+  if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', fn, 'options must be an object', o);
   const batchSize = o.batchSize ?? K.BATCH_SIZE;
   const reserved = reserveStorage(topo, { percentage: o.reservation ?? 0.15, tables, constraints, batchSize });
   const restricted: Record<string, Constraints> = {};

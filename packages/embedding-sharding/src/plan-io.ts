@@ -3,7 +3,7 @@
 // `ShardingPlan._serialize`, distributed/sharding_plan.py `construct_module_sharding_plan`).
 import { PLANNER_CONSTANTS as K } from './constants.js';
 import { allowedComputeKernels, allowedShardingTypes, checkTables } from './enumerate.js';
-import { checkInt, fail } from './errors.js';
+import { checkInt, checkPlanObject, checkTopology, fail } from './errors.js';
 import { cwBlockSize, shardGeometry } from './geometry.js';
 import { perfEstimator } from './perf-estimator.js';
 import { perRankPerf } from './planner.js';
@@ -45,6 +45,8 @@ export interface PlanIssue {
  * ```
  */
 export function placementOf(topo: Topology, rank: number): string {
+  checkTopology('placementOf', topo);
+  checkInt(rank, 'placementOf', 'rank', 0, topo.worldSize - 1);
   return topo.computeDevice === 'cpu' ? `rank:${rank}/cpu` : `rank:${rank}/${topo.computeDevice}:${rank % topo.localWorldSize}`;
 }
 
@@ -103,7 +105,7 @@ function tilingProblem(so: ShardingOption): string | null {
  */
 export function validatePlan(p: Plan, tables: readonly TableSpec[]): PlanIssue[] {
   const fn = 'validatePlan';
-  if (!p || !Array.isArray(p.options) || !p.topology) fail('INVALID_ARGUMENT', fn, 'p must be a Plan', p);
+  checkPlanObject(fn, p);
   checkTables(fn, tables);
   const issues: PlanIssue[] = [];
   const add = (rule: string, message: string, table?: string) =>
@@ -204,7 +206,7 @@ function pad(rows: string[][]): string {
  * ```
  */
 export function formatPlan(p: Plan): string {
-  if (!p || !Array.isArray(p.options) || !p.topology) fail('INVALID_ARGUMENT', 'formatPlan', 'p must be a Plan', p);
+  checkPlanObject('formatPlan', p);
   const topo = p.topology;
   const W = topo.worldSize;
   const L = topo.localWorldSize;
@@ -295,7 +297,7 @@ export interface TorchrecPlanJson {
  */
 export function toTorchrecPlan(p: Plan, o: { approximate?: 'row_wise' } = {}): TorchrecPlanJson {
   const fn = 'toTorchrecPlan';
-  if (!p || !Array.isArray(p.options) || !p.topology) fail('INVALID_ARGUMENT', fn, 'p must be a Plan', p);
+  checkPlanObject(fn, p);
   const out: TorchrecPlanJson = { plan: {} };
   for (const so of p.options) {
     if (p.tiered?.[so.fqn] && o.approximate !== 'row_wise') {
@@ -352,6 +354,7 @@ export interface FromTorchrecOptions {
 export function fromTorchrecPlan(json: unknown, tables: readonly TableSpec[], topo: Topology, o: FromTorchrecOptions = {}): Plan {
   const fn = 'fromTorchrecPlan';
   checkTables(fn, tables);
+  checkTopology(fn, topo);
   const problems: string[] = [];
   const root = json as TorchrecPlanJson;
   if (!root || typeof root !== 'object' || !root.plan || typeof root.plan !== 'object')
@@ -459,19 +462,41 @@ export interface ManualSharding {
 export const manual = Object.freeze({
   tableWise: (rank: number, computeKernel?: ComputeKernel): ManualSharding => ({
     kind: 'table_wise',
-    rank,
-    ...(computeKernel ? { computeKernel } : {}),
+    rank: checkInt(rank, 'manual.tableWise', 'rank', 0),
+    ...(checkKernel('manual.tableWise', computeKernel) ? { computeKernel } : {}),
   }),
-  rowWise: (computeKernel?: ComputeKernel): ManualSharding => ({ kind: 'row_wise', ...(computeKernel ? { computeKernel } : {}) }),
+  rowWise: (computeKernel?: ComputeKernel): ManualSharding => ({
+    kind: 'row_wise',
+    ...(checkKernel('manual.rowWise', computeKernel) ? { computeKernel } : {}),
+  }),
   columnWise: (ranks: number[], computeKernel?: ComputeKernel): ManualSharding => ({
     kind: 'column_wise',
-    ranks: [...ranks],
-    ...(computeKernel ? { computeKernel } : {}),
+    ranks: intList('manual.columnWise', 'ranks', ranks),
+    ...(checkKernel('manual.columnWise', computeKernel) ? { computeKernel } : {}),
   }),
-  tableRowWise: (hostIndex: number): ManualSharding => ({ kind: 'table_row_wise', hostIndex }),
+  tableRowWise: (hostIndex: number): ManualSharding => ({
+    kind: 'table_row_wise',
+    hostIndex: checkInt(hostIndex, 'manual.tableRowWise', 'hostIndex', 0),
+  }),
   dataParallel: (): ManualSharding => ({ kind: 'data_parallel' }),
-  gridShard: (hostIndexes: number[]): ManualSharding => ({ kind: 'grid_shard', hostIndexes: [...hostIndexes] }),
+  gridShard: (hostIndexes: number[]): ManualSharding => ({
+    kind: 'grid_shard',
+    hostIndexes: intList('manual.gridShard', 'hostIndexes', hostIndexes),
+  }),
 });
+
+function intList(fn: string, name: string, xs: unknown): number[] {
+  if (!Array.isArray(xs) || xs.length === 0 || xs.length > 1 << 20)
+    fail('INVALID_ARGUMENT', fn, `${name} must be a non-empty array of integers ≥ 0`, xs);
+  return xs.map((x, i) => checkInt(x, fn, `${name}[${i}]`, 0));
+}
+
+function checkKernel(fn: string, k: unknown): boolean {
+  if (k === undefined) return false;
+  if (!COMPUTE_KERNELS.includes(k as ComputeKernel))
+    fail('INVALID_ARGUMENT', fn, `computeKernel must be one of ${COMPUTE_KERNELS.join(', ')}`, k);
+  return true;
+}
 
 /**
  * A plan from manual choices, one per table name (torchrec `construct_module_sharding_plan`), with perf and storage
@@ -496,13 +521,16 @@ export function manualPlan(
 ): Plan {
   const fn = 'manualPlan';
   checkTables(fn, tables);
+  checkTopology(fn, topo);
+  if (choices === null || typeof choices !== 'object')
+    fail('INVALID_ARGUMENT', fn, 'choices must be a record of table name → manual sharding', choices);
   const W = topo.worldSize;
   const L = topo.localWorldSize;
   const H = W / L;
   for (const k of Object.keys(choices)) if (!tables.some((t) => t.name === k)) fail('INVALID_KEY', fn, 'choice for an unknown table', k);
   const options: ShardingOption[] = tables.map((t) => {
     const m = choices[t.name];
-    if (!m) fail('INVALID_KEY', fn, `no manual choice for table '${t.name}'`, t.name);
+    if (!m || typeof m !== 'object') fail('INVALID_KEY', fn, `no manual choice for table '${t.name}'`, t.name);
     const kernel: ComputeKernel = m.computeKernel ?? (m.kind === 'data_parallel' ? 'dense' : 'fused');
     let sizes: [number, number][];
     let offsets: [number, number][];

@@ -1,8 +1,8 @@
 // The planner loop (pytorch/torchrec torchrec/distributed/planner/planners.py `EmbeddingShardingPlanner.plan`) and the
 // critical-rank rating (planner/perf_models.py `NoopPerfModel`).
 import { PLANNER_CONSTANTS as K } from './constants.js';
-import { enumerate } from './enumerate.js';
-import { checkInt, checkNumber, fail } from './errors.js';
+import { checkTables, enumerate } from './enumerate.js';
+import { checkInt, checkNumber, checkPlanObject, checkTopology, fail } from './errors.js';
 import { greedyPerfPartitioner } from './partitioners.js';
 import { perfEstimator } from './perf-estimator.js';
 import { greedyProposer, gridSearchProposer, uniformProposer } from './proposers.js';
@@ -37,6 +37,7 @@ import {
  * ```
  */
 export function rate(p: Plan): number {
+  checkPlanObject('rate', p);
   return Math.max(...perRankPerf(p));
 }
 
@@ -52,6 +53,7 @@ export function rate(p: Plan): number {
  * ```
  */
 export function perRankPerf(p: Plan): number[] {
+  checkPlanObject('perRankPerf', p);
   const W = p.topology.worldSize;
   const perfs = new Array<number>(W).fill(0);
   for (const so of p.options) {
@@ -144,8 +146,9 @@ export function cloneOptions(options: readonly ShardingOption[]): ShardingOption
 export function plan(tables: readonly TableSpec[], topo: Topology, o: PlanOptions = {}): Plan & { stats: PlanStats } {
   const fn = 'plan';
   const t0 = performance.now();
-  if (!topo || !Array.isArray(topo.devices)) fail('INVALID_ARGUMENT', fn, 'topo must come from createTopology', topo);
-  if (topo.worldSize < 1) fail('INVALID_ARGUMENT', fn, 'topology must have at least one rank', topo.worldSize);
+  checkTables(fn, tables);
+  checkTopology(fn, topo);
+  if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', fn, 'options must be an object', o);
   const batchSize = o.batchSize === undefined ? K.BATCH_SIZE : checkInt(o.batchSize, fn, 'batchSize', 1, 1 << 30);
   // torchrec: `if self._timeout_seconds:` — 0 means no timeout, as does Infinity here
   const timeout =

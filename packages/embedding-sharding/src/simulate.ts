@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type EmbeddingTable, JaggedTensor, type KeyedJaggedTensor, KeyedTensor } from '@tessera/jagged-tensors';
-import { checkInt, fail } from './errors.js';
+import { checkInt, checkPlanObject, fail } from './errors.js';
 import { runSimTasks, type SimTask, workerSource } from './sim-kernel.js';
 import type { Plan, ShardingOption, TierPlan } from './types.js';
 
@@ -123,7 +123,20 @@ export function simulate(
   o: SimulateOptions = {},
 ): SimulateResult {
   const fn = 'simulate';
-  if (!p || !Array.isArray(p.options) || !p.topology) fail('INVALID_ARGUMENT', fn, 'p must be a Plan', p);
+  checkPlanObject(fn, p);
+  if (!Array.isArray(tables)) fail('INVALID_ARGUMENT', fn, 'tables must be an array of EmbeddingTable', tables);
+  tables.forEach((t, i) => {
+    if (
+      !t ||
+      typeof t !== 'object' ||
+      typeof t.name !== 'string' ||
+      !Array.isArray(t.featureNames) ||
+      !(t.weight instanceof tf.Tensor) ||
+      t.weight.rank !== 2
+    ) {
+      fail('INVALID_ARGUMENT', fn, `tables[${i}] must be {name, weight: float32 [R, D] tensor, featureNames, pooling}`, t);
+    }
+  });
   const topo = p.topology;
   const W = topo.worldSize;
   const L = topo.localWorldSize;

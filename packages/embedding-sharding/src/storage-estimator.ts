@@ -1,7 +1,8 @@
 // Embedding memory model and storage reservation (pytorch/torchrec torchrec/distributed/planner/shard_estimators.py
 // `calculate_shard_storages`, planner/storage_reservations.py).
 import { PLANNER_CONSTANTS as K } from './constants.js';
-import { checkNumber, fail } from './errors.js';
+import { checkTables } from './enumerate.js';
+import { checkNumber, checkTopology, fail } from './errors.js';
 import { ESTIMATED_KERNELS } from './perf-estimator.js';
 import { pyCeilMulDiv, pyRound } from './py-math.js';
 import { withDeviceStorage } from './topology.js';
@@ -223,6 +224,9 @@ export interface ReserveOptions {
  */
 export function reserveStorage(topo: Topology, o: ReserveOptions = {}): Topology {
   const fn = 'reserveStorage';
+  checkTopology(fn, topo);
+  if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', fn, 'options must be an object', o);
+  if (o.tables !== undefined) checkTables(fn, o.tables);
   const p = o.percentage === undefined ? 0.15 : checkNumber(o.percentage, fn, 'percentage', 0, 1);
   const storages = topo.devices.map((d) => ({ hbm: Math.trunc((1 - p) * d.storage.hbm), ddr: d.storage.ddr }));
   if (o.heuristic === false) return withDeviceStorage(topo, storages);

@@ -1,7 +1,7 @@
 // Topology, comms bandwidth and kernel bandwidth (pytorch/torchrec torchrec/distributed/planner/types.py
 // `Topology`, `BasicCommsBandwidths`; planner/constants.py `kernel_bw_lookup`).
 import { gibPerSecToBytesPerMs, PLANNER_CONSTANTS as K } from './constants.js';
-import { checkInt, checkNumber, fail } from './errors.js';
+import { checkInt, checkNumber, checkTopology, fail } from './errors.js';
 import type { ComputeDevice, ComputeKernel, Device, Topology, TopologyInit } from './types.js';
 import { zeroPerf } from './types.js';
 
@@ -105,6 +105,11 @@ export type Collective = 'all_to_all' | 'reduce_scatter' | 'all_gather' | 'all_r
  * ```
  */
 export function commsBandwidth(topo: Topology, coll: Collective, worldSize: number, localWorldSize: number): number {
+  checkTopology('commsBandwidth', topo);
+  if (!['all_to_all', 'reduce_scatter', 'all_gather', 'all_reduce'].includes(coll))
+    fail('INVALID_ARGUMENT', 'commsBandwidth', "coll must be 'all_to_all', 'reduce_scatter', 'all_gather' or 'all_reduce'", coll);
+  checkNumber(worldSize, 'commsBandwidth', 'worldSize', 1);
+  checkNumber(localWorldSize, 'commsBandwidth', 'localWorldSize', 1);
   if (coll === 'all_reduce') return topo.interHostBw * localWorldSize;
   return worldSize <= localWorldSize ? topo.intraHostBw : topo.interHostBw;
 }
@@ -126,6 +131,8 @@ export function kernelBandwidth(
   cachingRatio?: number,
   prefetchPipeline = false,
 ): number | undefined {
+  checkTopology('kernelBandwidth', topo);
+  if (cachingRatio !== undefined) checkNumber(cachingRatio, 'kernelBandwidth', 'cachingRatio', 0, 1);
   const clf = cachingRatio ?? K.UVM_CACHING_RATIO;
   const hbm = topo.hbmMemBw;
   const ddr = topo.ddrMemBw;

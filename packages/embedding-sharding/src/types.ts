@@ -1,3 +1,5 @@
+import { describe, TesseraError } from '@tessera/core';
+
 // The planner vocabulary: sharding types, compute kernels, table specs, constraints, shards and plans
 // (pytorch/torchrec torchrec/distributed/types.py, embedding_types.py, planner/types.py).
 
@@ -279,6 +281,7 @@ export interface Partitioner {
  * ```
  */
 export function perfTotal(p: Perf): number {
+  if (p === null || typeof p !== 'object') throw new TesseraError('INVALID_ARGUMENT', 'perfTotal', 'p must be a Perf object', describe(p));
   return p.fwdCompute + p.bwdCompute + p.fwdComms + p.bwdComms + p.prefetchCompute;
 }
 
