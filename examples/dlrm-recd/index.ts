@@ -145,7 +145,10 @@ console.log(`planted-signal oracle AUC on the same test rows: ${rocAuc(Float32Ar
 
 const files = await writePlot(
   {
-    title: { text: 'DLRM training loss on a session log: KJT vs IKJT (RecD)', subtitle: 'same batches; the IKJT curve lies on the KJT curve' },
+    title: {
+      text: 'DLRM training loss on a session log: KJT vs IKJT (RecD)',
+      subtitle: 'same batches; the IKJT curve lies on the KJT curve',
+    },
     width: 560,
     height: 300,
     data: { values: runs.flatMap((r) => r.curve) },
@@ -156,7 +159,13 @@ const files = await writePlot(
       color: { field: 'format', type: 'nominal', title: 'batch format' },
       strokeDash: { field: 'format', type: 'nominal' },
       // the two curves coincide (same batches, same gradients up to float rounding): draw KJT wider underneath
-      strokeWidth: { field: 'format', type: 'nominal', scale: { domain: ['KJT', 'IKJT'], range: [6, 2] }, legend: null },
+      strokeWidth: {
+        field: 'format',
+        type: 'ordinal',
+        sort: ['KJT', 'IKJT'],
+        scale: { domain: ['KJT', 'IKJT'], range: [6, 2] },
+        legend: null,
+      },
     },
   },
   'out/training-curves',
