@@ -2,7 +2,7 @@
 // `EmbeddingPerfEstimator.perf_func_emb_wall_time` and its per-type helpers), evaluated in the same operation order.
 import { PLANNER_CONSTANTS as K } from './constants.js';
 import { fail } from './errors.js';
-import { commsBandwidth, kernelBandwidth } from './topology.js';
+import { commsBw, kernelBw } from './topology.js';
 import type { ComputeKernel, Constraints, Estimator, Perf, ShardingOption, ShardingType, Topology } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ export function resolvePerfInputs(
     ]);
   }
   const clf = so.cacheLoadFactor ?? c?.cacheLoadFactor;
-  const deviceBw = kernelBandwidth(topo, so.computeKernel, clf, c?.prefetchPipeline ?? false);
+  const deviceBw = kernelBw(topo, so.computeKernel, clf, c?.prefetchPipeline ?? false);
   if (deviceBw === undefined) {
     fail(
       'UNSUPPORTED',
@@ -138,7 +138,7 @@ export function shardPerf(p: PerfInputs, topo: Topology, rows: number, dim: numb
     const bwdOut = bo * W * dim * p.bwdA2a;
     let pen = 1;
     if (dim < K.FULL_BLOCK_EMB_DIM) pen = dim >= 64 ? K.HALF_BLOCK_PENALTY : K.QUARTER_BLOCK_PENALTY;
-    const bw = commsBandwidth(topo, 'all_to_all', W, L);
+    const bw = commsBw(topo, 'all_to_all', W, L);
     const fwdComms = fwdOut / bw;
     const fwdCompute = ((inRead + lookup + fwdOut) * pen) / p.deviceBw;
     if (p.isInference) return { fwdCompute, fwdComms, bwdCompute: 0, bwdComms: 0, prefetchCompute: 0 };
@@ -156,10 +156,10 @@ export function shardPerf(p: PerfInputs, topo: Topology, rows: number, dim: numb
     const lookup = bi * W * dim * p.tableBytes;
     const fwdOut = p.isPooled ? bo * W * dim * p.fwdRs : bo * W * dim * p.fwdA2a;
     const bwdOut = p.isPooled ? bo * W * dim * p.bwdRs : bo * W * dim * p.bwdA2a;
-    const fwdComms = fwdOut / commsBandwidth(topo, 'reduce_scatter', W, L);
+    const fwdComms = fwdOut / commsBw(topo, 'reduce_scatter', W, L);
     const fwdCompute = (inRead + lookup + fwdOut) / p.deviceBw;
     if (p.isInference) return { fwdCompute, fwdComms, bwdCompute: 0, bwdComms: 0, prefetchCompute: 0 };
-    const bwdComms = bwdOut / commsBandwidth(topo, 'all_gather', W, L);
+    const bwdComms = bwdOut / commsBw(topo, 'all_gather', W, L);
     const copy = (bwdOut * K.BATCHED_COPY_PERF_FACTOR) / p.deviceBw;
     const idxW = p.isWeighted ? fwdCompute * K.WEIGHTED_KERNEL_MULTIPLIER : 0;
     let bwdCompute = fwdCompute * bwdMul;
@@ -181,16 +181,16 @@ export function shardPerf(p: PerfInputs, topo: Topology, rows: number, dim: numb
     const lookup = bi * W * dim * p.tableBytes;
     const fwdOut = bo * W * dim * p.fwdRs;
     const bwdOut = bo * W * dim * p.bwdRs;
-    let fwdComms = fwdOut / commsBandwidth(topo, 'reduce_scatter', L, L);
+    let fwdComms = fwdOut / commsBw(topo, 'reduce_scatter', L, L);
     if (W > L) {
       const inter = bo * (W / L) * dim * p.fwdA2a;
-      fwdComms += inter / commsBandwidth(topo, 'all_to_all', Math.trunc(W / L), 1);
+      fwdComms += inter / commsBw(topo, 'all_to_all', Math.trunc(W / L), 1);
     }
     const fwdCompute = (inRead + lookup + fwdOut) / p.deviceBw;
-    let bwdComms = bwdOut / commsBandwidth(topo, 'all_gather', L, L);
+    let bwdComms = bwdOut / commsBw(topo, 'all_gather', L, L);
     if (W > L) {
       const inter = bo * (W / L) * dim * p.bwdA2a;
-      bwdComms += inter / commsBandwidth(topo, 'all_to_all', Math.trunc(W / L), 1);
+      bwdComms += inter / commsBw(topo, 'all_to_all', Math.trunc(W / L), 1);
     }
     const idxW = p.isWeighted ? fwdCompute * K.WEIGHTED_KERNEL_MULTIPLIER : 0;
     const copy = (bwdOut * K.BATCHED_COPY_PERF_FACTOR) / p.deviceBw;
@@ -214,7 +214,7 @@ export function shardPerf(p: PerfInputs, topo: Topology, rows: number, dim: numb
   const tableSize = rows * dim * p.tableBytes;
   const fwdCompute = (inRead + lookup + outWrite) / p.deviceBw;
   const nodes = Math.min(W / L, 2);
-  let allReduce = (tableSize * (2 * nodes - 1)) / nodes / commsBandwidth(topo, 'all_reduce', W, L);
+  let allReduce = (tableSize * (2 * nodes - 1)) / nodes / commsBw(topo, 'all_reduce', W, L);
   if (W > 2 * L) allReduce *= 2;
   const opt = (tableSize * K.DP_ELEMENTWISE_KERNELS_PERF_FACTOR) / p.deviceBw;
   let bwdCompute = fwdCompute * bwdMul;

@@ -110,6 +110,11 @@ export function commsBandwidth(topo: Topology, coll: Collective, worldSize: numb
     fail('INVALID_ARGUMENT', 'commsBandwidth', "coll must be 'all_to_all', 'reduce_scatter', 'all_gather' or 'all_reduce'", coll);
   checkNumber(worldSize, 'commsBandwidth', 'worldSize', 1);
   checkNumber(localWorldSize, 'commsBandwidth', 'localWorldSize', 1);
+  return commsBw(topo, coll, worldSize, localWorldSize);
+}
+
+/** {@link commsBandwidth} without argument checks (estimator hot path). @internal */
+export function commsBw(topo: Topology, coll: Collective, worldSize: number, localWorldSize: number): number {
   if (coll === 'all_reduce') return topo.interHostBw * localWorldSize;
   return worldSize <= localWorldSize ? topo.intraHostBw : topo.interHostBw;
 }
@@ -133,6 +138,11 @@ export function kernelBandwidth(
 ): number | undefined {
   checkTopology('kernelBandwidth', topo);
   if (cachingRatio !== undefined) checkNumber(cachingRatio, 'kernelBandwidth', 'cachingRatio', 0, 1);
+  return kernelBw(topo, kernel, cachingRatio, prefetchPipeline);
+}
+
+/** {@link kernelBandwidth} without argument checks (estimator hot path). @internal */
+export function kernelBw(topo: Topology, kernel: ComputeKernel, cachingRatio?: number, prefetchPipeline = false): number | undefined {
   const clf = cachingRatio ?? K.UVM_CACHING_RATIO;
   const hbm = topo.hbmMemBw;
   const ddr = topo.ddrMemBw;
