@@ -27,7 +27,14 @@ export interface DlrmConfig {
   weightedPooling?: 'none' | 'fixed' | 'learned';
 }
 
-/** Largest table (rows × d elements) a model will allocate: 2^28 float32 values = 1 GiB. */
+/**
+ * Largest table (rows × d elements) a model will allocate: 2^28 float32 values = 1 GiB.
+ * @example
+ * ```ts
+ * import { MAX_TABLE_ELEMENTS } from '@tessera/dlrm-model';
+ * MAX_TABLE_ELEMENTS; // → 268435456
+ * ```
+ */
 export const MAX_TABLE_ELEMENTS = 2 ** 28;
 /** Largest MLP layer width accepted. */
 export const MAX_LAYER_WIDTH = 65_536;

@@ -8,11 +8,32 @@ import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
 import { fail } from './errors.js';
 import type { DlrmBatch } from './model.js';
 
-/** Dense (integer) columns of a Criteo line. */
+/**
+ * Dense (integer) columns of a Criteo line.
+ * @example
+ * ```ts
+ * import { CRITEO_INT_COLUMNS } from '@tessera/dlrm-model';
+ * CRITEO_INT_COLUMNS; // → 13
+ * ```
+ */
 export const CRITEO_INT_COLUMNS = 13;
-/** Categorical columns of a Criteo line. */
+/**
+ * Categorical columns of a Criteo line.
+ * @example
+ * ```ts
+ * import { CRITEO_CAT_COLUMNS } from '@tessera/dlrm-model';
+ * CRITEO_CAT_COLUMNS; // → 26
+ * ```
+ */
 export const CRITEO_CAT_COLUMNS = 26;
-/** Feature names C1…C26 of the categorical columns. */
+/**
+ * Feature names C1…C26 of the categorical columns.
+ * @example
+ * ```ts
+ * import { CRITEO_FEATURE_NAMES } from '@tessera/dlrm-model';
+ * CRITEO_FEATURE_NAMES[0]; // → 'C1'
+ * ```
+ */
 export const CRITEO_FEATURE_NAMES: readonly string[] = Object.freeze(Array.from({ length: 26 }, (_, i) => `C${i + 1}`));
 /** Longest line accepted (bytes of text); a longer one is malformed. */
 export const MAX_LINE_LENGTH = 1 << 16;

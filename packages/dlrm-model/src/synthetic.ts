@@ -43,7 +43,14 @@ export interface SyntheticCriteo {
   lines(): Generator<string>;
 }
 
-/** Largest `rows` accepted by {@link syntheticCriteo}. */
+/**
+ * Largest `rows` accepted by {@link syntheticCriteo}.
+ * @example
+ * ```ts
+ * import { MAX_SYNTHETIC_ROWS } from '@tessera/dlrm-model';
+ * MAX_SYNTHETIC_ROWS; // → 5000000
+ * ```
+ */
 export const MAX_SYNTHETIC_ROWS = 5_000_000;
 
 // 32-bit mix (murmur3 finaliser): the "hash" of (column, id) written as the categorical value.

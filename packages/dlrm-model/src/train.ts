@@ -86,7 +86,14 @@ export interface TrainOptions {
   disposeBatches?: boolean;
 }
 
-/** Upper bound on `epochs` of {@link train}. */
+/**
+ * Upper bound on `epochs` of {@link train}.
+ * @example
+ * ```ts
+ * import { MAX_EPOCHS } from '@tessera/dlrm-model';
+ * MAX_EPOCHS; // → 10000
+ * ```
+ */
 export const MAX_EPOCHS = 10_000;
 
 type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Iterable<DlrmBatch> | AsyncIterable<DlrmBatch>);

@@ -70,7 +70,14 @@ export interface PreprocessResult {
 
 const INTS = Array.from({ length: 13 }, (_, i) => `I${i + 1}`);
 const CATS = Array.from({ length: 26 }, (_, i) => `C${i + 1}`);
-/** Largest Parquet row-group size accepted. */
+/**
+ * Largest Parquet row-group size accepted.
+ * @example
+ * ```ts
+ * import { MAX_ROW_GROUP } from '@tessera/dlrm-model/data';
+ * MAX_ROW_GROUP; // → 4194304
+ * ```
+ */
 export const MAX_ROW_GROUP = 1 << 22;
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
