@@ -159,3 +159,14 @@ describe('embedding tables: sizes are bounded before anything is allocated', () 
     expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('KJT validation and free operations live apart from the classes', () => {
+  it('kjt-validator.ts and kjt-ops.ts import no KJT class at run time (no cycle through the IKJT constructor)', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const f of ['kjt-validator.ts', 'kjt-ops.ts']) {
+      const src = readFileSync(new URL(`../src/${f}`, import.meta.url), 'utf8');
+      const runtimeImports = [...src.matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]);
+      expect(runtimeImports.filter((p) => p.includes('keyed-jagged-tensor') || p.includes('dedup'))).toEqual([]);
+    }
+  });
+});

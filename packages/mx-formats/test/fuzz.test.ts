@@ -24,7 +24,7 @@ afterAll(() => {
   console.log(fuzzSummary(reports, 'fuzz @tessera/mx-formats'));
 });
 
-const RUNS = 150;
+const RUNS = 250;
 const BUDGET = { numRuns: RUNS, totalBudgetMs: 1500 };
 
 const floatX = fc.oneof(

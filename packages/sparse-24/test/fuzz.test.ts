@@ -23,7 +23,7 @@ afterAll(() => {
   console.log(fuzzSummary(reports, 'fuzz @tessera/sparse-24'));
 });
 
-const BUDGET = { numRuns: 150, totalBudgetMs: 1500 };
+const BUDGET = { numRuns: 300, totalBudgetMs: 2000 };
 
 /** A 2:4 sparse [m, k] Float32Array (two non-zeros in every group of 4). */
 function sparseData(m: number, k: number, seed: number): Float32Array {
