@@ -32,7 +32,8 @@ function checkBags(
     if (offsets[u + 1] < offsets[u])
       throw new TesseraError('INVALID_ARGUMENT', fn, 'offsets must be non-decreasing', `offsets[${u + 1}] = ${offsets[u + 1]}`);
   arr(ids, Int32Array, fn, 'ids', nIds);
-  for (let j = 0; j < nIds; j++)
+  // Only the ids the bags use (offsets[0] .. offsets[nBags]) index this table: a KJT's later features share ids.
+  for (let j = offsets[0]; j < nIds; j++)
     if (ids[j] >>> 0 >= tableRows)
       throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `ids must be in [0, ${tableRows})`, `ids[${j}] = ${ids[j]}`);
   if (weights !== null) arr(weights, Float32Array, fn, 'weights', nIds);
