@@ -5,10 +5,17 @@
 // Writes bench/results/gpu.json (or $OUT/gpu.json when OUT is set).
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, rng } from '@tessera/core';
+import { JaggedTensor } from '@tessera/jagged-tensors';
 import { dequantizeMXArray, fakeQuantizeMX, type MXFormat, quantizeMXArray } from '@tessera/mx-formats';
 import { attentionFlops } from '@tessera/simplicial-attention';
 import { type BenchRow, writeBenchReport } from '@tessera/testing';
-import { fakeQuantizeMXWebGPU, fakeQuantizeNVFP4WebGPU, simplicialAttentionWebGPU, simplicialBackwardWebGPU } from '../src/index.js';
+import {
+  embeddingBagWebGPU,
+  fakeQuantizeMXWebGPU,
+  fakeQuantizeNVFP4WebGPU,
+  simplicialAttentionWebGPU,
+  simplicialBackwardWebGPU,
+} from '../src/index.js';
 
 /** Reads one element of t (waits for the queue without copying t back). */
 async function sync(t: tf.Tensor): Promise<void> {
@@ -163,6 +170,27 @@ async function main(): Promise<void> {
     );
   }
   tf.dispose([x, y, xm]);
+
+  // embedding-bag pooled lookup: bytes of table rows gathered per second vs the add's bytes per second
+  {
+    const [R, D, B, L] = quick ? [100_000, 64, 4096, 16] : [1_000_000, 64, 65_536, 16];
+    const table = tf.randomNormal([R, D]) as tf.Tensor2D;
+    const ids = Int32Array.from({ length: B * L }, (_, i) => Math.floor(((Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32) * R));
+    const jt = new JaggedTensor({ values: tf.tensor1d(ids, 'int32'), lengths: new Array(B).fill(L) });
+    const t = await measure(() => embeddingBagWebGPU(table, jt));
+    const bytes = B * L * D * 4;
+    const rate = bytes / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `embeddingBagWebGPU sum, ${B} bags × ${L} random ids, table [${R}, ${D}]`,
+      baseline: 'tf.add on the same GPU (bytes/s, 12 per element)',
+      ratio: rate / (12 * addRate),
+      ratioMeaning: 'table bytes gathered per second as a fraction of the add bytes per second (GPU timestamps)',
+      detail: `${fmt(rate / 1e6, 'GB/s')} gathered (wall ${fmt(bytes / t.wallMs / 1e6, 'GB/s')})`,
+    });
+    results.embeddingBag = { R, D, B, L, ...t };
+    jt.dispose();
+    tf.dispose(table);
+  }
 
   // 2-simplicial attention (WGSL forward; forward + the three backward kernels) against tf.matMul FLOP/s
   {
