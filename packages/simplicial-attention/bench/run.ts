@@ -17,6 +17,17 @@ type T4 = tf.Tensor4D;
  * single-threaded (tfjs cpu, and tfjs wasm without threads in Node), so CPU time measures the work even when the
  * shared machine time-slices this process; ratios use it, wall-clock figures are in the details.
  */
+/**
+ * Runs `f` in a tidy scope and downloads every tensor it returns (dataSync), returning nothing: a tidy callback that
+ * returns a typed array would make tfjs walk every element looking for tensors, which costs more than a matMul.
+ */
+function sync(f: () => tf.Tensor | tf.Tensor[]): void {
+  tf.tidy(() => {
+    const r = f();
+    for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
+  });
+}
+
 async function measure(fn: () => unknown, reps = 3, warmup = 1): Promise<{ medianMs: number; cpuMs: number }> {
   for (let i = 0; i < warmup; i++) await fn();
   const wall: number[] = [];
@@ -56,27 +67,21 @@ async function main(): Promise<void> {
     // matMul peers
     const a2 = tf.tensor2d(r.normalArray(n * d), [n, d]);
     const b2 = tf.tensor2d(r.normalArray(d * w1 * w2), [d, w1 * w2]);
-    const mm2 = await measure(() => tf.tidy(() => tf.matMul(a2, b2).dataSync()));
+    const mm2 = await measure(() => sync(() => tf.matMul(a2, b2)));
     const mm2Rate = (2 * n * d * w1 * w2) / mm2.cpuMs;
     const nb = Math.min(n, 256); // per-query-shaped GEMMs: the rate does not depend on how many there are
     const ab = tf.tensor3d(r.normalArray(nb * w1 * d), [nb, w1, d]);
     const bb = tf.tensor3d(r.normalArray(nb * d * w2), [nb, d, w2]);
-    const mmb = await measure(() => tf.tidy(() => tf.matMul(ab, bb).dataSync()));
+    const mmb = await measure(() => sync(() => tf.matMul(ab, bb)));
     const mmbRate = (2 * nb * w1 * d * w2) / mmb.cpuMs;
     const shape = `n ${n}, w1 ${w1}, w2 ${w2}, d ${d}, B 1, H 1`;
     const gf = (perMs: number) => `${(perMs / 1e6).toFixed(2)} GFLOP/s`;
     const simplicial: Record<string, { fwd: { medianMs: number; cpuMs: number }; fb: { medianMs: number; cpuMs: number } }> = {};
     for (const kernel of ['wasm', 'js'] as const) {
       const o = { w1, w2, kernel };
-      const fwd = await measure(() => tf.tidy(() => simplicialAttention(...five, o).out.dataSync()));
+      const fwd = await measure(() => sync(() => simplicialAttention(...five, o).out));
       const loss = (...a: tf.Tensor[]) => tf.sum(simplicialAttention(...(a as [T4, T4, T4, T4, T4]), o).out);
-      const fb = await measure(() =>
-        tf.tidy(() =>
-          tf
-            .grads(loss)(xs)
-            .map((g) => g.dataSync()),
-        ),
-      );
+      const fb = await measure(() => sync(() => tf.grads(loss)(xs)));
       simplicial[kernel] = { fwd, fb };
       const fwdRate = F.forward / fwd.cpuMs;
       const fbRate = (F.forward + F.backward) / fb.cpuMs;
@@ -124,15 +129,9 @@ async function main(): Promise<void> {
       ] as const) {
         const qkv = [H === 1 ? xs[0] : qEq, xs[1], xs[3]];
         const o = { window: w, kernel };
-        const dfwd = await measure(() => tf.tidy(() => dotProductAttention(...(qkv as [T4, T4, T4]), o).out.dataSync()));
+        const dfwd = await measure(() => sync(() => dotProductAttention(...(qkv as [T4, T4, T4]), o).out));
         const dloss = (...a: tf.Tensor[]) => tf.sum(dotProductAttention(...(a as [T4, T4, T4]), o).out);
-        const dfb = await measure(() =>
-          tf.tidy(() =>
-            tf
-              .grads(dloss)(qkv)
-              .map((g) => g.dataSync()),
-          ),
-        );
+        const dfb = await measure(() => sync(() => tf.grads(dloss)(qkv)));
         const D = attentionFlops('dot', { B: 1, H, n, d, w });
         const us = (ms: number) => `${((ms * 1000) / n).toFixed(1)} µs/token`;
         rows.push(
@@ -159,7 +158,7 @@ async function main(): Promise<void> {
   notes.push(
     'Two kernels, the same on every tfjs backend (the backend only changes the tf.matMul peer): the WebAssembly SIMD kernel (f32x4, float32 arithmetic, compiled from assembly/simplicial.ts; the default) and the JavaScript kernel (scalar, Float64Array). Both: per (query, j) one t = s·(q ⊙ k1_j), then four keys at a time a dot-product block against k2 and an axpy block with v2, online max/sum; backward 12·d FLOPs per triple done (two dots, four axpys) against the 14·d the FLOP convention counts, so forward+backward rates are flattered by at most 14/12.',
     'Time per token against dot-product attention uses the same kind of kernel on both sides (WebAssembly against WebAssembly, JavaScript against JavaScript), built from the same dot4/axpy4/ger4 loops, so the ratio compares algorithms, not implementation styles. The dot-product backward is 10·d per pair against 14·d per triple, so at equal forward FLOPs simplicial forward+backward does 1.29× the FLOPs.',
-    'Timing: median of 3 calls after 1 warm-up; ratios use process CPU time (both sides are single-threaded), wall-clock is in the details. The machine is a shared 2-core VM that ran other jobs (load average 10-20 during these runs): absolute figures scatter by 2x or more between runs, and in some runs under that load tfjs matMul ran far below its usual rate, so compare fractions from one run only.',
+    'Timing: median of 3 calls after 1 warm-up; ratios use process CPU time (both sides are single-threaded), wall-clock is in the details. The machine is a shared 2-core VM that ran other jobs (load average 10-20 during these runs): wall-clock figures scatter by 2x or more between runs; CPU-time ratios are steadier but still include cache contention.',
   );
   writeBenchReport(quick ? 'bench/results/simplicial-attention-quick.json' : 'bench/results/simplicial-attention.json', {
     package: '@tessera/simplicial-attention',
