@@ -103,7 +103,7 @@ export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: num
 
 /**
  * Transposed 2:4-sparse GEMM `out[k×n] = Aᵀ · b[m×n]` (the weight-gradient product of a 2:4 layer), A as in
- * {@link spmm24}: a scatter-add of every kept entry's row product, no transposed copy.
+ * {@link spmm24}: the CSR of Aᵀ is built (integer work, O(kept entries)), then every output row is summed in registers.
  *
  * @throws TesseraError as {@link spmm24}.
  * @example
@@ -126,17 +126,33 @@ export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: nu
     spmm24TJs(values, cols, m, k, b, n, out);
     return;
   }
+  // the CSR of Aᵀ (O(nnz) integer work), then one pass per output row with the sum in registers
+  const h = k >> 1;
+  const rowPtr = new Int32Array(k + 1);
+  for (let i = 0; i < m * h; i++) rowPtr[cols[i] + 1]++;
+  for (let c = 0; c < k; c++) rowPtr[c + 1] += rowPtr[c];
+  const fill = rowPtr.slice(0, k);
+  const idx = new Int32Array(m * h);
+  const vals = new Float32Array(m * h);
+  for (let r = 0; r < m; r++)
+    for (let t = 0; t < h; t++) {
+      const c = cols[r * h + t];
+      const dst = fill[c]++;
+      idx[dst] = r;
+      vals[dst] = values[r * h + t];
+    }
   withArgs(
     w.arena,
     fn,
     [
-      { a: values, n: (m * k) / 2, dir: 'in' },
-      { a: cols, n: (m * k) / 2, dir: 'in' },
+      { a: rowPtr, n: k + 1, dir: 'in' },
+      { a: idx, n: m * h, dir: 'in' },
+      { a: vals, n: m * h, dir: 'in' },
       { a: b, n: m * n, dir: 'in' },
       { a: out, n: k * n, dir: 'out' },
     ],
     0,
-    (p) => w.exports.spmm24T(p[0], p[1], m, k, p[2], n, p[3]),
+    (p) => w.exports.csrmm(p[0], p[1], p[2], k, p[3], n, p[4]),
   );
 }
 

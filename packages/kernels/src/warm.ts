@@ -28,7 +28,8 @@ export function prepare(l: Loaded): void {
     e.gemm(a, 64, 64, b, 64, c);
     e.mask24Compress(a, n, 64, 0, d, b, c);
     e.spmm24(b, c, 64, 64, a, 64, d);
-    e.spmm24T(b, c, 64, 64, a, 64, d);
+    for (let r = 0; r <= 64; r++) l.arena.i32[(d >> 2) + r] = r * 32; // a CSR of 64 rows × 32 entries (cols from above)
+    e.csrmm(d, c, b, 64, a, 64, d + 4096);
     // embedding bags: 256 bags of 8 ids over a 64 × 64 table (ids and offsets built in the scratch)
     const i32 = l.arena.i32;
     for (let j = 0; j < 2048; j++) i32[(c >> 2) + j] = (j * 37) & 63;

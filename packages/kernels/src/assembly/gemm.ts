@@ -1,4 +1,4 @@
-// AssemblyScript: the dense SIMD GEMM and the 2:4 sparse GEMMs (spmm24, spmm24T) over float32, row-major, plus the
+// AssemblyScript: the dense SIMD GEMM and the 2:4 sparse GEMM (spmm24), CSR × dense (csrmm, for spmm24T) over float32, row-major, plus the
 // 2:4 mask and compression. Same loop structure for dense and sparse (row of A times panels of B, 4 f32 lanes,
 // column blocks of 32 kept in 8 accumulators), so the sparse/dense ratio measures the skipped multiply-adds: the
 // method of NVIDIA's 2:4 sparse tensor cores (Mishra et al. 2021, "Accelerating Sparse Deep Neural Networks",
@@ -173,34 +173,6 @@ export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: 
   }
 }
 
-/**
- * out[k×n] = Aᵀ · b[m×n] with A (m×k) 2:4-compressed: every kept A[r, c] adds A[r, c]·b[r, :] to out[c, :]
- * (a scatter-add over the rows of out; no transposed copy of A).
- */
-export function spmm24T(values: usize, cols: usize, m: i32, k: i32, b: usize, n: i32, out: usize): void {
-  const h = k >> 1;
-  memory.fill(out, 0, (<usize>k * <usize>n) << 2);
-  const n4 = n & ~3;
-  for (let r = 0; r < m; r++) {
-    const br = b + ((<usize>r * <usize>n) << 2);
-    for (let t = 0; t < h; t++) {
-      const q = (<usize>r * <usize>h + <usize>t) << 2;
-      const vs = load<f32>(values + q);
-      const v = f32x4.splat(vs);
-      const o = out + ((<usize>load<i32>(cols + q) * <usize>n) << 2);
-      let j = 0;
-      for (; j < n4; j += 4) {
-        const oj = o + (<usize>j << 2);
-        v128.store(oj, f32x4.add(v128.load(oj), f32x4.mul(v, v128.load(br + (<usize>j << 2)))));
-      }
-      for (; j < n; j++) {
-        const oj = o + (<usize>j << 2);
-        store<f32>(oj, load<f32>(oj) + vs * load<f32>(br + (<usize>j << 2)));
-      }
-    }
-  }
-}
-
 /** Index of the best (b) and second (s) of four keys as b | s << 2: first maximum wins ties (strict >). */
 @inline function top2(k0: f32, k1: f32, k2: f32, k3: f32): i32 {
   let b = 0;
@@ -266,6 +238,61 @@ export function mask24Compress(x: usize, n: i32, k: i32, by: i32, mask: usize, v
       const c = g % k;
       store<i32>(cols + o, c + lo);
       store<i32>(cols + o, c + hi, 4);
+    }
+  }
+}
+
+/**
+ * CSR times dense: out[rows×n] row r = Σ_{t ∈ [rowPtr[r], rowPtr[r+1])} vals[t]·b[idx[t], :] (32-column panels in
+ * registers, as spmm24). spmm24T runs on it with the CSR of Aᵀ, so each output row is summed in registers instead of
+ * being read and written once per kept entry.
+ */
+export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usize, n: i32, out: usize): void {
+  const n32 = n & ~31;
+  for (let j0 = 0; j0 < n32; j0 += 32) {
+    const bj = b + (<usize>j0 << 2);
+    for (let r = 0; r < rows; r++) {
+      const s = load<i32>(rowPtr + (<usize>r << 2));
+      const e = load<i32>(rowPtr + (<usize>r << 2), 4);
+      let c0 = f32x4.splat(0);
+      let c1 = c0;
+      let c2 = c0;
+      let c3 = c0;
+      let c4 = c0;
+      let c5 = c0;
+      let c6 = c0;
+      let c7 = c0;
+      for (let t = s; t < e; t++) {
+        const v = v128.load32_splat(vals + (<usize>t << 2));
+        const p = bj + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n) << 2);
+        c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
+        c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
+        c4 = f32x4.add(c4, f32x4.mul(v, v128.load(p, 64)));
+        c5 = f32x4.add(c5, f32x4.mul(v, v128.load(p, 80)));
+        c6 = f32x4.add(c6, f32x4.mul(v, v128.load(p, 96)));
+        c7 = f32x4.add(c7, f32x4.mul(v, v128.load(p, 112)));
+      }
+      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
+      v128.store(o, c0);
+      v128.store(o, c1, 16);
+      v128.store(o, c2, 32);
+      v128.store(o, c3, 48);
+      v128.store(o, c4, 64);
+      v128.store(o, c5, 80);
+      v128.store(o, c6, 96);
+      v128.store(o, c7, 112);
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const s = load<i32>(rowPtr + (<usize>r << 2));
+    const e = load<i32>(rowPtr + (<usize>r << 2), 4);
+    for (let j = n32; j < n; j++) {
+      let c: f32 = 0;
+      for (let t = s; t < e; t++)
+        c += load<f32>(vals + (<usize>t << 2)) * load<f32>(b + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n + <usize>j) << 2));
+      store<f32>(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
     }
   }
 }
