@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TesseraError } from './errors.js';
+import { describe, TesseraError } from './errors.js';
 import { registerAllGradients } from './gradients.js';
 
 /**
@@ -247,6 +247,8 @@ class Skip extends Error {}
  * ```
  */
 export async function initBackend(preference?: BackendName | 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TesseraError('INVALID_ARGUMENT', 'initBackend', 'options must be an object', describe(options));
   const env = typeof process !== 'undefined' && process.env ? process.env.TESSERA_BACKEND : undefined;
   const pref = preference ?? (env && env.length > 0 ? env : 'auto');
   if (!VALID.includes(pref)) {

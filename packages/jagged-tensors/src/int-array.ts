@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkIntegerArray } from '@tessera/core';
+import { checkIntegerArray, describe } from '@tessera/core';
 import { fail } from './errors.js';
 
 /** Integer structure accepted by constructors: host `Int32Array`, a plain number array, or an int32 `tf.Tensor1D`. */
@@ -22,7 +22,7 @@ export function readInt32(x: unknown, fn: string, name: string, rule?: string): 
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       if (typeof v !== 'number' || !Number.isInteger(v))
-        fail('INVALID_DTYPE', fn, `${name} must hold integers`, `${name}[${i}] = ${String(v)}`, rule);
+        fail('INVALID_DTYPE', fn, `${name} must hold integers`, `${name}[${i}] = ${describe(v)}`, rule);
       if (v < -I32_MAX - 1 || v > I32_MAX) fail('INVALID_ARGUMENT', fn, `${name} must fit in int32`, `${name}[${i}] = ${v}`, rule);
       out[i] = v;
     }
