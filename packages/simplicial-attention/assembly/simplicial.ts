@@ -11,6 +11,27 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+/**
+ * exp of four float32 lanes (Cephes expf: x = n·ln2 + r, a degree-5 polynomial in r, scaled by 2^n; inputs clamped to
+ * [−87.3, 88.4]). Relative error below 1e-7 on [−87, 0], the range the kernels use (logit − max ≤ 0).
+ */
+function exp4(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87.33654));
+  x = f32x4.min(x, f32x4.splat(88.37626));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(fx, f32x4.splat(2.1219444e-4)));
+  let y = f32x4.splat(1.98756915e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(y, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const p2 = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  return f32x4.mul(y, p2);
+}
 function dot(a: usize, b: usize, d: i32): f32 {
   let s = f32x4.splat(0);
   let l = 0;
@@ -274,10 +295,11 @@ export function simplicialForward(
           for (k = k0; k + 3 <= kEnd; k += 4) {
             const o0 = v2 + kvBase + <usize>k * kvStride;
             const lp = logits + ((<usize>(k - k0)) << 2);
-            const p0 = Mathf.exp(load<f32>(lp) - m);
-            const p1 = Mathf.exp(load<f32>(lp, 4) - m);
-            const p2 = Mathf.exp(load<f32>(lp, 8) - m);
-            const p3 = Mathf.exp(load<f32>(lp, 12) - m);
+            const pv = exp4(f32x4.sub(v128.load(lp), f32x4.splat(m)));
+            const p0 = f32x4.extract_lane(pv, 0);
+            const p1 = f32x4.extract_lane(pv, 1);
+            const p2 = f32x4.extract_lane(pv, 2);
+            const p3 = f32x4.extract_lane(pv, 3);
             sum += p0 + p1 + p2 + p3;
             axpy4(u, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
           }
@@ -365,14 +387,16 @@ export function simplicialBackward(
             const o3 = o2 + kvStride;
             dot4(t, k2 + o0, k2 + o1, k2 + o2, k2 + o3, d, quadA);
             dot4(r, v2 + o0, v2 + o1, v2 + o2, v2 + o3, d, quadS);
-            const p0 = Mathf.exp(load<f32>(quadA) - L);
-            const p1 = Mathf.exp(load<f32>(quadA, 4) - L);
-            const p2 = Mathf.exp(load<f32>(quadA, 8) - L);
-            const p3 = Mathf.exp(load<f32>(quadA, 12) - L);
-            const a0 = p0 * (load<f32>(quadS) - D);
-            const a1 = p1 * (load<f32>(quadS, 4) - D);
-            const a2 = p2 * (load<f32>(quadS, 8) - D);
-            const a3 = p3 * (load<f32>(quadS, 12) - D);
+            const pv = exp4(f32x4.sub(v128.load(quadA), f32x4.splat(L)));
+            const av = f32x4.mul(pv, f32x4.sub(v128.load(quadS), f32x4.splat(D)));
+            const p0 = f32x4.extract_lane(pv, 0);
+            const p1 = f32x4.extract_lane(pv, 1);
+            const p2 = f32x4.extract_lane(pv, 2);
+            const p3 = f32x4.extract_lane(pv, 3);
+            const a0 = f32x4.extract_lane(av, 0);
+            const a1 = f32x4.extract_lane(av, 1);
+            const a2 = f32x4.extract_lane(av, 2);
+            const a3 = f32x4.extract_lane(av, 3);
             axpy4(u, p0, p1, p2, p3, v2 + o0, v2 + o1, v2 + o2, v2 + o3, d);
             ger4(dv2 + o0, dv2 + o1, dv2 + o2, dv2 + o3, p0, p1, p2, p3, r, d);
             axpy4(z, a0, a1, a2, a3, k2 + o0, k2 + o1, k2 + o2, k2 + o3, d);
@@ -450,10 +474,11 @@ export function dotForward(
         for (j = j0; j + 3 <= j1; j += 4) {
           const o0 = v + kvBase + <usize>j * kvStride;
           const lp = logits + ((<usize>(j - j0)) << 2);
-          const p0 = Mathf.exp(load<f32>(lp) - m);
-          const p1 = Mathf.exp(load<f32>(lp, 4) - m);
-          const p2 = Mathf.exp(load<f32>(lp, 8) - m);
-          const p3 = Mathf.exp(load<f32>(lp, 12) - m);
+          const pv = exp4(f32x4.sub(v128.load(lp), f32x4.splat(m)));
+          const p0 = f32x4.extract_lane(pv, 0);
+          const p1 = f32x4.extract_lane(pv, 1);
+          const p2 = f32x4.extract_lane(pv, 2);
+          const p3 = f32x4.extract_lane(pv, 3);
           l += p0 + p1 + p2 + p3;
           axpy4(acc, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
         }
@@ -516,14 +541,16 @@ export function dotBackward(
           const o3 = o2 + kvStride;
           dot4(qo, k + o0, k + o1, k + o2, k + o3, d, quadA);
           dot4(dO, v + o0, v + o1, v + o2, v + o3, d, quadS);
-          const p0 = Mathf.exp(scale * load<f32>(quadA) - L);
-          const p1 = Mathf.exp(scale * load<f32>(quadA, 4) - L);
-          const p2 = Mathf.exp(scale * load<f32>(quadA, 8) - L);
-          const p3 = Mathf.exp(scale * load<f32>(quadA, 12) - L);
-          const g0 = scale * p0 * (load<f32>(quadS) - D);
-          const g1 = scale * p1 * (load<f32>(quadS, 4) - D);
-          const g2 = scale * p2 * (load<f32>(quadS, 8) - D);
-          const g3 = scale * p3 * (load<f32>(quadS, 12) - D);
+          const pv = exp4(f32x4.sub(f32x4.mul(f32x4.splat(scale), v128.load(quadA)), f32x4.splat(L)));
+          const gv = f32x4.mul(f32x4.mul(f32x4.splat(scale), pv), f32x4.sub(v128.load(quadS), f32x4.splat(D)));
+          const p0 = f32x4.extract_lane(pv, 0);
+          const p1 = f32x4.extract_lane(pv, 1);
+          const p2 = f32x4.extract_lane(pv, 2);
+          const p3 = f32x4.extract_lane(pv, 3);
+          const g0 = f32x4.extract_lane(gv, 0);
+          const g1 = f32x4.extract_lane(gv, 1);
+          const g2 = f32x4.extract_lane(gv, 2);
+          const g3 = f32x4.extract_lane(gv, 3);
           axpy4(dq + rowQ, g0, g1, g2, g3, k + o0, k + o1, k + o2, k + o3, d);
           ger4(dk + o0, dk + o1, dk + o2, dk + o3, g0, g1, g2, g3, qo, d);
           ger4(dv + o0, dv + o1, dv + o2, dv + o3, p0, p1, p2, p3, dO, d);
