@@ -4,7 +4,7 @@ export type { KernelArray } from './alloc.js';
 export { alloc } from './alloc.js';
 export { MAX_ELEMENTS } from './call.js';
 export { embeddingBagBackward, embeddingBagForward } from './embedding-bag.js';
-export { gemm, mask24Compress, spmm24, spmm24T } from './matmul.js';
+export { gemm, mask24Compress, sddmm24, spmm24, spmm24T } from './matmul.js';
 export type { MXKernelPacking, MXRounding, MXScaleMode } from './mx.js';
 export {
   MX_FLAG_BFLOAT16,

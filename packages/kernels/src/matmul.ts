@@ -1,7 +1,7 @@
 // Dense and 2:4-sparse GEMM kernels and the 2:4 mask + compression: one signature for wasm and JavaScript.
 import { TesseraError } from '@tessera/core';
 import { arr, int, pick, withArgs } from './call.js';
-import { gemmJs, mask24CompressJs, spmm24Js, spmm24TJs } from './js/gemm.js';
+import { gemmJs, mask24CompressJs, sddmm24Js, spmm24Js, spmm24TJs } from './js/gemm.js';
 import { wasm } from './runtime.js';
 
 const MAX_DIM = 1 << 20;
@@ -51,9 +51,9 @@ export function gemm(a: Float32Array, m: number, k: number, b: Float32Array, n: 
   );
 }
 
-function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: number, k: number): void {
+function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: number, k: number, colsOnly = false): void {
   if (k % 4 !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'k must be a multiple of 4 (2:4 groups)', k);
-  arr(values, Float32Array, fn, 'values', (m * k) / 2);
+  if (!colsOnly) arr(values, Float32Array, fn, 'values', (m * k) / 2);
   arr(cols, Int32Array, fn, 'cols', (m * k) / 2);
   // a column outside [0, k) would read (spmm24) or write (spmm24T) outside the operands
   for (let i = 0; i < (m * k) / 2; i++)
@@ -153,6 +153,48 @@ export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: nu
     ],
     0,
     (p) => w.exports.csrmm(p[0], p[1], p[2], k, p[3], n, p[4]),
+  );
+}
+
+/**
+ * Sampled dense-dense product at a 2:4 pattern (the input-gradient product of a 2:4 activation):
+ * `out[r·k/2 + t] = a[r, :] · bt[cols[r·k/2 + t], :]` with a `m×d`, bt `k×d` and the pattern's columns `cols`
+ * (k/2 per row, as `mask24Compress` writes them). Float32 sums in wasm, float64 in JavaScript.
+ *
+ * @throws TesseraError as {@link spmm24}.
+ * @example
+ * ```ts
+ * import { sddmm24 } from '@tessera/kernels';
+ * const out = new Float32Array(2);
+ * // a = [1, 2]; bt rows: [1, 0], [0, 1], [1, 1], [2, 2]; kept columns 1 and 3
+ * sddmm24(new Float32Array([1, 2]), 1, 2, new Float32Array([1, 0, 0, 1, 1, 1, 2, 2]), new Int32Array([1, 3]), 4, out);
+ * Array.from(out); // → [2, 6]
+ * ```
+ */
+export function sddmm24(a: Float32Array, m: number, d: number, bt: Float32Array, cols: Int32Array, k: number, out: Float32Array): void {
+  const fn = 'sddmm24';
+  dims(fn, m, k, d);
+  checkSparse(fn, new Float32Array(0), cols, m, k, true);
+  arr(a, Float32Array, fn, 'a', m * d);
+  arr(bt, Float32Array, fn, 'bt', k * d);
+  arr(out, Float32Array, fn, 'out', (m * k) / 2);
+  if (m * k === 0) return;
+  const w = wasm();
+  if (w === null) {
+    sddmm24Js(a, m, d, bt, cols, k, out);
+    return;
+  }
+  withArgs(
+    w.arena,
+    fn,
+    [
+      { a, n: m * d, dir: 'in' },
+      { a: bt, n: k * d, dir: 'in' },
+      { a: cols, n: (m * k) / 2, dir: 'in' },
+      { a: out, n: (m * k) / 2, dir: 'out' },
+    ],
+    0,
+    (p) => w.exports.sddmm24(p[0], m, d, p[1], p[2], k, p[3]),
   );
 }
 

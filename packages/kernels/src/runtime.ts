@@ -32,6 +32,7 @@ export interface WasmExports {
   nvfp4Dequantize(data: number, scales: number, rows: number, L: number, st: number, fp4: number, e4m3: number, out: number): void;
   gemm(a: number, m: number, k: number, b: number, n: number, out: number): void;
   spmm24(values: number, cols: number, m: number, k: number, b: number, n: number, out: number): void;
+  sddmm24(a: number, m: number, d: number, bt: number, cols: number, k: number, out: number): void;
   csrmm(rowPtr: number, idx: number, vals: number, rows: number, b: number, n: number, out: number): void;
   mask24Compress(x: number, n: number, k: number, by: number, mask: number, values: number, cols: number): void;
   bagForward(

@@ -2,7 +2,7 @@
 // compression, wasm = JavaScript bit for bit (ties, NaN, ±0 included).
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, expect, test as plainTest } from 'vitest';
-import { gemm, mask24Compress, setKernelBackend, spmm24, spmm24T } from '../src/index.js';
+import { gemm, mask24Compress, sddmm24, setKernelBackend, spmm24, spmm24T } from '../src/index.js';
 import { densify, refGemm, transpose } from './reference/matmul.js';
 
 afterAll(() => setKernelBackend(undefined));
@@ -113,3 +113,27 @@ plainTest.each(['wasm', 'js'] as const)('%s: k spanning several K-chunks (k = 10
   gemm(dense, m, k, b, n, out);
   expect(maxRel(out, refGemm(A, m, k, b, n))).toBeLessThanOrEqual(k * 2 ** -23);
 });
+
+test.prop([dimsArb, fc.integer({ min: 1, max: 21 }), fc.constantFrom('wasm' as const, 'js' as const), fc.integer()], { numRuns: 60 })(
+  'sddmm24 = float64 reference at the kept positions within float32 tolerance',
+  ([m, k4], d, be, seed) => {
+    setKernelBackend(be);
+    const k = k4 * 4;
+    const rnd = mulberry(seed);
+    const x = Float32Array.from({ length: m * k }, () => rnd() * 4 - 2);
+    const values = new Float32Array((m * k) / 2);
+    const cols = new Int32Array((m * k) / 2);
+    mask24Compress(x, m, k, 'magnitude', null, values, cols);
+    const a = Float32Array.from({ length: m * d }, () => rnd() * 4 - 2);
+    const bt = Float32Array.from({ length: k * d }, () => rnd() * 4 - 2);
+    const out = new Float32Array((m * k) / 2).fill(Number.NaN);
+    sddmm24(a, m, d, bt, cols, k, out);
+    const ref = refGemm(a, m, d, transpose(bt, k, d), k);
+    const h = k / 2;
+    for (let r = 0; r < m; r++)
+      for (let t = 0; t < h; t++) {
+        const i = r * k + cols[r * h + t];
+        expect(Math.abs(out[r * h + t] - ref.c[i])).toBeLessThanOrEqual(d * 2 ** -23 * (ref.abs[i] + 1e-30));
+      }
+  },
+);

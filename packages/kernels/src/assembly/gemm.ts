@@ -296,3 +296,36 @@ export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usiz
     }
   }
 }
+
+/**
+ * Sampled dense-dense product at the kept positions of a 2:4 pattern: out[r·k/2 + t] = a[r, :] · bt[cols[r·k/2 + t], :]
+ * (a m×d, bt k×d). Columns in blocks of 32, whose kept entries are entries [c0/2, c1/2) of every row, so the 32
+ * rows of bt a block reads stay in cache across all rows of a.
+ */
+export function sddmm24(a: usize, m: i32, d: i32, bt: usize, cols: usize, k: i32, out: usize): void {
+  const h = k >> 1;
+  const d8 = d & ~7;
+  for (let c0 = 0; c0 < k; c0 += 32) {
+    const s0 = c0 >> 1;
+    const s1 = min<i32>(k, c0 + 32) >> 1;
+    for (let r = 0; r < m; r++) {
+      const ar = a + ((<usize>r * <usize>d) << 2);
+      for (let t = s0; t < s1; t++) {
+        const q = (<usize>r * <usize>h + <usize>t) << 2;
+        const br = bt + ((<usize>load<i32>(cols + q) * <usize>d) << 2);
+        let u0 = f32x4.splat(0);
+        let u1 = u0;
+        let j = 0;
+        for (; j < d8; j += 8) {
+          const o = <usize>j << 2;
+          u0 = f32x4.add(u0, f32x4.mul(v128.load(ar + o), v128.load(br + o)));
+          u1 = f32x4.add(u1, f32x4.mul(v128.load(ar + o, 16), v128.load(br + o, 16)));
+        }
+        const u = f32x4.add(u0, u1);
+        let s: f32 = f32x4.extract_lane(u, 0) + f32x4.extract_lane(u, 1) + (f32x4.extract_lane(u, 2) + f32x4.extract_lane(u, 3));
+        for (; j < d; j++) s += load<f32>(ar + (<usize>j << 2)) * load<f32>(br + (<usize>j << 2));
+        store<f32>(out + q, s);
+      }
+    }
+  }
+}

@@ -62,6 +62,18 @@ export function spmm24TJs(
   out.set(acc.subarray(0, k * n));
 }
 
+/** out[r·k/2 + t] = a[r, :] · bt[cols[r·k/2 + t], :] (float64 sums). @internal */
+export function sddmm24Js(a: Float32Array, m: number, d: number, bt: Float32Array, cols: Int32Array, k: number, out: Float32Array): void {
+  const h = k >> 1;
+  for (let r = 0; r < m; r++)
+    for (let t = 0; t < h; t++) {
+      const br = cols[r * h + t] * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += a[r * d + j] * bt[br + j];
+      out[r * h + t] = s;
+    }
+}
+
 /** The two largest of four keys as best | second << 2 (strict >: the lower index wins ties). @internal */
 export function top2(k0: number, k1: number, k2: number, k3: number): number {
   let b = 0;

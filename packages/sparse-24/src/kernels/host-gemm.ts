@@ -203,7 +203,7 @@ export function spmmTHostUncheckedJs(
  * // → [2, 6]
  * ```
  */
-export function sddmmHostUnchecked(
+export function sddmmHostUncheckedJs(
   a: Float32Array,
   m: number,
   d: number,

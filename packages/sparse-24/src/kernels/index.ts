@@ -1,13 +1,13 @@
 // Kernel choice for the host GEMMs: the WebAssembly SIMD kernels of @tessera/kernels (gemm, spmm24, spmm24T: same
 // loop structure dense and sparse, float32 accumulation) by default; the JavaScript kernels of host-gemm.ts (float64
 // products, one rounding per output) where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD). Both agree
-// with a float64 reference within float32 tolerance (tests); the sddmm and transpose helpers are JavaScript only.
-import { gemm, kernelBackend, spmm24, spmm24T } from '@tessera/kernels';
-import { gemmHostUncheckedJs, spmmHostUncheckedJs, spmmTHostUncheckedJs } from './host-gemm.js';
+// with a float64 reference within float32 tolerance (tests) (sddmm too); the transpose helper is JavaScript only.
+import { gemm, kernelBackend, sddmm24, spmm24, spmm24T } from '@tessera/kernels';
+import { gemmHostUncheckedJs, sddmmHostUncheckedJs, spmmHostUncheckedJs, spmmTHostUncheckedJs } from './host-gemm.js';
 
 export {
   gemmHostUncheckedJs,
-  sddmmHostUnchecked,
+  sddmmHostUncheckedJs,
   spmmHostUncheckedJs,
   spmmTHostUncheckedJs,
   transposeHostUnchecked,
@@ -83,5 +83,29 @@ export function spmmTHostUnchecked(
 ): Float32Array {
   if (kernelBackend() !== 'wasm') return spmmTHostUncheckedJs(values, cols, m, k, b, n, out);
   spmm24T(values, cols, m, k, b, n, out);
+  return out;
+}
+
+/**
+ * `out[r, t] = a[r, :] · bt[cols[r, t], :]` at the kept positions of a 2:4 pattern (`a` m×d, `bt` k×d, k/2 columns
+ * per row), on the WebAssembly SIMD kernel of `@tessera/kernels` (JavaScript where it does not run).
+ *
+ * @example
+ * ```ts
+ * import { sddmmHostUnchecked } from '@tessera/sparse-24';
+ * sddmmHostUnchecked(new Float32Array([1, 2]), 1, 2, new Float32Array([1, 0, 0, 1, 1, 1, 2, 2]), new Int32Array([1, 3]), 4); // [2, 6]
+ * ```
+ */
+export function sddmmHostUnchecked(
+  a: Float32Array,
+  m: number,
+  d: number,
+  bt: Float32Array,
+  cols: Int32Array,
+  k: number,
+  out = new Float32Array((m * k) >> 1),
+): Float32Array {
+  if (kernelBackend() !== 'wasm') return sddmmHostUncheckedJs(a, m, d, bt, cols, k, out);
+  sddmm24(a, m, d, bt, cols, k, out);
   return out;
 }
