@@ -18,7 +18,7 @@ function hsum(v: v128): f32 {
 function exp4(x: v128): v128 {
   x = f32x4.max(x, f32x4.splat(-87.33654));
   x = f32x4.min(x, f32x4.splat(88.37626));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(<f32>Math.LOG2E)));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.add(r, f32x4.mul(fx, f32x4.splat(2.1219444e-4)));
   let y = f32x4.splat(1.98756915e-4);
