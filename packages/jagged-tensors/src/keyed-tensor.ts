@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, describe } from '@tessera/core';
+import { checkStringArray, checkTensor, describe } from '@tessera/core';
 import { fail } from './errors.js';
 import type { Groups } from './kjt-validator.js';
 
@@ -231,6 +231,8 @@ export class KeyedTensor {
     if (!Array.isArray(names) || !Array.isArray(groups) || names.length !== groups.length) {
       fail('INVALID_ARGUMENT', 'KeyedTensor.regroupAsDict', 'names must have one entry per group', names);
     }
+    // one output per name: repeated names would drop (and leak) a regrouped tensor
+    checkStringArray(names, 'KeyedTensor.regroupAsDict', 'names', { unique: true });
     const out: Record<string, tf.Tensor2D> = {};
     KeyedTensor.regroup(kts, groups).forEach((t, i) => {
       out[names[i]] = t;

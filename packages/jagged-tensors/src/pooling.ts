@@ -5,7 +5,7 @@
 // the U stored bags and expands rows by the inverse index in the same op; backward first sums gOut rows into the
 // U bags (a scatter-add), then scatters into the table.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor } from '@tessera/core';
+import { checkOneOf, checkOptions, checkTensor } from '@tessera/core';
 import { fail } from './errors.js';
 import { JaggedTensor } from './jagged-tensor.js';
 import { gradInto, hostData, poolInto } from './kernels/index.js';
@@ -131,6 +131,7 @@ export function embeddingBag(table: tf.Tensor2D, jt: JaggedTensor, options: Embe
   checkTensor(table, fn, 'table', { dtype: 'float32', rank: 2 });
   if (!(jt instanceof JaggedTensor)) fail('INVALID_ARGUMENT', fn, 'jt must be a JaggedTensor', jt);
   checkTensor(jt.values, fn, 'jt.values (ids)', { dtype: 'int32', rank: 1 });
+  options = checkOptions<EmbeddingBagOptions>(options, fn);
   const mode = checkOneOf(options.mode ?? 'sum', fn, 'mode', ['sum', 'mean'] as const);
   let w: tf.Tensor | null = jt.weights;
   if (options.perSampleWeights !== undefined && options.perSampleWeights !== null) {
