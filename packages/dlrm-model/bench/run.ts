@@ -72,7 +72,7 @@ async function recd(pool: number): Promise<void> {
     let bj = 0;
     const [tk, ti] = alternate(
       [() => trainStep(model, opt, kjts[bi++ % n], 'bce'), () => trainStep(model, opt, ikjts[bj++ % n], 'bce')],
-      quick ? 3 : 6,
+      quick ? 3 : 12,
     );
     rows.push({
       case: `train step samples/s, IKJT vs KJT, session duplication ${s}x (B ${B}, 26 features, history pooling ${pool})`,
