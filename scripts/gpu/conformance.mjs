@@ -30,6 +30,8 @@ const pkgs = fs
 // Known causes, matched against the failure message, so the summary says why rather than only what.
 const CAUSES = [
   [/OffscreenCanvas is not defined/, 'dataSync/arraySync on webgpu in Node (tfjs-backend-webgpu readSync needs OffscreenCanvas)'],
+  [/Cannot find package '(tsup|@duckdb\/node-api)'/, 'a tool not carried to the GPU machine (tsup or @duckdb/node-api)'],
+  [/foreign-error: Ref/, 'ReferenceError inside a fuzzed call (message truncated by the test)'],
   [/leaked|a leak/, 'tensor leak check'],
   [/Test timed out/, 'timeout'],
   [/bits?|ulp|toEqual|toBe|expected/i, 'value mismatch'],
@@ -43,7 +45,7 @@ function runOne(pkg) {
     const t0 = Date.now();
     const child = spawn(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
       cwd: path.join(root, 'packages', pkg),
-      env: { ...process.env, TESSERA_BACKEND: backend, CI: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, TESSERA_BACKEND: backend, CI: '1', NO_COLOR: '1' },
       stdio: ['ignore', fs.openSync(logf, 'w'), fs.openSync(logf, 'a')],
       detached: true,
     });
@@ -66,6 +68,14 @@ function runOne(pkg) {
           failedFiles: r.numFailedTestSuites,
         });
         res.failures = [];
+        // vitest's JSON keeps only the outer error; the log also prints "Caused by:" (fast-check, leak checks)
+        const log = fs.readFileSync(logf, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+        const blockOf = (header) => {
+          const at = log.indexOf(header);
+          if (at < 0) return '';
+          const end = log.indexOf('⎯⎯⎯', at + header.length);
+          return log.slice(at, end < 0 ? at + 4000 : end);
+        };
         for (const f of r.testResults) {
           const file = path.relative(path.join(root, 'packages', pkg), f.name);
           if (f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'))
@@ -77,7 +87,8 @@ function runOne(pkg) {
             });
           for (const a of f.assertionResults)
             if (a.status === 'failed') {
-              const msg = (a.failureMessages || []).join('\n');
+              const header = ` FAIL  ${file} > ${[...(a.ancestorTitles || []), a.title].join(' > ')}`;
+              const msg = `${(a.failureMessages || []).join('\n')}\n${blockOf(header)}`;
               const caused = msg.split('\n').find((l) => l.startsWith('Caused by:'));
               res.failures.push({
                 file,

@@ -16,6 +16,7 @@ import {
   simplicialAttentionWebGPU,
   simplicialBackwardWebGPU,
 } from '../src/index.js';
+import { setMXKernelVariant } from '../src/mx-fake-quant.js';
 
 /** Reads one element of t (waits for the queue without copying t back). */
 async function sync(t: tf.Tensor): Promise<void> {
@@ -121,6 +122,21 @@ async function main(): Promise<void> {
       detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')}); add ${fmt(addRate / 1e6, 'G elements/s')}`,
     });
     results[`mxWGSL_${format}`] = t;
+  }
+  // the other MX kernel (one invocation per block, two passes over it) on the same data, for comparison
+  for (const format of ['mxfp8_e4m3', 'mxfp4_e2m1'] as MXFormat[]) {
+    setMXKernelVariant('block');
+    const t = await measure(() => fakeQuantizeMXWebGPU(xm, { format }));
+    setMXKernelVariant('auto');
+    const rate = N / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `fakeQuantizeMXWebGPU ${format}, blockSize 32, 2^${Math.log2(N)} float32, thread-per-block kernel (the one used above 256)`,
+      baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+      ratio: rate / addRate,
+      ratioMeaning: 'fake-quantized elements/s as a fraction of the add rate (GPU timestamps; higher is better)',
+      detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')})`,
+    });
+    results[`mxWGSLblock_${format}`] = t;
   }
   {
     const t = await measure(() => fakeQuantizeNVFP4WebGPU(xm));

@@ -270,7 +270,7 @@ class MXFakeQuantTiledProgram implements Program {
     const nB = Math.ceil(L / o.blockSize);
     const G = Math.floor(TILE / o.blockSize);
     this.dispatch = flatDispatch(Math.ceil((rows * nB) / G) * TILE, TILE);
-    this.shaderKey = `tessera_mxfq_tiled_${o.format}_${o.scaleMode}_${o.rounding}_${o.subnormals}`;
+    this.shaderKey = `tessera_mxfq_tiled_${o.format}_${o.scaleMode}_${o.rounding}_${o.subnormals}_${o.blockSize}`;
   }
   getUserCode(): string {
     const e = MX_ELEMENTS[this.o.format];
@@ -282,8 +282,9 @@ ${wgslScale('tsScale', e, this.o.scaleMode)}
 ${wgslElement('tsElement', e, this.o.rounding)}
 var<workgroup> tsAmax : array<u32, ${TILE}>;
 fn main(index : i32) {
-  let k = uniforms.k;
-  let G = ${TILE} / k;
+  // the block size is a shader constant here, so divisions by it compile to shifts or multiplications
+  let k = ${this.o.blockSize};
+  let G = ${Math.floor(256 / this.o.blockSize)};
   let lid = index % ${TILE};
   let blk = (index / ${TILE}) * G + lid / k;
   let e = lid % k;
@@ -342,6 +343,12 @@ function resolve(o: unknown, rank: number, fn: string): ResolvedOptions {
   return { format, blockSize, axis: rawAxis < 0 ? rawAxis + rank : rawAxis, scaleMode, rounding, subnormals };
 }
 
+let variant: 'auto' | 'tiled' | 'block' = 'auto';
+/** Forces one of the two MX kernels (benchmarks only). @internal */
+export function setMXKernelVariant(v: 'auto' | 'tiled' | 'block'): void {
+  variant = v;
+}
+
 let registered = false;
 /** Registers the MX fake-quantization kernel with tfjs for the `webgpu` backend (idempotent). @internal */
 export function registerMXKernel(): void {
@@ -355,7 +362,8 @@ export function registerMXKernel(): void {
       const o = attrs as unknown as ResolvedOptions;
       const [rows, L] = x.shape;
       const nB = Math.ceil(L / o.blockSize);
-      const program = o.blockSize <= TILE ? new MXFakeQuantTiledProgram(rows, L, o) : new MXFakeQuantProgram(rows, L, o);
+      const tiled = variant === 'tiled' || (variant === 'auto' && o.blockSize <= TILE);
+      const program = tiled && o.blockSize <= TILE ? new MXFakeQuantTiledProgram(rows, L, o) : new MXFakeQuantProgram(rows, L, o);
       // one entry per scalar: tfjs aligns a multi-value entry as a vector (16 bytes for 3–4 values)
       const uniforms = [rows * nB, L, o.blockSize, nB].map((v) => ({ type: 'int32', data: [v] }));
       return (backend as unknown as import('./program.js').WebGPUBackendLike).runWebGPUProgram(program, [x], 'float32', uniforms);
