@@ -72,10 +72,10 @@ export function pooledOp(tables: readonly tf.Tensor2D[], features: readonly Pool
   }
   const op = tf.customGrad(((...args: unknown[]) => {
     const ts = args.slice(0, tables.length) as tf.Tensor[];
-    const data = ts.map(hostData);
     const out = new Float32Array(rows * width);
     features.forEach((f, i) => {
-      poolInto(data[f.table], tables[f.table].shape[1], f.spec, out, width, cols[i]);
+      // hostData per use: a table cached in kernel memory is a view that a later table's allocation may detach
+      poolInto(hostData(ts[f.table]), tables[f.table].shape[1], f.spec, out, width, cols[i]);
     });
     return {
       value: tf.tensor2d(out, [rows, width], 'float32'),
