@@ -21,6 +21,11 @@ export interface FeatureBags {
   inverse: Int32Array | null;
   /** Stored bags U. */
   U: number;
+  /**
+   * With an inverse: walk the samples and read bag `inverse[b]` directly (no per-bag reuse bookkeeping). Chosen when
+   * few bags repeat (B/U < 4/3), where the bookkeeping costs more than the pooling it saves.
+   */
+  inline: boolean;
 }
 
 /** A batch's sparse part resolved against the model's feature names. @internal */
@@ -61,7 +66,8 @@ export function resolveSparse(fn: string, sparse: unknown, featureNames: readonl
       const id = ids[j];
       if (id < 0 || id >= R) fail('INDEX_OUT_OF_RANGE', fn, `ids of '${name}' must be in [0, ${R})`, id, { feature: name, position: j });
     }
-    return { ids, offsets, weights, inverse, U };
+    const inline = inverse !== null && inverse.length * 3 < U * 4;
+    return { ids, offsets, weights, inverse, U, inline };
   });
   return { B, features };
 }
@@ -87,7 +93,7 @@ export function poolFeatures(
   const F = s.features.length;
   const ld = F * D;
   for (let f = 0; f < F; f++) {
-    const { ids, offsets, weights, inverse, U } = s.features[f];
+    const { ids, offsets, weights, inverse, U, inline } = s.features[f];
     const T = tables[f];
     const v = rowWeights ? rowWeights[f] : null;
     const pool = (u: number, o: number) => {
@@ -99,6 +105,8 @@ export function poolFeatures(
     };
     if (!inverse) {
       for (let u = 0; u < U; u++) pool(u, u * ld + f * D);
+    } else if (inline) {
+      for (let b = 0; b < inverse.length; b++) pool(inverse[b], b * ld + f * D);
     } else {
       const first = new Int32Array(U).fill(-1);
       for (let b = 0; b < inverse.length; b++) {
@@ -142,7 +150,7 @@ export function rowGradients(
   const emb: RowGrad[] = [];
   const vOut: RowGrad[] | null = learned ? [] : null;
   for (let f = 0; f < F; f++) {
-    const { ids, offsets, weights, inverse, U } = s.features[f];
+    const { ids, offsets, weights, inverse, U, inline } = s.features[f];
     const v = rowWeights ? rowWeights[f] : null;
     const T = tables[f];
     const slot = slots[f];
@@ -151,7 +159,7 @@ export function rowGradients(
     let useAcc: Int32Array | null = null; // −1: read G at row first[u]; k ≥ 0: read acc row k
     let first: Int32Array | null = null;
     let acc: Float32Array | null = null;
-    if (inverse) {
+    if (inverse && !inline) {
       first = new Int32Array(U).fill(-1);
       useAcc = new Int32Array(U).fill(-1);
       let dups = 0;
@@ -180,16 +188,7 @@ export function rowGradients(
     const rows = Int32Array.from(rowsList);
     const grad = new Float32Array(rows.length * D);
     const vg = vOut ? new Float32Array(rows.length) : null;
-    for (let u = 0; u < U; u++) {
-      let src = G;
-      let o = u * ld + f * D;
-      if (first && useAcc) {
-        if (first[u] < 0) continue; // a stored bag no sample uses gets no gradient
-        if (useAcc[u] >= 0) {
-          src = acc as Float32Array;
-          o = useAcc[u] * D;
-        } else o = first[u] * ld + f * D;
-      }
+    const scatter = (u: number, src: Float32Array, o: number) => {
       for (let j = offsets[u]; j < offsets[u + 1]; j++) {
         const id = ids[j];
         const w = weights ? weights[j] : 1;
@@ -200,6 +199,22 @@ export function rowGradients(
           for (let d = 0; d < D; d++) dot += src[o + d] * T[id * D + d];
           vg[r] = Math.fround(vg[r] + w * dot);
         }
+      }
+    };
+    if (inverse && inline) {
+      for (let b = 0; b < inverse.length; b++) scatter(inverse[b], G, b * ld + f * D);
+    } else {
+      for (let u = 0; u < U; u++) {
+        let src = G;
+        let o = u * ld + f * D;
+        if (first && useAcc) {
+          if (first[u] < 0) continue; // a stored bag no sample uses gets no gradient
+          if (useAcc[u] >= 0) {
+            src = acc as Float32Array;
+            o = useAcc[u] * D;
+          } else o = first[u] * ld + f * D;
+        }
+        scatter(u, src, o);
       }
     }
     for (let i = 0; i < rows.length; i++) slot[rows[i]] = -1;

@@ -13,7 +13,7 @@ const batchArb = fc.record({
   interaction: fc.constantFrom<'dot' | 'cat'>('dot', 'cat'),
   itself: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
-  dupEvery: fc.integer({ min: 1, max: 4 }),
+  dupEvery: fc.integer({ min: 1, max: 6 }),
 });
 
 function build(a: { F: number; D: number; B: number; seed: number; dupEvery: number }) {
