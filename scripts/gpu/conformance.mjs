@@ -30,6 +30,7 @@ const pkgs = fs
 // Known causes, matched against the failure message, so the summary says why rather than only what.
 const CAUSES = [
   [/OffscreenCanvas is not defined/, 'dataSync/arraySync on webgpu in Node (tfjs-backend-webgpu readSync needs OffscreenCanvas)'],
+  [/no overload matched for createBuffer/, 'an op on an empty (size-0) tensor: tfjs-backend-webgpu asks Dawn for a buffer of invalid size'],
   [/Cannot find package '(tsup|@duckdb\/node-api)'/, 'a tool not carried to the GPU machine (tsup or @duckdb/node-api)'],
   [/foreign-error: Ref/, 'ReferenceError inside a fuzzed call (message truncated by the test)'],
   [/leaked|a leak/, 'tensor leak check'],
