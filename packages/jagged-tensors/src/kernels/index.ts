@@ -2,8 +2,7 @@
 // default (bit for bit the JavaScript kernels of pooling.ts: float32 accumulator, weighted terms in float64), the
 // JavaScript kernels where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD). Tables are kept in kernel
 // memory between lookups (keyed by the tensor's data, as before), so a lookup copies only ids and offsets in and the
-// pooled rows out. The gradient of a deduplicated (IKJT) batch stays in JavaScript (its bag sums are host
-// bookkeeping), as does a backward whose table gradient is much larger than the rows it touches.
+// pooled rows out. A backward whose table gradient is much larger than the rows it touches stays in JavaScript.
 import type * as tf from '@tensorflow/tfjs-core';
 import { alloc, embeddingBagBackward, embeddingBagForward, type KernelArray, kernelBackend } from '@tessera/kernels';
 import type { BagSpec } from '../pooling.js';
@@ -67,9 +66,28 @@ export function gradInto(G: Float32Array, ld: number, col: number, D: number, s:
   const U = s.offsets.length - 1;
   const nnz = s.offsets[U] - s.offsets[0];
   const R = Math.floor(dT.length / D);
-  if (kernelBackend() !== 'wasm' || s.inverse !== null || R > 4 * nnz) {
+  if (kernelBackend() !== 'wasm' || R > 4 * nnz) {
     gradIntoJs(G, ld, col, D, s, dT);
     return;
   }
-  embeddingBagBackward(G, ld, col, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
+  const inv = s.inverse;
+  if (!inv) {
+    embeddingBagBackward(G, ld, col, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
+    return;
+  }
+  // IKJT: the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] (in b order, from zero, as gradIntoJs), or
+  // the one row of a bag used once; then one scatter over the stored bags in bag order (same bits as JavaScript)
+  const count = new Int32Array(U);
+  for (let b = 0; b < inv.length; b++) count[inv[b]]++;
+  const acc = new Float32Array(U * D);
+  for (let b = 0; b < inv.length; b++) {
+    const u = inv[b];
+    const src = b * ld + col;
+    const o = u * D;
+    if (count[u] === 1) acc.set(G.subarray(src, src + D), o);
+    else for (let d = 0; d < D; d++) acc[o + d] += G[src + d];
+  }
+  const rows = new Int32Array(U);
+  for (let u = 0; u < U; u++) rows[u] = count[u] > 0 ? u : -1;
+  embeddingBagBackward(acc, D, 0, D, s.ids, s.offsets, s.weights, U, s.mode, rows, dT, R);
 }
