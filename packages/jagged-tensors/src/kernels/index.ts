@@ -48,16 +48,19 @@ export function poolInto(T: Float32Array, D: number, s: BagSpec, out: Float32Arr
   const U = s.offsets.length - 1;
   const inv = s.inverse;
   const R = Math.floor(T.length / D);
-  if (!inv) {
-    embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, null, out, ld, col);
-    return;
+  // pool into a compact U × D block (the kernel then copies only that out of kernel memory), then place the rows:
+  // row b of out is bag inverse[b] (or bag b)
+  const tmp = new Float32Array(U * D);
+  let rows: Int32Array | null = null;
+  if (inv) {
+    rows = new Int32Array(U).fill(-1);
+    for (let b = 0; b < inv.length; b++) rows[inv[b]] = inv[b];
   }
-  const first = new Int32Array(U).fill(-1);
-  for (let b = 0; b < inv.length; b++) if (first[inv[b]] < 0) first[inv[b]] = b;
-  embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, first, out, ld, col);
-  for (let b = 0; b < inv.length; b++) {
-    const f = first[inv[b]];
-    if (f !== b) out.copyWithin(b * ld + col, f * ld + col, f * ld + col + D);
+  embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, rows, tmp, D, 0);
+  const B = inv ? inv.length : U;
+  for (let b = 0; b < B; b++) {
+    const u = inv ? inv[b] : b;
+    out.set(tmp.subarray(u * D, u * D + D), b * ld + col);
   }
 }
 
@@ -72,7 +75,10 @@ export function gradInto(G: Float32Array, ld: number, col: number, D: number, s:
   }
   const inv = s.inverse;
   if (!inv) {
-    embeddingBagBackward(G, ld, col, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
+    // the D gradient columns of this feature as a compact U × D block (copied into kernel memory instead of all of G)
+    const g = new Float32Array(U * D);
+    for (let u = 0; u < U; u++) g.set(G.subarray(u * ld + col, u * ld + col + D), u * D);
+    embeddingBagBackward(g, D, 0, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
     return;
   }
   // IKJT: the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] (in b order, from zero, as gradIntoJs), or
