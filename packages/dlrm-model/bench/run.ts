@@ -38,7 +38,9 @@ async function recd(pool: number): Promise<void> {
   const D = 16;
   const R = 100_000;
   // pool = the mean length of the 13 user-history features (jagged-tensors' default mix has 20, capped at 100)
-  const features = defaultSessionFeatures(26, { rows: R }).map((f, i) => (i < 13 ? { ...f, meanPoolingFactor: pool, maxPoolingFactor: 5 * pool } : f));
+  const features = defaultSessionFeatures(26, { rows: R }).map((f, i) =>
+    i < 13 ? { ...f, meanPoolingFactor: pool, maxPoolingFactor: 5 * pool } : f,
+  );
   const names = features.map((f) => f.name);
   const cfg = {
     denseFeatures: 13,
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
   await recd(60);
   await parquet();
   await backends();
-  notes.push('Timings are process CPU time (user + system) of single-threaded code, medians of alternating calls in one run, on a shared 2-core machine with other jobs running: absolute rates are still noisy.');
+  notes.push(
+    'Timings are process CPU time (user + system) of single-threaded code, medians of alternating calls in one run, on a shared 2-core machine with other jobs running: absolute rates are still noisy.',
+  );
   writeBenchReport(quick ? 'bench/results/dlrm-model-quick.json' : 'bench/results/dlrm-model.json', {
     package: '@tessera/dlrm-model',
     title: 'DLRM training on IKJT vs KJT, Parquet session clustering, wasm vs cpu',
