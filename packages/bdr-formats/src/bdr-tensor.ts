@@ -56,8 +56,12 @@ export function quantizeResolved(
       `shape[${o.axis}] must be a multiple of k1 = ${f.k1} with padding 'error'`,
       `shape [${shape.join(', ')}]`,
     );
-  const moved = moveAxisLast(values, g);
-  const p = quantizeRowsPacked(moved, g.rows, g.L, f, o, fn);
+  // A tensor without elements has no blocks (rows or nBlocks is 0): answer at once instead of looping over the
+  // other, possibly huge, dimensions (e.g. shape [1e12, 0] blocked along axis 0).
+  const p =
+    g.numel === 0
+      ? { exponents: new Uint8Array(0), microexponents: new Uint8Array(0), mantissas: new Uint8Array(0) }
+      : quantizeRowsPacked(moveAxisLast(values, g), g.rows, g.L, f, o, fn);
   return Object.freeze({ format: f, shape: Object.freeze([...shape]), axis: o.axis, ...p });
 }
 
@@ -167,7 +171,7 @@ export function validateBDR(t: BDRTensor): void {
   // padding elements of a short last block carry code 0 (a decoder drops them; a non-zero code means damage)
   const nB = Math.ceil(g.L / f.k1);
   const padStart = g.L - (nB - 1) * f.k1;
-  if (padStart < f.k1 && g.L > 0) {
+  if (padStart < f.k1 && g.numel > 0) {
     const w = f.m + 1;
     for (let r = 0; r < g.rows; r++) {
       const base = (r * nB + nB - 1) * f.k1;
@@ -199,6 +203,7 @@ export function dequantizeBDRArray(t: BDRTensor, out?: Float32Array): Float32Arr
   if (out !== undefined && (!(out instanceof Float32Array) || out.length !== g.numel))
     throw new TesseraError('INVALID_ARGUMENT', 'dequantizeBDRArray', `out must be a Float32Array of length ${g.numel}`, describe(out));
   const res = out ?? new Float32Array(g.numel);
+  if (g.numel === 0) return res; // no elements, no blocks: nothing to decode (rows × L loops could be huge)
   const planar = { exponents: t.exponents as Uint8Array, microexponents: t.microexponents, mantissas: t.mantissas };
   if (g.inner === 1) {
     dequantizeRows(planar, g.rows, g.L, t.format, res);

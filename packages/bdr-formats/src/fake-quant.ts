@@ -8,6 +8,7 @@ import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './o
 /** Fake quantization of host values with resolved options (row-major, `shape`). @internal */
 export function fakeQuantizeResolved(values: Float32Array, shape: readonly number[], f: BDRFormat, o: ResolvedBDROptions): Float32Array {
   const g = layoutOf(shape, o.axis);
+  if (g.numel === 0) return new Float32Array(0); // no elements: answer at once (the other axes may be huge)
   const moved = moveAxisLast(values, g);
   const out = new Float32Array(g.numel);
   if (g.inner === 1) {

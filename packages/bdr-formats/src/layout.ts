@@ -22,6 +22,7 @@ export function layoutOf(shape: readonly number[], axis: number): Layout {
 /** [outer, L, inner] → [outer, inner, L]; returns `src` itself when the axis is already last. @internal */
 export function moveAxisLast(src: Float32Array, g: Layout): Float32Array {
   if (g.inner === 1) return src;
+  if (g.numel === 0) return new Float32Array(0); // no elements: do not loop over the other (possibly huge) axes
   const { outer, L, inner } = g;
   const out = new Float32Array(g.numel);
   for (let o = 0; o < outer; o++) {
@@ -41,6 +42,7 @@ export function moveAxisBack(src: Float32Array, g: Layout, out: Float32Array): F
     if (out !== src) out.set(src);
     return out;
   }
+  if (g.numel === 0) return out;
   const { outer, L, inner } = g;
   for (let o = 0; o < outer; o++) {
     const sBase = o * inner * L;
