@@ -75,7 +75,7 @@ function cubeMask(n: number, o: ResolvedSimplicial): tf.Tensor {
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention, simplicialAttentionReference } from '@tessera/simplicial-attention';
  * await initBackend();
- * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 6, 1, 4], 0, 1, 'float32', s));
+ * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal<tf.Rank.R4>([1, 6, 1, 4], 0, 1, 'float32', s));
  * const ref = simplicialAttentionReference(q, k1, k2, v1, v2, { w1: 3, w2: 2 });
  * const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, { w1: 3, w2: 2 });
  * console.log(tf.max(tf.abs(tf.sub(ref, out))).dataSync()[0] < 1e-5); // → true

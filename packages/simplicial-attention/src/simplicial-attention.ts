@@ -88,7 +88,7 @@ function hostData(t: tf.Tensor): Float32Array {
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention } from '@tessera/simplicial-attention';
  * await initBackend();
- * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 16, 2, 8], 0, 1, 'float32', s));
+ * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal<tf.Rank.R4>([1, 16, 2, 8], 0, 1, 'float32', s));
  * const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, { w1: 8, w2: 4 });
  * console.log(out.shape, lse.shape); // → [1, 16, 2, 8] [1, 2, 16]
  * tf.dispose([q, k1, k2, v1, v2, out, lse]);
@@ -145,7 +145,7 @@ export function simplicialAttention(
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention, simplicialBackward } from '@tessera/simplicial-attention';
  * await initBackend();
- * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 8, 1, 4], 0, 1, 'float32', s));
+ * const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal<tf.Rank.R4>([1, 8, 1, 4], 0, 1, 'float32', s));
  * const o = { w1: 4, w2: 2 };
  * const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, o);
  * const dOut = tf.onesLike(out);
