@@ -6,7 +6,12 @@ const reports = [];
 for (const pkg of readdirSync('packages').sort()) {
   const dir = join('packages', pkg, 'bench', 'results');
   if (!existsSync(dir)) continue;
-  for (const f of readdirSync(dir).sort()) if (f.endsWith('.json')) reports.push(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  for (const f of readdirSync(dir).sort()) {
+    // quick (reduced-size) runs and non-report files (e.g. the webgpu conformance log) stay out of BENCHMARKS.md
+    if (!f.endsWith('.json') || f.includes('-quick')) continue;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    if (Array.isArray(r.rows)) reports.push(r);
+  }
 }
 const fmt = (r) => (Math.abs(r) >= 100 ? r.toFixed(0) : Math.abs(r) >= 10 ? r.toFixed(1) : r.toFixed(2));
 const esc = (s) => String(s ?? '').replaceAll('|', '\\|');
