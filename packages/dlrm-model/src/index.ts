@@ -31,5 +31,5 @@ export type { AdagradOptions, SparseAwareOptimizer } from './optimizers.js';
 export { adagrad, rowWiseSparseAdagrad, sgd } from './optimizers.js';
 export type { SyntheticCriteo, SyntheticCriteoOptions } from './synthetic.js';
 export { MAX_SYNTHETIC_ROWS, syntheticCriteo } from './synthetic.js';
-export type { TrainOptions, TrainStepInfo, TrainStepOptions } from './train.js';
+export type { BatchSource, TrainOptions, TrainStepInfo, TrainStepOptions } from './train.js';
 export { disposeBatch, MAX_EPOCHS, train, trainStep } from './train.js';

@@ -96,7 +96,11 @@ export interface TrainOptions {
  */
 export const MAX_EPOCHS = 10_000;
 
-type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Iterable<DlrmBatch> | AsyncIterable<DlrmBatch>);
+/**
+ * What {@link train} reads batches from: an iterable or async iterable of batches, or a function returning a fresh one
+ * (called once per epoch, so an epoch can re-read a file or regenerate data).
+ */
+export type BatchSource = Iterable<DlrmBatch> | AsyncIterable<DlrmBatch> | (() => Iterable<DlrmBatch> | AsyncIterable<DlrmBatch>);
 
 /**
  * Trains over `batches` for `epochs` passes and returns the per-step losses.
