@@ -183,7 +183,7 @@ export function simulate(
 
   // ---- read inputs and check ids
   const inputs = batches.map((x, r) => {
-    if (!x || x.format !== 'kjt') fail('INVALID_ARGUMENT', fn, `batches[${r}] must be a KeyedJaggedTensor`, x);
+    if (x?.format !== 'kjt') fail('INVALID_ARGUMENT', fn, `batches[${r}] must be a KeyedJaggedTensor`, x);
     if (x.stridePerKeyPerRank && !x.inverse) fail('UNSUPPORTED', fn, `batches[${r}] is a variable-batch KJT without inverse indices`, r);
     const ids = x.values.dataSync() as Int32Array;
     const w = x.weights ? (x.weights.dataSync() as Float32Array) : null;
