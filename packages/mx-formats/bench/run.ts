@@ -71,8 +71,20 @@ async function main(): Promise<void> {
   const shape = [512, 512];
   const xt = tf.tensor(x.subarray(0, 512 * 512), shape);
   for (const format of ['mxfp8_e4m3', 'mxfp4_e2m1'] as const) {
-    const ttf = await timeIt(() => tf.tidy(() => fakeQuantizeMX(xt, { format, kernel: 'tfjs' }).dataSync()), { minReps: 3 });
-    const thost = await timeIt(() => tf.tidy(() => fakeQuantizeMX(xt, { format, kernel: 'host' }).dataSync()), { minReps: 3 });
+    const ttf = await timeIt(
+      () =>
+        tf.tidy(() => {
+          fakeQuantizeMX(xt, { format, kernel: 'tfjs' }).dataSync();
+        }),
+      { minReps: 3 },
+    );
+    const thost = await timeIt(
+      () =>
+        tf.tidy(() => {
+          fakeQuantizeMX(xt, { format, kernel: 'host' }).dataSync();
+        }),
+      { minReps: 3 },
+    );
     rows.push({
       case: `fakeQuantizeMX ${format} [512, 512], tfjs-op kernel (${tf.getBackend()})`,
       baseline: 'fakeQuantizeMX host kernel (dataSync + host quantize/dequantize + upload)',
@@ -90,8 +102,20 @@ async function main(): Promise<void> {
     const a = tf.tensor(mmData.subarray(0, M * K), [M, K]);
     const b = tf.tensor(mmData.subarray(M * K), [K, Nn]);
     const opts = { a: { format: 'mxfp8_e4m3' as const }, b: { format: 'mxfp8_e4m3' as const } };
-    const tm = await timeIt(() => tf.tidy(() => mxMatMul(a, b, opts).dataSync()), { minReps: 3 });
-    const tp = await timeIt(() => tf.tidy(() => tf.matMul(a, b).dataSync()), { minReps: 3 });
+    const tm = await timeIt(
+      () =>
+        tf.tidy(() => {
+          mxMatMul(a, b, opts).dataSync();
+        }),
+      { minReps: 3 },
+    );
+    const tp = await timeIt(
+      () =>
+        tf.tidy(() => {
+          tf.matMul(a, b).dataSync();
+        }),
+      { minReps: 3 },
+    );
     rows.push({
       case: `mxMatMul mxfp8_e4m3 [${M}, ${K}]·[${K}, ${Nn}] forward (${tf.getBackend()})`,
       baseline: 'tf.matMul of the same shapes',
@@ -105,7 +129,7 @@ async function main(): Promise<void> {
   const minQ = Math.min(...fractionRows.map((r) => r.q));
   const minDq = Math.min(...fractionRows.map((r) => r.dq));
   notes.push(
-    `Single thread, host kernels over typed arrays. Lowest quantize fraction ${minQ.toFixed(2)}, lowest dequantize fraction ${minDq.toFixed(2)} of a Float32Array.set copy (${(copyRate * 1e-3).toFixed(0)} M values/s).`,
+    `Single thread, the default kernels (@tessera/kernels WebAssembly SIMD; TESSERA_KERNELS=js selects the JavaScript twins). Lowest quantize fraction ${minQ.toFixed(2)}, lowest dequantize fraction ${minDq.toFixed(2)} of a Float32Array.set copy (${(copyRate * 1e-3).toFixed(0)} M values/s).`,
     `Goals (quantize >= 0.25, dequantize >= 0.40 of the copy rate): quantize ${minQ >= 0.25 ? 'met' : 'missed'}, dequantize ${
       minDq >= 0.4
         ? 'met'
@@ -113,7 +137,7 @@ async function main(): Promise<void> {
             .filter((r) => r.dq < 0.4)
             .map((r) => r.fmt)
             .join(', ')}`
-    }. What limits it: the copy is a SIMD memcpy bounded by memory bandwidth, while the kernels are scalar JavaScript (JS has no SIMD; WebAssembly SIMD kernels are not written). Quantize does per value a branch-free block max pass (plus the min for FP8), then either one lookup in a per-format code table indexed straight from the float32 bits (exponent and top mantissa bits relative to the block scale, and a sticky bit; FP6, FP4, INT8 and mixed FP8 blocks) or bit-level round-to-nearest-even (FP8 blocks whose elements are all element normals), a sign merge and a packed 8/16/32-bit store: about 15-20 scalar integer operations per value, roughly 3 ns for the max pass and 4-6 ns for the encode per value on this machine. Dequantize does per value a code extracted from a 32-bit word, a float64 table load, one multiply by the block scale and a float32 store. The machine is a shared 2-core VM under load from other jobs, which depresses and scatters the figures (the copy rate alone varies between about 1.6 and 2.6 G values/s from run to run).`,
+    }. What limits it: the copy is a SIMD memcpy bounded by memory bandwidth, while the kernels are 128-bit WebAssembly SIMD with per-block control flow, and array entry points copy the input into kernel memory and the codes out of it. Quantize does per value a branch-free block max pass (plus the min for FP8), then either one lookup in a per-format code table indexed straight from the float32 bits (exponent and top mantissa bits relative to the block scale, and a sticky bit; FP6, FP4, INT8 and mixed FP8 blocks) or bit-level round-to-nearest-even (FP8 blocks whose elements are all element normals), a sign merge and a packed 8/16/32-bit store: about 15-20 scalar integer operations per value, roughly 3 ns for the max pass and 4-6 ns for the encode per value on this machine. Dequantize does per value a code extracted from a 32-bit word, a float64 table load, one multiply by the block scale and a float32 store. The machine is a shared 2-core VM under load from other jobs, which depresses and scatters the figures (the copy rate alone varies between about 1.6 and 2.6 G values/s from run to run).`,
     'fakeQuantizeMX tfjs-op kernel: about 40 elementwise tfjs ops (exact exponents via gathered powers of two), each a full pass on the cpu backend; the host kernel is one download, two host passes and one upload. On GPU backends the tfjs kernel would avoid the download, but it is only verified exact on cpu and wasm.',
     'mxMatMul forward = two tfjs-op fake quantizations plus tf.matMul; the quantization passes dominate at these sizes on the cpu backend.',
   );
