@@ -148,7 +148,7 @@ if (!quick) {
     title: '2:4 sparse matmul and 2:4 activation-sparse Squared-ReLU FFN (host kernels, one thread)',
     rows,
     notes: [
-      'Host kernels are single-threaded scalar JavaScript (no SIMD): the 2:4 kernel does exactly half the multiply-adds of the dense kernel with the same loop shape (4-term fused axpy over a block of B columns), so the ideal GEMM ratio is 2×; index loads and scattered B-row access cost the rest.',
+      'Host kernels are single-threaded: the WebAssembly SIMD kernels of @tessera/kernels by default (TESSERA_KERNELS=js selects the JavaScript twins); the 2:4 kernel does exactly half the multiply-adds of the dense kernel with the same loop shape (4-term fused axpy over a block of B columns), so the ideal GEMM ratio is 2×; index loads and scattered B-row access cost the rest.',
       'The FFN step has 6 GEMMs; Y1 = X·W1 must stay dense (the mask depends on it), the other 5 use the 2:4 pattern (Y3, dW2, dS at kept positions only, dX, dW1), so the ideal ratio is 6 / 3.5 ≈ 1.71×; masking, compression, transposes and the CSR transposition of the scatter form come on top.',
       "The '24dense' gradient mode computes dS, dX and dW1 densely, so it gains only on Y3 and dW2.",
       'The machine is shared (2 cores, other jobs running): every ratio is taken from interleaved rounds (A, B, A, B …) and medians, so both sides see the same load; absolute times in `detail` are only context.',
