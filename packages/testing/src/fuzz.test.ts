@@ -27,6 +27,16 @@ describe('the fuzz harness catches each broken promise', () => {
     expect((await runFuzzCase(slow, [], { timeBudgetMs: 5 }))?.kind).toBe('slow');
     expect((await runFuzzCase(() => 1, [], { check: () => false }))?.kind).toBe('invalid-result');
   });
+  it("a tensor the caller passes in directly stays the caller's: not disposed, not counted as a leak", async () => {
+    const x = tf.ones([3]);
+    expect(await runFuzzCase((t) => tf.add(t as tf.Tensor, 1), [x])).toBeNull();
+    expect(await runFuzzCase((t) => t, [x])).toBeNull(); // returning the input itself
+    expect(x.isDisposed).toBe(false);
+    const leak: tf.Tensor[] = [];
+    expect((await runFuzzCase((t) => void leak.push(tf.add(t as tf.Tensor, 1)), [x]))?.kind).toBe('leak');
+    tf.dispose([...leak, x]);
+  });
+
   it('builds and disposes tensor specs and lazy values, including disposed tensors', async () => {
     const before = tf.memory().numTensors;
     const r = await fuzzPublicFunction(

@@ -175,7 +175,8 @@ function show(args: readonly unknown[]): string {
 
 /**
  * Runs one call under the contract and returns what it broke (null when nothing). `args` may hold tensor specs and
- * lazy values; they are built first and disposed afterwards, with whatever the call returned.
+ * lazy values; they are built first and disposed afterwards, with whatever the call returned. Tensors passed in
+ * directly stay the caller's: they are neither disposed nor counted.
  */
 export async function runFuzzCase(
   fn: (...args: unknown[]) => unknown,
@@ -194,6 +195,10 @@ export async function runFuzzCase(
   }
   const inputs = collectTensors(args);
   for (const m of made) collectTensors(m, inputs);
+  // Only what the harness built from specs and lazy values is its to dispose: a tensor the caller passed in directly
+  // was live before `base` and stays the caller's.
+  const owned = new Set<tf.Tensor>();
+  for (const m of made) collectTensors(m, owned);
   const before = tf.memory().numTensors;
   const shown = () => show(rawArgs.map((a, i) => (isTensorSpec(a) || isLazyValue(a) ? args[i] : a)));
   const t0 = performance.now();
@@ -238,7 +243,7 @@ export async function runFuzzCase(
     }
   }
   for (const t of produced) if (!inputs.has(t) && !t.isDisposed) t.dispose();
-  disposeAll(inputs);
+  disposeAll(owned);
   const after = tf.memory().numTensors;
   if (!failure && !threw && leakCheckOnSuccess && after !== base)
     failure = { kind: 'leak', detail: `after disposing its result, ${after - base} tensor(s) remain`, args: shown() };
