@@ -1,6 +1,8 @@
 // @tessera/webgpu — WGSL kernels for tessera's hot paths, registered with tfjs-backend-webgpu as custom programs.
 // The public API, and nothing else.
 
+export type { WebGPUBDROptions } from './bdr-fake-quant.js';
+export { BDR_FAKE_QUANTIZE_KERNEL, fakeQuantizeBDRWebGPU } from './bdr-fake-quant.js';
 export type { WebGPUEmbeddingBagOptions } from './embedding-bag.js';
 export { embeddingBagWebGPU } from './embedding-bag.js';
 export type { MXFormatName, WebGPUMXOptions } from './mx-fake-quant.js';

@@ -16,6 +16,10 @@ export interface Program {
   workgroupSize: [number, number, number];
   uniforms?: string;
   size?: boolean;
+  /** Components per element of each input binding (4: `array<vec4<f32>>`); default `outputComponent`. */
+  variableComponents?: number[];
+  /** Components per element of the output binding (default 1). */
+  outputComponent?: number;
   getUserCode: () => string;
 }
 
