@@ -1,8 +1,7 @@
-import { describe, TesseraError } from '@tessera/core';
+import { axisLayout, describe, TesseraError } from '@tessera/core';
 import { type BDRTensor, validateBDR } from './bdr-tensor.js';
 import { type BDRFormat, checkFormat } from './format.js';
 import { planarSizes } from './kernels/bdr-kernel.js';
-import { layoutOf } from './layout.js';
 
 /** Bytes per 16-element block of the interleaved layout: 1 exponent + 1 shift byte + 16·(m + 1) mantissa bits. */
 function aieBlockBytes(m: number): number {
@@ -78,7 +77,7 @@ export function fromAIELayout(bytes: Uint8Array, f: BDRFormat, shape: readonly n
   if (!Number.isInteger(axis) || axis < -shape.length || axis >= shape.length)
     throw new TesseraError('INVALID_ARGUMENT', fn, `axis must be in [${-shape.length}, ${shape.length - 1}]`, describe(axis));
   const ax = axis < 0 ? axis + shape.length : axis;
-  const g = layoutOf(shape, ax);
+  const g = axisLayout(shape, ax);
   const sz = planarSizes(fmt, g.rows, g.L);
   const bb = aieBlockBytes(fmt.m);
   if (bytes.length !== sz.blocks * bb)

@@ -1,8 +1,15 @@
-import { describe, parseSafetensors, type RawTensor, type SafetensorsContents, serializeSafetensors, TesseraError } from '@tessera/core';
+import {
+  axisLayout,
+  describe,
+  parseSafetensors,
+  type RawTensor,
+  type SafetensorsContents,
+  serializeSafetensors,
+  TesseraError,
+} from '@tessera/core';
 import { type BDRTensor, validateBDR } from './bdr-tensor.js';
 import { bdrFormat } from './format.js';
 import { planarSizes } from './kernels/bdr-kernel.js';
-import { layoutOf } from './layout.js';
 
 const VERSION = 'tessera-bdr/1';
 const key = (name: string | undefined, k: string) => (name ? `${name}.${k}` : k);
@@ -51,7 +58,7 @@ export function saveBDR(t: BDRTensor, name?: string): Uint8Array {
   validateBDR(t);
   if (name !== undefined && (typeof name !== 'string' || name.length === 0))
     throw new TesseraError('INVALID_ARGUMENT', 'saveBDR', 'name must be a non-empty string', describe(name));
-  const g = layoutOf(t.shape, t.axis);
+  const g = axisLayout(t.shape, t.axis);
   const nB = Math.ceil(g.L / t.format.k1);
   const outer = t.shape.filter((_, i) => i !== t.axis);
   const f = t.format;
@@ -135,7 +142,7 @@ export function loadBDR(bytes: Uint8Array, name?: string): BDRTensor {
   const axis = Number(axisStr);
   if (!/^\d+$/.test(axisStr) || axis >= shape.length)
     throw corrupt(`metadata axis must be an integer in [0, ${shape.length - 1}]`, axisStr);
-  const g = layoutOf(shape, axis);
+  const g = axisLayout(shape, axis);
   if (!Number.isSafeInteger(g.numel) || g.numel > 2 ** 31) throw corrupt('metadata shape has too many elements', describe(shape));
   const sz = planarSizes(format, g.rows, g.L);
   const nB = Math.ceil(g.L / format.k1);

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, describe, TesseraError } from '@tessera/core';
+import { axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
 import { dequantizeRows, planarSizes, quantizeRowsPacked } from './kernels/bdr-kernel.js';
-import { layoutOf, moveAxisBack, moveAxisLast } from './layout.js';
 import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
 
 /**
@@ -48,7 +47,7 @@ export function quantizeResolved(
   o: ResolvedBDROptions,
   fn: string,
 ): BDRTensor {
-  const g = layoutOf(shape, o.axis);
+  const g = axisLayout(shape, o.axis);
   if (o.padding === 'error' && g.L % f.k1 !== 0)
     throw new TesseraError(
       'INVALID_SHAPE',
@@ -147,7 +146,7 @@ export function validateBDR(t: BDRTensor): void {
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0))
     throw bad('shape must be a non-empty array of non-negative integers', describe(shape));
   if (!Number.isInteger(t.axis) || t.axis < 0 || t.axis >= shape.length) throw bad(`axis must be in [0, ${shape.length - 1}]`, t.axis);
-  const g = layoutOf(shape, t.axis);
+  const g = axisLayout(shape, t.axis);
   if (!Number.isSafeInteger(g.numel)) throw bad('shape has too many elements', describe(shape));
   const sz = planarSizes(f, g.rows, g.L);
   if (!(t.exponents instanceof Uint8Array || t.exponents instanceof Uint16Array))
@@ -199,7 +198,7 @@ export function validateBDR(t: BDRTensor): void {
  */
 export function dequantizeBDRArray(t: BDRTensor, out?: Float32Array): Float32Array {
   validateBDR(t);
-  const g = layoutOf(t.shape, t.axis);
+  const g = axisLayout(t.shape, t.axis);
   if (out !== undefined && (!(out instanceof Float32Array) || out.length !== g.numel))
     throw new TesseraError('INVALID_ARGUMENT', 'dequantizeBDRArray', `out must be a Float32Array of length ${g.numel}`, describe(out));
   const res = out ?? new Float32Array(g.numel);

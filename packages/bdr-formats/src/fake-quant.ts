@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, TesseraError } from '@tessera/core';
+import { axisLayout, checkTensor, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
 import { fakeQuantizeRows } from './kernels/bdr-kernel.js';
-import { layoutOf, moveAxisBack, moveAxisLast } from './layout.js';
 import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
 
 /** Fake quantization of host values with resolved options (row-major, `shape`). @internal */
 export function fakeQuantizeResolved(values: Float32Array, shape: readonly number[], f: BDRFormat, o: ResolvedBDROptions): Float32Array {
-  const g = layoutOf(shape, o.axis);
+  const g = axisLayout(shape, o.axis);
   if (g.numel === 0) return new Float32Array(0); // no elements: answer at once (the other axes may be huge)
   const moved = moveAxisLast(values, g);
   const out = new Float32Array(g.numel);

@@ -69,6 +69,12 @@ const tensorDict = fc.oneof(
   fc.dictionary(fc.constantFrom('a', 'b', '__metadata__'), fc.oneof(tensorSpecArb(), raw), { maxKeys: 3 }),
   hostileValueArb(),
 );
+// layouts of small shapes (their numel matches some drawn arrays), forged ones, and hostile values
+const layout = fc.oneof(
+  fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }).chain((shape) => fc.nat(shape.length - 1).map((axis) => api.axisLayout(shape, axis))),
+  fc.record({ outer: num, L: num, inner: num, rows: num, numel: num }),
+  hostileValueArb(),
+);
 const rngOf = (seed: number) => api.rng(seed);
 
 type Entry = [string, (...a: never[]) => unknown, fc.Arbitrary<unknown>[]];
@@ -102,6 +108,9 @@ const entries: Entry[] = [
     ],
   ],
   ['sqnrDb', api.sqnrDb, [f32, f32]],
+  ['axisLayout', api.axisLayout, [orHostile(fc.array(fc.nat(6), { maxLength: 4 })), orHostile(fc.integer({ min: -5, max: 5 }))]],
+  ['moveAxisLast', api.moveAxisLast, [f32, layout, fc.oneof(fc.constant(undefined), f32)]],
+  ['moveAxisBack', api.moveAxisBack, [f32, layout, fc.oneof(fc.constant(undefined), f32)]],
   ['rng', api.rng, [num]],
   [
     'rng.uniformArray',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, describe, TesseraError } from '@tessera/core';
+import { type AxisLayout, axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
 import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernels/index.js';
 import {
   canonicalFormat,
@@ -37,56 +37,15 @@ export interface MXTensor {
   readonly byteLength: number;
 }
 
-/** Geometry of a tensor with its blocked axis moved last. @internal */
-export interface Layout {
-  outer: number;
-  L: number;
-  inner: number;
-  rows: number;
+/** Geometry of a tensor with its blocked axis moved last (core's {@link AxisLayout}) and its block count. @internal */
+export interface Layout extends AxisLayout {
   nBlocks: number;
-  numel: number;
 }
 
-/** @internal */
+/** {@link axisLayout} plus the number of blocks of size `k` along the axis. @internal */
 export function layoutOf(shape: readonly number[], axis: number, k: number): Layout {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i];
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  const L = shape[axis];
-  return { outer, L, inner, rows: outer * inner, nBlocks: Math.ceil(L / k), numel: outer * L * inner };
-}
-
-/** Moves the axis of [outer, L, inner] last: [outer, inner, L]. @internal */
-export function moveAxisLast(src: Float32Array, g: Layout): Float32Array {
-  if (g.inner === 1) return src;
-  const { outer, L, inner } = g;
-  const out = new Float32Array(g.numel);
-  for (let o = 0; o < outer; o++) {
-    const sBase = o * L * inner;
-    const dBase = o * inner * L;
-    for (let l = 0; l < L; l++) {
-      const s = sBase + l * inner;
-      for (let j = 0; j < inner; j++) out[dBase + j * L + l] = src[s + j];
-    }
-  }
-  return out;
-}
-
-/** Inverse of {@link moveAxisLast}. @internal */
-export function moveAxisBack(src: Float32Array, g: Layout): Float32Array {
-  if (g.inner === 1) return src;
-  const { outer, L, inner } = g;
-  const out = new Float32Array(g.numel);
-  for (let o = 0; o < outer; o++) {
-    const sBase = o * inner * L;
-    const dBase = o * L * inner;
-    for (let j = 0; j < inner; j++) {
-      const s = sBase + j * L;
-      for (let l = 0; l < L; l++) out[dBase + l * inner + j] = src[s + l];
-    }
-  }
-  return out;
+  const g = axisLayout(shape, axis);
+  return { ...g, nBlocks: Math.ceil(g.L / k) };
 }
 
 /** The packing an MX format uses under the given FP6 choice. @internal */
@@ -307,12 +266,7 @@ export function dequantizeMXArrayUnchecked(t: MXTensor, out?: Float32Array): Flo
     return dst;
   }
   const tmp = dequantizeRows(t.data, t.packing, t.scales, g.rows, g.L, t.blockSize, c, new Float32Array(g.numel));
-  const back = moveAxisBack(tmp, g);
-  if (out) {
-    out.set(back);
-    return out;
-  }
-  return back;
+  return moveAxisBack(tmp, g, out);
 }
 
 /**

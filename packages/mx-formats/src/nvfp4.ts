@@ -1,8 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bitsView, checkInteger, checkOneOf, checkShape, checkTensor, describe, TesseraError } from '@tessera/core';
+import {
+  bitsView,
+  checkInteger,
+  checkOneOf,
+  checkShape,
+  checkTensor,
+  describe,
+  moveAxisBack,
+  moveAxisLast,
+  TesseraError,
+} from '@tessera/core';
 import { FP4_E2M1, FP8_E4M3, floorLog2F64 } from './elements.js';
 import { nvfp4DequantizeRows, nvfp4QuantizeRows } from './kernels/index.js';
-import { layoutOf, moveAxisBack, moveAxisLast } from './mx-tensor.js';
+import { layoutOf } from './mx-tensor.js';
 import { fp4Bytes } from './packing.js';
 
 export { e4m3ScaleCode } from './kernels/nvfp4-rows.js';
