@@ -12,7 +12,7 @@ import type { BDRFormat, BDROptions } from '@tessera/bdr-formats';
 import { checkTensor, TesseraError } from '@tessera/core';
 import { WGSL_BITS } from './mx-fake-quant.js';
 import { flatDispatch, type Program, type WebGPUBackendLike, webgpuBackend } from './program.js';
-import { type WGSLRounding, wgslRoundGrid } from './wgsl-round.js';
+import { VEC_WG, vecBlockOK, type WGSLRounding, wgslBlockMax, wgslRoundGrid } from './wgsl-round.js';
 
 /** Options of {@link fakeQuantizeBDRWebGPU}: `BDROptions` of @tessera/bdr-formats without stochastic rounding. */
 export type WebGPUBDROptions = Omit<BDROptions, 'random'>;
@@ -137,28 +137,6 @@ fn main(index : i32) {
 }
 `;
   }
-}
-
-/** Invocations per workgroup of the vectorised programs (BDR here, MX in mx-fake-quant.ts). @internal */
-export const VEC_WG = 64;
-
-/**
- * WGSL that reduces the per-invocation maximum `tm` over the k/4 invocations of each block into `amax`
- * (workgroup memory, one barrier; blocks never straddle a workgroup because k/4 divides {@link VEC_WG}). @internal
- */
-export function wgslBlockMax(k: number): string {
-  const T = k / 4;
-  if (T === 1) return 'let amax = tm;';
-  return `tsRed[lid] = tm;
-  workgroupBarrier();
-  let base = lid - lid % ${T};
-  var amax = 0u;
-  for (var j = 0; j < ${T}; j++) { amax = max(amax, tsRed[base + j]); }`;
-}
-
-/** Whether a block size suits the vectorised programs: whole vec4s per block, a power-of-two number of them ≤ 64. @internal */
-export function vecBlockOK(k: number, L: number): boolean {
-  return k % 4 === 0 && L % k === 0 && VEC_WG % (k / 4) === 0;
 }
 
 /**

@@ -52,3 +52,26 @@ fn tsRoundGrid(a : u32, p : i32) -> u32 {
 }
 `;
 }
+
+/** Invocations per workgroup of the vectorised programs (MX and BDR fake quantization). @internal */
+export const VEC_WG = 64;
+
+/**
+ * WGSL that reduces the per-invocation maximum `tm` over the k/4 invocations of each block into `amax`
+ * (workgroup memory, one barrier; blocks never straddle a workgroup because k/4 divides {@link VEC_WG}). @internal
+ */
+export function wgslBlockMax(k: number): string {
+  const T = k / 4;
+  if (T === 1) return 'let amax = tm;';
+  return `tsRed[lid] = tm;
+  workgroupBarrier();
+  let base = lid - lid % ${T};
+  var amax = 0u;
+  for (var j = 0; j < ${T}; j++) { amax = max(amax, tsRed[base + j]); }`;
+}
+
+/** Whether a block size suits the vectorised programs: whole vec4s per block, a power-of-two number of them ≤ 64. @internal */
+export function vecBlockOK(k: number, L: number): boolean {
+  return k % 4 === 0 && L % k === 0 && VEC_WG % (k / 4) === 0;
+}
+

@@ -4,6 +4,7 @@ import { dequantizeMXArray, MX_FORMATS, type MXOptions, quantizeMXArray, SCALE_M
 import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { fakeQuantizeMXWebGPU, type WebGPUMXOptions } from '../src/index.js';
+import { setMXKernelVariant } from '../src/mx-fake-quant.js';
 import { GPU_ONLY, mixedData, ON_WEBGPU } from './gpu.js';
 
 /** The host path of @tessera/mx-formats: quantize then dequantize, on host arrays. */
@@ -20,16 +21,24 @@ async function gpu(x: Float32Array, shape: number[], o: WebGPUMXOptions): Promis
 }
 
 describe(`fakeQuantizeMXWebGPU = mx-formats host quantize→dequantize, bit for bit${GPU_ONLY}`, () => {
-  it.skipIf(!ON_WEBGPU)('every format × scale mode × rounding, mixed data with subnormals, zeros and ties', async () => {
+  it.skipIf(!ON_WEBGPU)('every format × scale mode × rounding, mixed data with subnormals, zeros and ties; all three programs', async () => {
     expect(tf.getBackend()).toBe('webgpu');
     const shape = [64, 96];
     const x = mixedData(64 * 96, 7);
-    for (const format of MX_FORMATS)
-      for (const scaleMode of SCALE_MODES)
-        for (const rounding of ['even', 'nearest', 'floor'] as const) {
-          const o = { format, scaleMode, rounding };
-          expectBitsEqual(await gpu(x, shape, o), host(x, shape, o), { label: JSON.stringify(o) });
-        }
+    try {
+      for (const v of ['vec4', 'tiled', 'block'] as const) {
+        setMXKernelVariant(v);
+        for (const format of MX_FORMATS)
+          for (const scaleMode of v === 'vec4' ? SCALE_MODES : (['floor'] as const))
+            for (const rounding of ['even', 'nearest', 'floor'] as const)
+              for (const blockSize of v === 'vec4' && rounding === 'even' ? [32, 4, 16] : [32]) {
+                const o = { format, scaleMode, rounding, blockSize };
+                expectBitsEqual(await gpu(x, shape, o), host(x, shape, o), { label: `${v} ${JSON.stringify(o)}` });
+              }
+      }
+    } finally {
+      setMXKernelVariant('auto');
+    }
   });
 
   it.skipIf(!ON_WEBGPU)('block sizes, partial blocks, other axes, subnormal modes, NaN/Inf blocks', async () => {
@@ -41,7 +50,7 @@ describe(`fakeQuantizeMXWebGPU = mx-formats host quantize→dequantize, bit for 
     x[1500] = -3.3e38;
     const shape = [6, 7, 45];
     for (const format of MX_FORMATS)
-      for (const blockSize of [1, 7, 16, 32, 45, 64, 300])
+      for (const blockSize of [1, 7, 8, 16, 32, 45, 64, 300])
         for (const axis of [-1, 0, 1])
           for (const subnormals of ['keep', 'flush-elements', 'flush-block'] as const) {
             const o = { format, blockSize, axis, subnormals, scaleMode: blockSize === 7 ? ('rceil' as const) : ('even' as const) };
