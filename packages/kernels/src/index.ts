@@ -2,6 +2,8 @@
 // same signature.
 export type { KernelArray } from './alloc.js';
 export { alloc } from './alloc.js';
+export type { BDRRounding } from './bdr.js';
+export { BDR_ROUNDINGS, bdrDequantize, bdrQuantize } from './bdr.js';
 export { MAX_ELEMENTS } from './call.js';
 export { embeddingBagBackward, embeddingBagForward } from './embedding-bag.js';
 export { gemm, mask24Compress, sddmm24, spmm24, spmm24T } from './matmul.js';

@@ -13,6 +13,35 @@ export type KernelBackend = 'wasm' | 'js';
 
 /** The exports of the module (raw byte addresses into the arena). @internal */
 export interface WasmExports {
+  bdrQuantize(
+    src: number,
+    rows: number,
+    L: number,
+    k1: number,
+    d1: number,
+    k2: number,
+    d2: number,
+    m: number,
+    rounding: number,
+    exps: number,
+    micro: number,
+    mant: number,
+    scratch: number,
+  ): number;
+  bdrDequantize(
+    exps: number,
+    micro: number,
+    mant: number,
+    rows: number,
+    L: number,
+    k1: number,
+    d1: number,
+    k2: number,
+    d2: number,
+    m: number,
+    out: number,
+    scratch: number,
+  ): void;
   mxQuantize(
     src: number,
     rows: number,

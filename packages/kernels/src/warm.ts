@@ -25,6 +25,15 @@ export function prepare(l: Loaded): void {
     e.mxDequantize(c, 1, d, 4, n / 4, 32, TABLES + 4 * 1024, b);
     e.nvfp4Quantize(a, 4, n / 4, 1, 0, TABLES, c, d);
     e.nvfp4Dequantize(c, d, 4, n / 4, 1, TABLES + 4 * 1024, TABLES, b);
+    // BDR: the MX9 and MX6 shapes (k1 16, pairs) and a BFP block of 16, quantize+pack and dequantize
+    for (const [k2, d2, m] of [
+      [2, 1, 7],
+      [2, 1, 4],
+      [16, 0, 3],
+    ]) {
+      e.bdrQuantize(a, 4, n / 4, 16, 8, k2, d2, m, 0, b, b + 4096, c, b + 16384);
+      e.bdrDequantize(b, b + 4096, c, 4, n / 4, 16, 8, k2, d2, m, d, b + 16384);
+    }
     e.gemm(a, 64, 64, b, 64, c);
     e.mask24Compress(a, n, 64, 0, d, b, c);
     e.spmm24(b, c, 64, 64, a, 64, d);
