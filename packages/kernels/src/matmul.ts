@@ -1,10 +1,38 @@
 // Dense and 2:4-sparse GEMM kernels and the 2:4 mask + compression: one signature for wasm and JavaScript.
 import { TesseraError } from '@tessera/core';
 import { arr, int, pick, withArgs } from './call.js';
-import { gemmJs, mask24CompressJs, sddmm24Js, spmm24Js, spmm24TJs } from './js/gemm.js';
+import { gemmJs, mask24CompressJs, sddmm24Js, spmm24Js, spmm24TJs, transposeKept } from './js/gemm.js';
 import { wasm } from './runtime.js';
 
 const MAX_DIM = 1 << 20;
+
+/**
+ * The GEMM exports with their packing scratch (`pack`, 0 for none; `bRows`, the rows of b csrmm packs): the kernels
+ * take these trailing arguments beyond the signatures listed in `WasmExports`, and spmm24 returns the index of the
+ * first column outside [0, k) (nothing written) or −1.
+ */
+interface GemmExports {
+  gemm(a: number, m: number, k: number, b: number, n: number, out: number, pack: number): void;
+  spmm24(values: number, cols: number, m: number, k: number, b: number, n: number, out: number, pack: number): number;
+  csrmm(rowPtr: number, idx: number, vals: number, rows: number, b: number, n: number, out: number, pack: number, bRows: number): void;
+}
+
+/** K-chunk and column-block sizes of src/assembly/gemm.ts (KC rows of b, NB columns). */
+const KC = 1024;
+const NB = 64;
+/** Largest packing scratch (bytes); beyond it b is read in place. */
+const MAX_PACK = 1 << 26;
+
+/**
+ * Scratch bytes for packing b (k rows, n columns) before a product over `rows` rows of a: b's column blocks are copied
+ * contiguous when n > NB (rows of b a large power of two apart would otherwise share a few cache sets), if `rows` is
+ * large enough to repay the copy. 0: no packing.
+ */
+function packBytes(rows: number, bRows: number, n: number): number {
+  if (n <= NB || rows < 8) return 0;
+  const bytes = bRows * (n & ~15) * 4;
+  return bytes <= MAX_PACK ? bytes : 0;
+}
 
 function dims(fn: string, m: number, k: number, n: number): void {
   int(m, fn, 'm', 0, MAX_DIM);
@@ -46,18 +74,23 @@ export function gemm(a: Float32Array, m: number, k: number, b: Float32Array, n: 
       { a: b, n: k * n, dir: 'in' },
       { a: out, n: m * n, dir: 'out' },
     ],
-    0,
-    (p) => w.exports.gemm(p[0], m, k, p[1], n, p[2]),
+    packBytes(m, Math.min(k, KC), n),
+    (p, pack) => (w.exports as unknown as GemmExports).gemm(p[0], m, k, p[1], n, p[2], pack),
   );
 }
 
-function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: number, k: number, colsOnly = false): void {
+function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: number, k: number, colsOnly = false, scan = true): void {
   if (k % 4 !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'k must be a multiple of 4 (2:4 groups)', k);
   if (!colsOnly) arr(values, Float32Array, fn, 'values', (m * k) / 2);
   arr(cols, Int32Array, fn, 'cols', (m * k) / 2);
   // a column outside [0, k) would read (spmm24) or write (spmm24T) outside the operands
-  for (let i = 0; i < (m * k) / 2; i++)
-    if (cols[i] >>> 0 >= k) throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `cols must be in [0, ${k})`, `cols[${i}] = ${cols[i]}`);
+  if (scan)
+    for (let i = 0; i < (m * k) / 2; i++)
+      if (cols[i] >>> 0 >= k) throw badCol(fn, k, i, cols[i]);
+}
+
+function badCol(fn: string, k: number, i: number, c: number): TesseraError {
+  return new TesseraError('INDEX_OUT_OF_RANGE', fn, `cols must be in [0, ${k})`, `cols[${i}] = ${c}`);
 }
 
 /**
@@ -78,15 +111,20 @@ function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: numb
 export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
   const fn = 'spmm24';
   dims(fn, m, k, n);
-  checkSparse(fn, values, cols, m, k);
+  const w = wasm();
+  // the wasm kernel checks the columns itself (SIMD, before it writes anything)
+  checkSparse(fn, values, cols, m, k, false, w === null);
   arr(b, Float32Array, fn, 'b', k * n);
   arr(out, Float32Array, fn, 'out', m * n);
-  if (m * n === 0) return;
-  const w = wasm();
+  if (m * n === 0) {
+    if (w !== null) checkSparse(fn, values, cols, m, k);
+    return;
+  }
   if (w === null) {
     spmm24Js(values, cols, m, k, b, n, out);
     return;
   }
+  let bad = -1;
   withArgs(
     w.arena,
     fn,
@@ -96,8 +134,11 @@ export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: num
       { a: b, n: k * n, dir: 'in' },
       { a: out, n: m * n, dir: 'out' },
     ],
-    0,
-    (p) => w.exports.spmm24(p[0], p[1], m, k, p[2], n, p[3]),
+    packBytes(m, Math.min(k, KC), n),
+    (p, pack) => {
+      bad = (w.exports as unknown as GemmExports).spmm24(p[0], p[1], m, k, p[2], n, p[3], pack);
+      if (bad >= 0) throw badCol(fn, k, bad, cols[bad]);
+    },
   );
 }
 
@@ -128,19 +169,7 @@ export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: nu
   }
   // the CSR of Aᵀ (O(nnz) integer work), then one pass per output row with the sum in registers
   const h = k >> 1;
-  const rowPtr = new Int32Array(k + 1);
-  for (let i = 0; i < m * h; i++) rowPtr[cols[i] + 1]++;
-  for (let c = 0; c < k; c++) rowPtr[c + 1] += rowPtr[c];
-  const fill = rowPtr.slice(0, k);
-  const idx = new Int32Array(m * h);
-  const vals = new Float32Array(m * h);
-  for (let r = 0; r < m; r++)
-    for (let t = 0; t < h; t++) {
-      const c = cols[r * h + t];
-      const dst = fill[c]++;
-      idx[dst] = r;
-      vals[dst] = values[r * h + t];
-    }
+  const { rowPtr, idx, vals } = transposeKept(values, cols, m, k);
   withArgs(
     w.arena,
     fn,
@@ -151,8 +180,8 @@ export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: nu
       { a: b, n: m * n, dir: 'in' },
       { a: out, n: k * n, dir: 'out' },
     ],
-    0,
-    (p) => w.exports.csrmm(p[0], p[1], p[2], k, p[3], n, p[4]),
+    packBytes(k, m, n) && m * NB * 4,
+    (p, pack) => (w.exports as unknown as GemmExports).csrmm(p[0], p[1], p[2], k, p[3], n, p[4], pack, m),
   );
 }
 

@@ -137,3 +137,73 @@ test.prop([dimsArb, fc.integer({ min: 1, max: 21 }), fc.constantFrom('wasm' as c
       }
   },
 );
+
+plainTest.each(['wasm', 'js'] as const)(
+  '%s: packed column blocks (n = 151 > 64, m ≥ 8), an odd last K-chunk (k = 2051) and a 4 + 3 column tail',
+  (be) => {
+    setKernelBackend(be);
+    const m = 9;
+    const n = 151;
+    const rnd = mulberry(11);
+    const kd = 2051;
+    const a = Float32Array.from({ length: m * kd }, () => rnd() * 2 - 1);
+    const b = Float32Array.from({ length: kd * n }, () => rnd() * 2 - 1);
+    const out = new Float32Array(m * n).fill(Number.NaN);
+    gemm(a, m, kd, b, n, out);
+    expect(maxRel(out, refGemm(a, m, kd, b, n))).toBeLessThanOrEqual(kd * 2 ** -23);
+    const k = 2056;
+    const x = Float32Array.from({ length: m * k }, () => rnd() * 2 - 1);
+    const values = new Float32Array((m * k) / 2);
+    const cols = new Int32Array((m * k) / 2);
+    mask24Compress(x, m, k, 'magnitude', null, values, cols);
+    const A = densify(values, cols, m, k);
+    const bs = Float32Array.from({ length: k * n }, () => rnd() * 2 - 1);
+    const outS = new Float32Array(m * n).fill(Number.NaN);
+    spmm24(values, cols, m, k, bs, n, outS);
+    expect(maxRel(outS, refGemm(A, m, k, bs, n))).toBeLessThanOrEqual(k * 2 ** -23);
+    // Aᵀ·b: k = 2056 output rows (packed b of m rows)
+    const bt = Float32Array.from({ length: m * n }, () => rnd() * 2 - 1);
+    const outT = new Float32Array(k * n).fill(Number.NaN);
+    spmm24T(values, cols, m, k, bt, n, outT);
+    expect(maxRel(outT, refGemm(transpose(A, m, k), k, m, bt, n))).toBeLessThanOrEqual(m * 2 ** -23);
+  },
+);
+
+plainTest.each(['wasm', 'js'] as const)('%s: k = 0 gives zeros (gemm, spmm24)', (be) => {
+  setKernelBackend(be);
+  const out = new Float32Array(3 * 20).fill(Number.NaN);
+  gemm(new Float32Array(0), 3, 0, new Float32Array(0), 20, out);
+  expect(Array.from(out)).toEqual(new Array(60).fill(0));
+  out.fill(Number.NaN);
+  spmm24(new Float32Array(0), new Int32Array(0), 3, 0, new Float32Array(0), 20, out);
+  expect(Array.from(out)).toEqual(new Array(60).fill(0));
+});
+
+plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outside [0, k) and writes nothing', (be) => {
+  setKernelBackend(be);
+  const m = 5;
+  const k = 24;
+  const n = 20;
+  const values = new Float32Array((m * k) / 2).fill(1);
+  const cols = Int32Array.from({ length: (m * k) / 2 }, (_, i) => (i % 12) * 2);
+  const b = new Float32Array(k * n).fill(1);
+  for (const [i, c] of [
+    [37, 24],
+    [50, -1],
+    [59, 2 ** 31 - 1],
+  ]) {
+    const bad = cols.slice();
+    bad[i] = c;
+    bad[i + 1] = -5; // a later bad column is not the one named
+    const out = new Float32Array(m * n).fill(7);
+    let err: unknown;
+    try {
+      spmm24(values, bad, m, k, b, n, out);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).toBe('INDEX_OUT_OF_RANGE');
+    expect(String((err as Error).message)).toContain(`cols[${i}] = ${c}`);
+    expect(out.every((v) => v === 7)).toBe(true);
+  }
+});

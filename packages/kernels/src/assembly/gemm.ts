@@ -1,84 +1,113 @@
 // AssemblyScript: the dense SIMD GEMM and the 2:4 sparse GEMM (spmm24), CSR × dense (csrmm, for spmm24T) over float32, row-major, plus the
-// 2:4 mask and compression. Same loop structure for dense and sparse (row of A times panels of B, 4 f32 lanes,
-// column blocks of 32 kept in 8 accumulators), so the sparse/dense ratio measures the skipped multiply-adds: the
-// method of NVIDIA's 2:4 sparse tensor cores (Mishra et al. 2021, "Accelerating Sparse Deep Neural Networks",
-// section 3) on a CPU. Float32 accumulation (no FMA in WebAssembly SIMD 128): results agree with a float64
-// reference within float32 tolerance, not bit for bit with the JavaScript kernels (which accumulate in float64).
+// 2:4 mask and compression. Same loop structure for dense and sparse (one row of A at a time against 16-column panels
+// of B, 4 f32 lanes, the panel's sums in 4 accumulators, two terms per step), so the sparse/dense ratio measures the
+// skipped multiply-adds: the method of NVIDIA's 2:4 sparse tensor cores (Mishra et al. 2021, "Accelerating Sparse
+// Deep Neural Networks", section 3) on a CPU. Float32 accumulation (no FMA in WebAssembly SIMD 128): results agree
+// with a float64 reference within float32 tolerance, not bit for bit with the JavaScript kernels (which accumulate in
+// float64).
+//
+// Why 16 columns and two terms: an optimizing WebAssembly compiler (V8's TurboFan) issues a loop body's loads before
+// its arithmetic, so every loaded B vector, both broadcast A values and the accumulators are live at once. With 4
+// accumulators and two terms that is 8 + 2 + 4 = 14 of the 16 SIMD registers of x86-64: nothing spills. The former
+// 32-column panel (8 accumulators) spilled half of its loads to the stack on every step.
 
 /** Rows of b per K-chunk (a multiple of 4: chunks hold whole 2:4 groups). */
-const KC = 512;
+const KC = 1024;
+/** Columns of b per column block: one K-chunk of a block (KC × NB float32, 256 KiB) stays in L2 across RB rows of a. */
+const NB = 64;
+/** Rows of a per row block: the block's K-chunk of a (RB × KC float32 dense, as many bytes of values and columns
+ * sparse: 256 KiB) stays in L2 across every column block. */
+const RB = 64;
 
-/** out[m×n] = a[m×k] · b[k×n]. */
-export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize): void {
-  const n32 = n & ~31;
-  const rowB = <usize>n << 2;
-  // K in chunks of KC rows of b: a 32-column panel of the chunk (KC·128 bytes) stays in L2 across all rows of a
+/**
+ * Copies rows [t0, t1) × columns [j0, j0 + w) of b (row length n, w a multiple of 16) to dst, contiguous (row length
+ * w): a B block whose rows are a large power of two apart in b would map onto a few cache sets and evict itself.
+ */
+function packB(b: usize, n: i32, t0: i32, t1: i32, j0: i32, w: i32, dst: usize): void {
+  const wb = <usize>w << 2;
+  let d = dst;
+  for (let t = t0; t < t1; t++) {
+    const s = b + ((<usize>t * <usize>n + <usize>j0) << 2);
+    for (let o: usize = 0; o < wb; o += 16) v128.store(d + o, v128.load(s + o));
+    d += wb;
+  }
+}
+
+/** Packs rows [t0, t1) of every column block of b's first n16 columns, block after block (block jb at (t1−t0)·jb). */
+function packChunk(b: usize, n: i32, n16: i32, t0: i32, t1: i32, dst: usize): void {
+  for (let jb = 0; jb < n16; jb += NB) packB(b, n, t0, t1, jb, min<i32>(n16, jb + NB) - jb, dst + ((<usize>(t1 - t0) * <usize>jb) << 2));
+}
+
+/**
+ * out[m×n] = a[m×k] · b[k×n]. pack ≠ 0: scratch of min(k, KC) × (n rounded down to 16) float32, where each K-chunk of
+ * b is packed in column blocks first (the caller passes it when n > NB and m is large enough to repay the copy).
+ */
+export function gemm(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize, pack: usize): void {
+  if (k === 0) {
+    memory.fill(out, 0, (<usize>m * <usize>n) << 2);
+    return;
+  }
+  const n16 = n & ~15;
   for (let kc0 = 0; kc0 < k; kc0 += KC) {
-  const kc1 = min<i32>(k, kc0 + KC);
-  for (let j0 = 0; j0 < n32; j0 += 32) {
-    const bj = b + (<usize>j0 << 2);
-    for (let r = 0; r < m; r++) {
-      const ar = a + (<usize>r * <usize>k << 2);
-      // partial sums of earlier K-chunks come back from out
-      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
-      let c0 = f32x4.splat(0);
-      let c1 = c0;
-      let c2 = c0;
-      let c3 = c0;
-      let c4 = c0;
-      let c5 = c0;
-      let c6 = c0;
-      let c7 = c0;
-      if (kc0 > 0) {
-        c0 = v128.load(o);
-        c1 = v128.load(o, 16);
-        c2 = v128.load(o, 32);
-        c3 = v128.load(o, 48);
-        c4 = v128.load(o, 64);
-        c5 = v128.load(o, 80);
-        c6 = v128.load(o, 96);
-        c7 = v128.load(o, 112);
+    const kc1 = min<i32>(k, kc0 + KC);
+    const ke = kc0 + ((kc1 - kc0) & ~1);
+    if (pack !== 0) packChunk(b, n, n16, kc0, kc1, pack);
+    for (let rb = 0; rb < m; rb += RB) {
+      const re = min<i32>(m, rb + RB);
+      for (let jb = 0; jb < n16; jb += NB) {
+        // row t of the column block at base + t·stride
+        let stride = <usize>n << 2;
+        let base = b + (<usize>jb << 2);
+        if (pack !== 0) {
+          stride = <usize>(min<i32>(n16, jb + NB) - jb) << 2;
+          base = pack + ((<usize>(kc1 - kc0) * <usize>jb) << 2) - <usize>kc0 * stride;
+        }
+        const je = min<i32>(n16, jb + NB);
+        for (let r = rb; r < re; r++) {
+          const ar = a + ((<usize>r * <usize>k) << 2);
+          const qs = ar + (<usize>kc0 << 2);
+          const qe = ar + (<usize>ke << 2);
+          const orow = out + ((<usize>r * <usize>n) << 2);
+          for (let j0 = jb; j0 < je; j0 += 16) {
+            const o = orow + (<usize>j0 << 2);
+            let c0 = f32x4.splat(0);
+            let c1 = c0;
+            let c2 = c0;
+            let c3 = c0;
+            if (kc0 > 0) {
+              // partial sums of earlier K-chunks come back from out
+              c0 = v128.load(o);
+              c1 = v128.load(o, 16);
+              c2 = v128.load(o, 32);
+              c3 = v128.load(o, 48);
+            }
+            let p = base + (<usize>(j0 - jb) << 2) + <usize>kc0 * stride;
+            for (let q = qs; q < qe; q += 8, p += stride << 1) {
+              const v = v128.load32_splat(q);
+              const w = v128.load32_splat(q, 4);
+              const s = p + stride;
+              c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(s))));
+              c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(s, 16))));
+              c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(s, 32))));
+              c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(s, 48))));
+            }
+            if (ke < kc1) {
+              const v = v128.load32_splat(qe);
+              c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
+              c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
+              c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
+              c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
+            }
+            v128.store(o, c0);
+            v128.store(o, c1, 16);
+            v128.store(o, c2, 32);
+            v128.store(o, c3, 48);
+          }
+        }
       }
-      // two terms per step, as spmm24 (the same loop over twice the terms)
-      let p = bj + <usize>kc0 * rowB;
-      let t = kc0;
-      for (; t + 2 <= kc1; t += 2, p += rowB << 1) {
-        const q = <usize>t << 2;
-        const v = v128.load32_splat(ar + q);
-        const w = v128.load32_splat(ar + q + 4);
-        const r = p + rowB;
-        c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(r))));
-        c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(r, 16))));
-        c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(r, 32))));
-        c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(r, 48))));
-        c4 = f32x4.add(c4, f32x4.add(f32x4.mul(v, v128.load(p, 64)), f32x4.mul(w, v128.load(r, 64))));
-        c5 = f32x4.add(c5, f32x4.add(f32x4.mul(v, v128.load(p, 80)), f32x4.mul(w, v128.load(r, 80))));
-        c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
-        c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
-      }
-      if (t < kc1) {
-        const v = v128.load32_splat(ar + (<usize>t << 2));
-        c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
-        c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
-        c4 = f32x4.add(c4, f32x4.mul(v, v128.load(p, 64)));
-        c5 = f32x4.add(c5, f32x4.mul(v, v128.load(p, 80)));
-        c6 = f32x4.add(c6, f32x4.mul(v, v128.load(p, 96)));
-        c7 = f32x4.add(c7, f32x4.mul(v, v128.load(p, 112)));
-      }
-      v128.store(o, c0);
-      v128.store(o, c1, 16);
-      v128.store(o, c2, 32);
-      v128.store(o, c3, 48);
-      v128.store(o, c4, 64);
-      v128.store(o, c5, 80);
-      v128.store(o, c6, 96);
-      v128.store(o, c7, 112);
     }
   }
-  }
-  if (n32 < n) gemmTail(a, m, k, b, n, out, n32);
+  if (n16 < n) gemmTail(a, m, k, b, n, out, n16);
 }
 
 /** Columns [j0, n) of gemm, four lanes then one at a time. */
@@ -99,78 +128,115 @@ function gemmTail(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize, j0: i3
   }
 }
 
-/** out[m×n] = A · b[k×n] with A 2:4-compressed: values[m×k/2] and their columns cols[m×k/2] (int32). */
-export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: i32, out: usize): void {
+/** Index of the first of cnt int32 at cols outside [0, k), or −1 (16 per step, unsigned compares). */
+function firstBadCol(cols: usize, cnt: i32, k: i32): i32 {
+  const lim = i32x4.splat(k);
+  let i = 0;
+  for (; i + 16 <= cnt; i += 16) {
+    const p = cols + (<usize>i << 2);
+    const bad = v128.or(
+      v128.or(i32x4.ge_u(v128.load(p), lim), i32x4.ge_u(v128.load(p, 16), lim)),
+      v128.or(i32x4.ge_u(v128.load(p, 32), lim), i32x4.ge_u(v128.load(p, 48), lim)),
+    );
+    if (v128.any_true(bad)) break;
+  }
+  for (; i < cnt; i++) if (<u32>load<i32>(cols + (<usize>i << 2)) >= <u32>k) return i;
+  return -1;
+}
+
+/**
+ * out[m×n] = A · b[k×n] with A 2:4-compressed: values[m×k/2] and their columns cols[m×k/2] (int32). pack as in gemm.
+ * Checks the columns first (a column outside [0, k) would read outside b): returns the index of the first bad one,
+ * with nothing written, or −1 once the product is done.
+ */
+export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: i32, out: usize, pack: usize): i32 {
   const h = k >> 1;
-  const n32 = n & ~31;
-  // K-chunks as in gemm: the kept entries of columns [kc0, kc1) are entries [kc0/2, kc1/2) of every row (2 per group)
+  const bad = firstBadCol(cols, m * h, k);
+  if (bad >= 0) return bad;
+  if (k === 0) {
+    memory.fill(out, 0, (<usize>m * <usize>n) << 2);
+    return -1;
+  }
+  const n16 = n & ~15;
+  // cols sit at a fixed distance from values (wrapping address arithmetic)
+  const dc = cols - values;
+  // K-chunks as in gemm: the kept entries of columns [kc0, kc1) are entries [kc0/2, kc1/2) of every row (2 per
+  // group, so an even count: two per step, no remainder)
   for (let kc0 = 0; kc0 < k; kc0 += KC) {
-  const kc1 = min<i32>(k, kc0 + KC);
-  for (let j0 = 0; j0 < n32; j0 += 32) {
-    const bj = b + (<usize>j0 << 2);
-    for (let r = 0; r < m; r++) {
-      const vr = values + (<usize>r * <usize>h << 2);
-      const cr = cols + (<usize>r * <usize>h << 2);
-      // partial sums of earlier K-chunks come back from out
-      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
-      let c0 = f32x4.splat(0);
-      let c1 = c0;
-      let c2 = c0;
-      let c3 = c0;
-      let c4 = c0;
-      let c5 = c0;
-      let c6 = c0;
-      let c7 = c0;
-      if (kc0 > 0) {
-        c0 = v128.load(o);
-        c1 = v128.load(o, 16);
-        c2 = v128.load(o, 32);
-        c3 = v128.load(o, 48);
-        c4 = v128.load(o, 64);
-        c5 = v128.load(o, 80);
-        c6 = v128.load(o, 96);
-        c7 = v128.load(o, 112);
+    const kc1 = min<i32>(k, kc0 + KC);
+    if (pack !== 0) packChunk(b, n, n16, kc0, kc1, pack);
+    for (let rb = 0; rb < m; rb += RB) {
+      const re = min<i32>(m, rb + RB);
+      for (let jb = 0; jb < n16; jb += NB) {
+        let stride = <usize>n << 2;
+        let base = b + (<usize>jb << 2);
+        if (pack !== 0) {
+          stride = <usize>(min<i32>(n16, jb + NB) - jb) << 2;
+          base = pack + ((<usize>(kc1 - kc0) * <usize>jb) << 2) - <usize>kc0 * stride;
+        }
+        const je = min<i32>(n16, jb + NB);
+        for (let r = rb; r < re; r++) {
+          const vr = values + ((<usize>r * <usize>h) << 2);
+          const qs = vr + (<usize>(kc0 >> 1) << 2);
+          const qe = vr + (<usize>(kc1 >> 1) << 2);
+          const orow = out + ((<usize>r * <usize>n) << 2);
+          for (let j0 = jb; j0 < je; j0 += 16) {
+            const o = orow + (<usize>j0 << 2);
+            const bj = base + (<usize>(j0 - jb) << 2);
+            let c0 = f32x4.splat(0);
+            let c1 = c0;
+            let c2 = c0;
+            let c3 = c0;
+            if (kc0 > 0) {
+              c0 = v128.load(o);
+              c1 = v128.load(o, 16);
+              c2 = v128.load(o, 32);
+              c3 = v128.load(o, 48);
+            }
+            for (let q = qs; q < qe; q += 8) {
+              const v = v128.load32_splat(q);
+              const w = v128.load32_splat(q, 4);
+              const c = load<u64>(q + dc);
+              const p = bj + <usize>(<u32>c) * stride;
+              const s = bj + <usize>(<u32>(c >>> 32)) * stride;
+              c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(s))));
+              c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(s, 16))));
+              c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(s, 32))));
+              c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(s, 48))));
+            }
+            v128.store(o, c0);
+            v128.store(o, c1, 16);
+            v128.store(o, c2, 32);
+            v128.store(o, c3, 48);
+          }
+        }
       }
-      // two kept entries (one 2:4 group) per step; h = k/2 is even
-      for (let t = kc0 >> 1; t < kc1 >> 1; t += 2) {
-        const q = <usize>t << 2;
-        const v = v128.load32_splat(vr + q);
-        const w = v128.load32_splat(vr + q + 4);
-        const c = load<u64>(cr + q);
-        const p = bj + ((<usize>(<u32>c) * <usize>n) << 2);
-        const r = bj + ((<usize>(<u32>(c >>> 32)) * <usize>n) << 2);
-        c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(r))));
-        c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(r, 16))));
-        c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(r, 32))));
-        c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(r, 48))));
-        c4 = f32x4.add(c4, f32x4.add(f32x4.mul(v, v128.load(p, 64)), f32x4.mul(w, v128.load(r, 64))));
-        c5 = f32x4.add(c5, f32x4.add(f32x4.mul(v, v128.load(p, 80)), f32x4.mul(w, v128.load(r, 80))));
-        c6 = f32x4.add(c6, f32x4.add(f32x4.mul(v, v128.load(p, 96)), f32x4.mul(w, v128.load(r, 96))));
-        c7 = f32x4.add(c7, f32x4.add(f32x4.mul(v, v128.load(p, 112)), f32x4.mul(w, v128.load(r, 112))));
-      }
-      v128.store(o, c0);
-      v128.store(o, c1, 16);
-      v128.store(o, c2, 32);
-      v128.store(o, c3, 48);
-      v128.store(o, c4, 64);
-      v128.store(o, c5, 80);
-      v128.store(o, c6, 96);
-      v128.store(o, c7, 112);
     }
   }
-  }
-  if (n32 < n) {
+  if (n16 < n) {
     for (let r = 0; r < m; r++) {
-      for (let j = n32; j < n; j++) {
+      const vr = values + ((<usize>r * <usize>h) << 2);
+      const cr = cols + ((<usize>r * <usize>h) << 2);
+      let j = n16;
+      for (; j + 4 <= n; j += 4) {
+        let c = f32x4.splat(0);
+        for (let t = 0; t < h; t++) {
+          const q = <usize>t << 2;
+          c = f32x4.add(c, f32x4.mul(v128.load32_splat(vr + q), v128.load(b + ((<usize>load<i32>(cr + q) * <usize>n + <usize>j) << 2))));
+        }
+        v128.store(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
+      }
+      for (; j < n; j++) {
         let c: f32 = 0;
         for (let t = 0; t < h; t++) {
-          const q = (<usize>r * <usize>h + <usize>t) << 2;
-          c += load<f32>(values + q) * load<f32>(b + ((<usize>load<i32>(cols + q) * <usize>n + <usize>j) << 2));
+          const q = <usize>t << 2;
+          c += load<f32>(vr + q) * load<f32>(b + ((<usize>load<i32>(cr + q) * <usize>n + <usize>j) << 2));
         }
         store<f32>(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
       }
     }
   }
+  return -1;
 }
 
 /** Index of the best (b) and second (s) of four keys as b | s << 2: first maximum wins ties (strict >). */
@@ -243,56 +309,79 @@ export function mask24Compress(x: usize, n: i32, k: i32, by: i32, mask: usize, v
 }
 
 /**
- * CSR times dense: out[rows×n] row r = Σ_{t ∈ [rowPtr[r], rowPtr[r+1])} vals[t]·b[idx[t], :] (32-column panels in
- * registers, as spmm24). spmm24T runs on it with the CSR of Aᵀ, so each output row is summed in registers instead of
- * being read and written once per kept entry.
+ * CSR times dense: out[rows×n] row r = Σ_{t ∈ [rowPtr[r], rowPtr[r+1])} vals[t]·b[idx[t], :] with b bRows × n
+ * (16-column panels in registers, two entries per step, as spmm24; pack ≠ 0: scratch of bRows × NB float32 where each
+ * column block of b is copied first). spmm24T runs on it with the CSR of Aᵀ, so each output row is summed in
+ * registers instead of being read and written once per kept entry.
  */
-export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usize, n: i32, out: usize): void {
-  const n32 = n & ~31;
-  for (let j0 = 0; j0 < n32; j0 += 32) {
-    const bj = b + (<usize>j0 << 2);
+export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usize, n: i32, out: usize, pack: usize, bRows: i32): void {
+  const n16 = n & ~15;
+  const di = idx - vals;
+  for (let jb = 0; jb < n16; jb += NB) {
+    const je = min<i32>(n16, jb + NB);
+    let base = b + (<usize>jb << 2);
+    let stride = <usize>n << 2;
+    if (pack !== 0) {
+      packB(b, n, 0, bRows, jb, je - jb, pack);
+      stride = <usize>(je - jb) << 2;
+      base = pack;
+    }
     for (let r = 0; r < rows; r++) {
       const s = load<i32>(rowPtr + (<usize>r << 2));
       const e = load<i32>(rowPtr + (<usize>r << 2), 4);
-      let c0 = f32x4.splat(0);
-      let c1 = c0;
-      let c2 = c0;
-      let c3 = c0;
-      let c4 = c0;
-      let c5 = c0;
-      let c6 = c0;
-      let c7 = c0;
-      for (let t = s; t < e; t++) {
-        const v = v128.load32_splat(vals + (<usize>t << 2));
-        const p = bj + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n) << 2);
-        c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
-        c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
-        c4 = f32x4.add(c4, f32x4.mul(v, v128.load(p, 64)));
-        c5 = f32x4.add(c5, f32x4.mul(v, v128.load(p, 80)));
-        c6 = f32x4.add(c6, f32x4.mul(v, v128.load(p, 96)));
-        c7 = f32x4.add(c7, f32x4.mul(v, v128.load(p, 112)));
+      const qs = vals + (<usize>s << 2);
+      const q2 = qs + (<usize>((e - s) & ~1) << 2);
+      const orow = out + ((<usize>r * <usize>n) << 2);
+      for (let j0 = jb; j0 < je; j0 += 16) {
+        const bj = base + (<usize>(j0 - jb) << 2);
+        let c0 = f32x4.splat(0);
+        let c1 = c0;
+        let c2 = c0;
+        let c3 = c0;
+        for (let q = qs; q < q2; q += 8) {
+          const v = v128.load32_splat(q);
+          const w = v128.load32_splat(q, 4);
+          const c = load<u64>(q + di);
+          const p = bj + <usize>(<u32>c) * stride;
+          const t = bj + <usize>(<u32>(c >>> 32)) * stride;
+          c0 = f32x4.add(c0, f32x4.add(f32x4.mul(v, v128.load(p)), f32x4.mul(w, v128.load(t))));
+          c1 = f32x4.add(c1, f32x4.add(f32x4.mul(v, v128.load(p, 16)), f32x4.mul(w, v128.load(t, 16))));
+          c2 = f32x4.add(c2, f32x4.add(f32x4.mul(v, v128.load(p, 32)), f32x4.mul(w, v128.load(t, 32))));
+          c3 = f32x4.add(c3, f32x4.add(f32x4.mul(v, v128.load(p, 48)), f32x4.mul(w, v128.load(t, 48))));
+        }
+        if (((e - s) & 1) !== 0) {
+          const v = v128.load32_splat(q2);
+          const p = bj + <usize>load<i32>(q2 + di) * stride;
+          c0 = f32x4.add(c0, f32x4.mul(v, v128.load(p)));
+          c1 = f32x4.add(c1, f32x4.mul(v, v128.load(p, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(v, v128.load(p, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(v, v128.load(p, 48)));
+        }
+        const o = orow + (<usize>j0 << 2);
+        v128.store(o, c0);
+        v128.store(o, c1, 16);
+        v128.store(o, c2, 32);
+        v128.store(o, c3, 48);
       }
-      const o = out + ((<usize>r * <usize>n + <usize>j0) << 2);
-      v128.store(o, c0);
-      v128.store(o, c1, 16);
-      v128.store(o, c2, 32);
-      v128.store(o, c3, 48);
-      v128.store(o, c4, 64);
-      v128.store(o, c5, 80);
-      v128.store(o, c6, 96);
-      v128.store(o, c7, 112);
     }
   }
-  for (let r = 0; r < rows; r++) {
-    const s = load<i32>(rowPtr + (<usize>r << 2));
-    const e = load<i32>(rowPtr + (<usize>r << 2), 4);
-    for (let j = n32; j < n; j++) {
-      let c: f32 = 0;
-      for (let t = s; t < e; t++)
-        c += load<f32>(vals + (<usize>t << 2)) * load<f32>(b + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n + <usize>j) << 2));
-      store<f32>(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
+  if (n16 < n) {
+    for (let r = 0; r < rows; r++) {
+      const s = load<i32>(rowPtr + (<usize>r << 2));
+      const e = load<i32>(rowPtr + (<usize>r << 2), 4);
+      let j = n16;
+      for (; j + 4 <= n; j += 4) {
+        let c = f32x4.splat(0);
+        for (let t = s; t < e; t++)
+          c = f32x4.add(c, f32x4.mul(v128.load32_splat(vals + (<usize>t << 2)), v128.load(b + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n + <usize>j) << 2))));
+        v128.store(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
+      }
+      for (; j < n; j++) {
+        let c: f32 = 0;
+        for (let t = s; t < e; t++)
+          c += load<f32>(vals + (<usize>t << 2)) * load<f32>(b + ((<usize>load<i32>(idx + (<usize>t << 2)) * <usize>n + <usize>j) << 2));
+        store<f32>(out + ((<usize>r * <usize>n + <usize>j) << 2), c);
+      }
     }
   }
 }
