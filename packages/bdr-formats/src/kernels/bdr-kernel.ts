@@ -1,7 +1,11 @@
-// Host kernels for BDR quantization: plain loops over typed arrays with a Uint32Array view of the float32 bits
-// (exponents come from the exponent field, never from Math.log2). Rows are contiguous, the blocked axis last, each
-// row zero-padded to nBlocks·k1. Fields are written and read as LSB-first bitstreams (bit j of the stream is bit
-// j mod 8 of byte ⌊j/8⌋), so one running accumulator per field packs a whole tensor in one sequential pass.
+// Host kernels for BDR quantization. The default path is the WebAssembly SIMD kernel of @tessera/kernels
+// (`bdrQuantize`/`bdrDequantize`; its JavaScript twin where WebAssembly SIMD is missing or TESSERA_KERNELS=js). The
+// plain loops below are the reference those kernels are tested against bit for bit (kernels.prop.test.ts), the path
+// of stochastic rounding (a user random source) and fake quantization: loops over typed arrays with a Uint32Array view
+// of the float32 bits (exponents come from the exponent field, never from Math.log2). Rows are contiguous, the blocked
+// axis last, each row zero-padded to nBlocks·k1. Fields are written and read as LSB-first bitstreams (bit j of the
+// stream is bit j mod 8 of byte ⌊j/8⌋), so one running accumulator per field packs a whole tensor in one sequential
+// pass.
 //
 // Semantics (Rouhani et al., arXiv:2302.08007 §III; exponent rules of AMD Quark
 // quark/torch/kernel/hw_emulation/hw_emulation_interface.py::fake_quantize_mx6_mx9):
@@ -10,8 +14,8 @@
 //   q_i = clamp(round(x_i / 2^p), ±lim) with p = E − s_j − (m − 1), x̂_i = q_i·2^p.
 // Every quotient x/2^p and product q·2^p is exact in float64 (powers of two), and q·2^p is exact in float32 because
 // |q| < 2^24 and p ≥ −126 − m ≥ −149 (e_j ≥ −127 bounds every shift by E + 127).
-// Checked bit for bit against the naive reference in test/reference by property tests (kernels.prop.test.ts).
 import { TesseraError } from '@tessera/core';
+import { bdrDequantize, bdrQuantize } from '@tessera/kernels';
 import type { RandomSource } from '@tessera/mx-formats';
 import type { BDRFormat } from '../format.js';
 import type { CanonicalRounding } from './rounding.js';
@@ -84,9 +88,19 @@ function roundGeneral(y: number, rounding: CanonicalRounding, random: RandomSour
   }
 }
 
+function nonFinite(src: Float32Array, i: number, fn: string): TesseraError {
+  return new TesseraError(
+    'INVALID_ARGUMENT',
+    fn,
+    'x must be finite (the packed format has no NaN/Inf encoding)',
+    `${src[i]} at flat index ${i} of the axis-last layout`,
+  );
+}
+
 /**
- * Quantizes rows into the planar layout. Throws `INVALID_ARGUMENT` (through `fn`) on the first NaN/±Inf: the
- * packed format has no encoding for them. Clamp is always `'field'` (2^m cannot be packed).
+ * Quantizes rows into the planar layout: the @tessera/kernels kernel, or (stochastic rounding, `generalOnly`) the
+ * reference loop. Throws `INVALID_ARGUMENT` (through `fn`) on the first NaN/±Inf: the packed format has no encoding
+ * for them. Clamp is always `'field'` (2^m cannot be packed).
  * @internal
  */
 export function quantizeRowsPacked(
@@ -98,17 +112,20 @@ export function quantizeRowsPacked(
   fn: string,
   generalOnly = false,
 ): Planar {
-  if (
-    !generalOnly &&
-    o.rounding === 'even' &&
-    f.k2 === 2 &&
-    f.d2 === 1 &&
-    f.d1 === 8 &&
-    f.m <= 11 &&
-    L % f.k1 === 0 &&
-    (src.byteOffset & 3) === 0
-  )
-    return quantizePairsRNE(src, rows, L, f, fn);
+  if (generalOnly || o.rounding === 'stochastic') return quantizeRowsReference(src, rows, L, f, o, fn);
+  const sz = planarSizes(f, rows, L);
+  const p = {
+    exponents: new Uint8Array(sz.exponents),
+    microexponents: new Uint8Array(sz.microexponents),
+    mantissas: new Uint8Array(sz.mantissas),
+  };
+  const bad = bdrQuantize(src, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, o.rounding, p.exponents, p.microexponents, p.mantissas);
+  if (bad >= 0) throw nonFinite(src, bad, fn);
+  return p;
+}
+
+/** The reference loop of {@link quantizeRowsPacked} (every rounding, stochastic included). */
+function quantizeRowsReference(src: Float32Array, rows: number, L: number, f: BDRFormat, o: KernelOptions, fn: string): Planar {
   const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const { k1, k2, d1, d2, m } = f;
   const sz = planarSizes(f, rows, L);
@@ -147,14 +164,7 @@ export function quantizeRowsPacked(
         if (a > amax) amax = a;
       }
       if (amax >= 0x7f800000) {
-        for (let i = start; i < end; i++)
-          if ((u[i] & 0x7fffffff) >= 0x7f800000)
-            throw new TesseraError(
-              'INVALID_ARGUMENT',
-              fn,
-              'x must be finite (the packed format has no NaN/Inf encoding)',
-              `${src[i]} at flat index ${i} of the axis-last layout`,
-            );
+        for (let i = start; i < end; i++) if ((u[i] & 0x7fffffff) >= 0x7f800000) throw nonFinite(src, i, fn);
       }
       let E = fieldExp(amax);
       if (E < Emin) E = Emin;
@@ -211,97 +221,6 @@ export function quantizeRowsPacked(
     }
   }
   if (mn > 0) mantissas[mj] = macc;
-  if (sn > 0) microexponents[sj] = sacc;
-  return { exponents, microexponents, mantissas };
-}
-
-/**
- * Fast path of {@link quantizeRowsPacked} for the shape of MX4/MX6/MX9 (k2 = 2, d2 = 1, d1 = 8), round half to
- * even, m ≤ 11 (two codes of m + 1 bits fit the 31-bit accumulator with up to 7 bits pending), whole blocks (L % k1 = 0). Same values as the general path (kernels.prop.test.ts compares both): one pass
- * stores the pair maxima (magnitude bits) and the block max; a pair shifts iff its max's exponent field is below
- * E + 127, i.e. both exponents are ≤ E − 1 (Quark's rule); each element is |x|·2^−p rounded by the 1.5·2^52 trick
- * (|x|·2^−p < 2^(m+1), far below 2^51), clamped to 2^m − 1, and appended to the bitstream (bytes directly when
- * m + 1 = 8).
- */
-function quantizePairsRNE(src: Float32Array, rows: number, L: number, f: BDRFormat, fn: string): Planar {
-  const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  const { k1, m } = f;
-  const sz = planarSizes(f, rows, L);
-  const exponents = new Uint8Array(sz.exponents);
-  const microexponents = new Uint8Array(sz.microexponents);
-  const mantissas = new Uint8Array(sz.mantissas);
-  const nP = k1 >> 1;
-  const pairMax = new Int32Array(nP);
-  const w = m + 1;
-  const lim = 2 ** m - 1;
-  const byteCodes = w === 8;
-  const n = rows * L;
-  let macc = 0;
-  let mn = 0;
-  let mj = 0;
-  let sacc = 0;
-  let sn = 0;
-  let sj = 0;
-  let bi = 0;
-  for (let start = 0; start < n; start += k1, bi++) {
-    let amax = 0;
-    for (let t = 0, i = start; t < nP; t++, i += 2) {
-      // branch-free maxima (magnitude bits < 2^31, so differences stay int32): random data mispredicts branches
-      const a0 = u[i] & 0x7fffffff;
-      const a1 = u[i + 1] & 0x7fffffff;
-      const d = a0 - a1;
-      const pm = a0 - (d & (d >> 31));
-      pairMax[t] = pm;
-      const e = amax - pm;
-      amax -= e & (e >> 31);
-    }
-    if (amax >= 0x7f800000) {
-      for (let i = start; i < start + k1; i++)
-        if ((u[i] & 0x7fffffff) >= 0x7f800000)
-          throw new TesseraError(
-            'INVALID_ARGUMENT',
-            fn,
-            'x must be finite (the packed format has no NaN/Inf encoding)',
-            `${src[i]} at flat index ${i} of the axis-last layout`,
-          );
-    }
-    const ef = amax >>> 23; // biased E (field 0 ⇒ E = −127, stored 0)
-    exponents[bi] = ef;
-    const thr = ef << 23; // pair max below 2^(E) in bits ⇔ its exponent ≤ E − 1
-    const E = ef === 0 ? -127 : ef - 127;
-    const invU = POW2[P_OFF - (E - m + 1)];
-    for (let t = 0, i = start; t < nP; t++, i += 2) {
-      const sh = (pairMax[t] - thr) >>> 31; // 1 iff pairMax < thr
-      sacc |= sh << sn;
-      if (++sn === 8) {
-        microexponents[sj++] = sacc;
-        sacc = 0;
-        sn = 0;
-      }
-      const inv = invU * (1 + sh); // a shift halves the step (exact)
-      const b0 = u[i];
-      const b1 = u[i + 1];
-      let q0 = Math.abs(src[i]) * inv + MAGIC - MAGIC;
-      let q1 = Math.abs(src[i + 1]) * inv + MAGIC - MAGIC;
-      if (q0 > lim) q0 = lim;
-      if (q1 > lim) q1 = lim;
-      const c0 = ((b0 >>> 31) << m) | q0;
-      const c1 = ((b1 >>> 31) << m) | q1;
-      if (byteCodes) {
-        mantissas[i] = c0;
-        mantissas[i + 1] = c1;
-      } else {
-        macc |= (c0 | (c1 << w)) << mn;
-        mn += 2 * w;
-        while (mn >= 8) {
-          mantissas[mj++] = macc;
-          macc >>>= 8;
-          mn -= 8;
-        }
-      }
-    }
-  }
-  if (!byteCodes && mn > 0) mantissas[mj] = macc;
   if (sn > 0) microexponents[sj] = sacc;
   return { exponents, microexponents, mantissas };
 }
@@ -386,97 +305,14 @@ function codeTable(m: number): Float64Array {
 }
 
 /**
- * Fast path of {@link dequantizeRows} for any format with m + 1 = 8 bits (one code per byte) and whole
- * blocks: code values from a 256-entry table (−0 included) times the sub-block step.
+ * Dequantizes planar fields into `out` (rows × L, padding dropped): the @tessera/kernels kernel, or with
+ * `generalOnly` the reference loop. @internal
  */
-function dequantizeBytes(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
-  const { k1, k2, d1, d2, m } = f;
-  const T = codeTable(m);
-  const bias = exponentBias(d1);
-  const nSub = k1 / k2;
-  const smask = (1 << d2) - 1;
-  const { exponents, microexponents, mantissas } = p;
-  const n = rows * L;
-  let sacc = 0;
-  let sn = 0;
-  let sj = 0;
-  let bi = 0;
-  for (let start = 0; start < n; start += k1, bi++) {
-    const base = P_OFF + exponents[bi] - bias - m + 1;
-    for (let j = 0, i = start; j < nSub; j++) {
-      let s = 0;
-      if (d2 > 0) {
-        if (sn < d2) {
-          sacc |= microexponents[sj++] << sn;
-          sn += 8;
-        }
-        s = sacc & smask;
-        sacc >>>= d2;
-        sn -= d2;
-      }
-      const step = POW2[base - s];
-      const end = i + k2;
-      for (; i < end; i++) out[i] = T[mantissas[i]] * step;
-    }
-  }
-}
-
-/**
- * Fast path of {@link dequantizeRows} for k2 = 2, d2 = 1 (the MX4/MX6/MX9 shapes), m ≤ 7, k1 % 16 = 0 and whole
- * blocks: each block's shift bits start on a byte (one byte per 16 elements), and every 8 codes fill exactly m + 1
- * bytes (read directly for m = 7, else into two 32-bit words); values come from the signed code table times the
- * pair's step, chosen without a branch (stepU − bit·stepU/2, exact).
- */
-function dequantizePairGroups(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
-  const { k1, d1, m } = f;
-  const w = m + 1;
-  const mask = (1 << w) - 1;
-  const T = codeTable(m);
-  const bias = exponentBias(d1);
-  const { exponents, microexponents, mantissas } = p;
-  const n = rows * L;
-  let mj = 0;
-  let sj = 0;
-  let bi = 0;
-  for (let start = 0; start < n; start += k1, bi++) {
-    const stepU = POW2[P_OFF + exponents[bi] - bias - m + 1];
-    const half = stepU * 0.5;
-    for (let g = start; g < start + k1; g += 16) {
-      const sb = microexponents[sj++]; // shifts of the 8 pairs of these 16 elements
-      if (w === 8) {
-        for (let k = 0; k < 16; k++) out[g + k] = T[mantissas[mj + k]] * (stepU - ((sb >>> (k >> 1)) & 1) * half);
-        mj += 16;
-        continue;
-      }
-      for (let h = 0; h < 2; h++) {
-        let lo = 0;
-        let hi = 0;
-        for (let j = 0; j < w; j++) {
-          if (j < 4) lo |= mantissas[mj++] << (j << 3);
-          else hi |= mantissas[mj++] << ((j - 4) << 3);
-        }
-        const i0 = g + 8 * h;
-        for (let k = 0, b = 0; k < 8; k++, b += w) {
-          const c = b + w <= 32 ? (lo >>> b) & mask : b >= 32 ? (hi >>> (b - 32)) & mask : ((lo >>> b) | (hi << (32 - b))) & mask;
-          out[i0 + k] = T[c] * (stepU - ((sb >>> (4 * h + (k >> 1))) & 1) * half);
-        }
-      }
-    }
-  }
-}
-
-/** Dequantizes planar fields into `out` (rows × L, padding dropped). @internal */
 export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array, generalOnly = false): void {
-  if (!generalOnly && f.m <= 7 && f.k2 === 2 && f.d2 === 1 && f.k1 % 16 === 0 && L % f.k1 === 0) {
-    dequantizePairGroups(p, rows, L, f, out);
-    return;
-  }
-  if (!generalOnly && f.m === 7 && L % f.k1 === 0) {
-    dequantizeBytes(p, rows, L, f, out);
-    return;
-  }
-  if (!generalOnly && f.m < 7 && f.k2 === 2 && f.d2 === 1 && f.k1 % 16 === 0 && L % f.k1 === 0) {
-    dequantizePairGroups(p, rows, L, f, out);
+  if (!generalOnly) {
+    // exponents are stored one per byte (d1 ≤ 8); a Uint16Array holding them is narrowed (values checked ≤ 255)
+    const e = p.exponents instanceof Uint8Array ? p.exponents : Uint8Array.from(p.exponents);
+    bdrDequantize(e, p.microexponents, p.mantissas, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, out);
     return;
   }
   const { k1, k2, d1, d2, m } = f;
