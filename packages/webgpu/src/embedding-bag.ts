@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkTensor, TesseraError } from '@tessera/core';
 import { JaggedTensor } from '@tessera/jagged-tensors';
-import { flatDispatch, type Program, type WebGPUBackendLike, webgpuBackend } from './program.js';
+import { flatDispatch, type Program, webgpuBackend } from './program.js';
 
 /** Options of {@link embeddingBagWebGPU} (as `EmbeddingBagOptions` of @tessera/jagged-tensors). */
 export interface WebGPUEmbeddingBagOptions {

@@ -74,4 +74,3 @@ export function wgslBlockMax(k: number): string {
 export function vecBlockOK(k: number, L: number): boolean {
   return k % 4 === 0 && L % k === 0 && VEC_WG % (k / 4) === 0;
 }
-

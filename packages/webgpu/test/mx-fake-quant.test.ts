@@ -21,25 +21,28 @@ async function gpu(x: Float32Array, shape: number[], o: WebGPUMXOptions): Promis
 }
 
 describe(`fakeQuantizeMXWebGPU = mx-formats host quantize→dequantize, bit for bit${GPU_ONLY}`, () => {
-  it.skipIf(!ON_WEBGPU)('every format × scale mode × rounding, mixed data with subnormals, zeros and ties; all three programs', async () => {
-    expect(tf.getBackend()).toBe('webgpu');
-    const shape = [64, 96];
-    const x = mixedData(64 * 96, 7);
-    try {
-      for (const v of ['vec4', 'tiled', 'block'] as const) {
-        setMXKernelVariant(v);
-        for (const format of MX_FORMATS)
-          for (const scaleMode of v === 'vec4' ? SCALE_MODES : (['floor'] as const))
-            for (const rounding of ['even', 'nearest', 'floor'] as const)
-              for (const blockSize of v === 'vec4' && rounding === 'even' ? [32, 4, 16] : [32]) {
-                const o = { format, scaleMode, rounding, blockSize };
-                expectBitsEqual(await gpu(x, shape, o), host(x, shape, o), { label: `${v} ${JSON.stringify(o)}` });
-              }
+  it.skipIf(!ON_WEBGPU)(
+    'every format × scale mode × rounding, mixed data with subnormals, zeros and ties; all three programs',
+    async () => {
+      expect(tf.getBackend()).toBe('webgpu');
+      const shape = [64, 96];
+      const x = mixedData(64 * 96, 7);
+      try {
+        for (const v of ['vec4', 'tiled', 'block'] as const) {
+          setMXKernelVariant(v);
+          for (const format of MX_FORMATS)
+            for (const scaleMode of v === 'vec4' ? SCALE_MODES : (['floor'] as const))
+              for (const rounding of ['even', 'nearest', 'floor'] as const)
+                for (const blockSize of v === 'vec4' && rounding === 'even' ? [32, 4, 16] : [32]) {
+                  const o = { format, scaleMode, rounding, blockSize };
+                  expectBitsEqual(await gpu(x, shape, o), host(x, shape, o), { label: `${v} ${JSON.stringify(o)}` });
+                }
+        }
+      } finally {
+        setMXKernelVariant('auto');
       }
-    } finally {
-      setMXKernelVariant('auto');
-    }
-  });
+    },
+  );
 
   it.skipIf(!ON_WEBGPU)('block sizes, partial blocks, other axes, subnormal modes, NaN/Inf blocks', async () => {
     const x = mixedData(6 * 7 * 45, 11);
