@@ -73,7 +73,7 @@ function scaleExponent(a: u32, mode: i32): i32 {
   return reinterpret<f64>(<u64>(1023 + e) << 52);
 }
 
-// Per-block encode state.
+// Per-call encode state, for the scalar paths (ragged block tails, tiny scales).
 let efMinBits: u32 = 0;
 let bias: i32 = 0;
 let lsb: i32 = 0;
@@ -88,13 +88,7 @@ let rm: i32 = 0;
   return floor<f64>(y);
 }
 
-@inline function roundY2(y: v128, r: i32): v128 {
-  if (r == 0) return f64x2.nearest(y);
-  if (r == 1) return f64x2.floor(f64x2.add(y, f64x2.splat(0.5)));
-  return f64x2.floor(y);
-}
-
-/** One FP element code (scalar twin of the vector code in encodeBlock). */
+/** One FP element code (the scalar twin of fp16 below, for block tails). */
 @inline function enc1FP(bits: u32): u32 {
   const a = bits & 0x7fffffff;
   let mag: i32;
@@ -113,107 +107,159 @@ let rm: i32 = 0;
   return <u32>(((mag ^ neg) - neg) & 0xff);
 }
 
-/**
- * y = |x|·subMul rounded to an integer, four lanes (two f64x2 halves), as i32 lanes: the rounded value plus 2^52 holds
- * the integer in its low word (0 ≤ y < 2^31 in every lane the caller keeps). Ties to even come from the f64 add
- * itself, as the JavaScript kernel's (y + 2^52 + 2^51) − (2^52 + 2^51).
- */
-@inline function magY4(a: v128, m: v128, r: i32): v128 {
-  const two52 = f64x2.splat(4503599627370496.0);
-  let lo = f64x2.mul(f64x2.promote_low_f32x4(a), m);
-  let hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), m);
-  if (r == 1) {
-    lo = f64x2.floor(f64x2.add(lo, f64x2.splat(0.5)));
-    hi = f64x2.floor(f64x2.add(hi, f64x2.splat(0.5)));
-  } else if (r == 2) {
-    lo = f64x2.floor(lo);
-    hi = f64x2.floor(hi);
-  }
-  lo = f64x2.add(lo, two52);
-  hi = f64x2.add(hi, two52);
-  return i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-}
+// ---- SIMD encoders: sixteen float32 lanes at p into sixteen code bytes ----
 
-/** Four FP codes (i32 lanes) of the float32 lanes of v; the constants are splatted once per block by the caller. */
-@inline function enc4FP(v: v128, mixed: bool, r: i32, shv: i32, absm: v128, biasV: v128, lsbV: v128, rebiasV: v128, efV: v128, subV: v128, maxV: v128, signV: v128): v128 {
-  const a = v128.and(v, absm);
-  let mag = i32x4.sub(i32x4.shr_u(i32x4.add(i32x4.add(a, biasV), v128.and(i32x4.shr_u(a, shv), lsbV)), shv), rebiasV);
-  if (mixed) mag = v128.bitselect(mag, magY4(a, subV, r), i32x4.ge_u(a, efV));
-  mag = i32x4.min_s(mag, maxV);
-  return v128.or(mag, v128.and(i32x4.shr_s(v, 31), signV));
-}
-
-@inline function enc4Int(v: v128, r: i32, absm: v128, subV: v128): v128 {
-  const a = v128.and(v, absm);
-  const mag = i32x4.min_s(magY4(a, subV, r), i32x4.splat(127));
-  const neg = i32x4.shr_s(v, 31);
-  return v128.and(i32x4.sub(v128.xor(mag, neg), neg), i32x4.splat(0xff));
-}
-
-@inline function enc1(bits: u32, mode: i32): u32 {
-  if (mode == 2) return enc1Int(bits);
-  return enc1FP(bits);
-}
-
+/** Lanes 0…15 of four i32x4 (each 0…65535) as bytes, saturating at 255. */
 @inline function narrow4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
   return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c0, c1), i16x8.narrow_i32x4_u(c2, c3));
 }
 
-/** Codes of n elements at p (float32 bits) into bytes at dst; mode 0 FP normal-only, 1 FP mixed, 2 INT8. */
-function encodeBlock(p: usize, n: i32, dst: usize, mode: i32): void {
-  // every per-block constant in a local (globals are loads in the engine; splats are not hoisted out of loops)
-  const r = rm;
-  const shv = sh;
-  const absm = i32x4.splat(0x7fffffff);
-  const biasV = i32x4.splat(bias);
-  const lsbV = i32x4.splat(lsb);
-  const rebiasV = i32x4.splat(rebias);
-  const efV = i32x4.splat(efMinBits);
-  const subV = f64x2.splat(subMul);
-  const maxV = i32x4.splat(MAXCODE);
-  const signV = i32x4.splat(SIGNBIT);
-  let i = 0;
-  if (mode == 0) {
-    for (; i + 16 <= n; i += 16) {
-      const q = p + (<usize>i << 2);
-      const c0 = enc4FP(v128.load(q), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c1 = enc4FP(v128.load(q, 16), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c2 = enc4FP(v128.load(q, 32), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c3 = enc4FP(v128.load(q, 48), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      v128.store(dst + i, narrow4(c0, c1, c2, c3));
-    }
-    for (; i + 4 <= n; i += 4) {
-      const c = enc4FP(v128.load(p + (<usize>i << 2)), false, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
-    }
-  } else if (mode == 1) {
-    for (; i + 16 <= n; i += 16) {
-      const q = p + (<usize>i << 2);
-      const c0 = enc4FP(v128.load(q), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c1 = enc4FP(v128.load(q, 16), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c2 = enc4FP(v128.load(q, 32), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      const c3 = enc4FP(v128.load(q, 48), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      v128.store(dst + i, narrow4(c0, c1, c2, c3));
-    }
-    for (; i + 4 <= n; i += 4) {
-      const c = enc4FP(v128.load(p + (<usize>i << 2)), true, r, shv, absm, biasV, lsbV, rebiasV, efV, subV, maxV, signV);
-      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
-    }
-  } else {
-    for (; i + 16 <= n; i += 16) {
-      const q = p + (<usize>i << 2);
-      const c0 = enc4Int(v128.load(q), r, absm, subV);
-      const c1 = enc4Int(v128.load(q, 16), r, absm, subV);
-      const c2 = enc4Int(v128.load(q, 32), r, absm, subV);
-      const c3 = enc4Int(v128.load(q, 48), r, absm, subV);
-      v128.store(dst + i, narrow4(c0, c1, c2, c3));
-    }
-    for (; i + 4 <= n; i += 4) {
-      const c = enc4Int(v128.load(p + (<usize>i << 2)), r, absm, subV);
-      store<u32>(dst + i, i32x4.extract_lane(narrow4(c, c, c, c), 0));
-    }
+/** 0xFF in the bytes of the negative lanes (sign bit set), 0 elsewhere. */
+@inline function signBytes(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  return i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.shr_s(v0, 31), i32x4.shr_s(v1, 31)),
+    i16x8.narrow_i32x4_s(i32x4.shr_s(v2, 31), i32x4.shr_s(v3, 31)),
+  );
+}
+
+/**
+ * Magnitude codes of float32 magnitude bits a whose exponent reaches the element normals: the float32 bits rounded
+ * at bit sh (bias and the kept lsb give ties to even, ties away or truncation), the block's exponent offset folded
+ * into C = bias − ((efMin − 1) << 23).
+ */
+@inline function magN(a: v128, C: v128, lsbV: v128, shv: i32): v128 {
+  return i32x4.shr_u(i32x4.add(i32x4.add(a, C), v128.and(i32x4.shr_u(a, shv), lsbV)), shv);
+}
+
+/**
+ * y = |x|·2^e rounded to an integer (i32 lanes), e = eA + eB split so both factors are float32 powers of two: the
+ * float32 product is exact whenever y ≥ 2^-126 (and rounds to 0 below, as the exact value does). Ties to even,
+ * ties away (floor(y) + [y − floor(y) ≥ 0.5], exact) or floor, as the JavaScript kernel's float64 y; the integer
+ * is read from the bits of the float32 sum with 2^23 (exact: y < 2^23 in every lane the caller keeps).
+ */
+@inline function magS(a: v128, mA: v128, mB: v128, r: i32): v128 {
+  const y = f32x4.mul(f32x4.mul(a, mA), mB);
+  const two23 = f32x4.splat(8388608.0);
+  let t: v128;
+  if (r == 0) t = f32x4.add(y, two23); // fl(y + 2^23) = 2^23 + y rounded half to even (0 ≤ y < 2^23)
+  else if (r == 2) t = f32x4.add(f32x4.floor(y), two23);
+  else {
+    const f = f32x4.floor(y);
+    t = f32x4.add(f32x4.add(f, v128.and(f32x4.ge(f32x4.sub(y, f), f32x4.splat(0.5)), f32x4.splat(1.0))), two23);
   }
-  for (; i < n; i++) store<u8>(dst + i, enc1(load<u32>(p + (<usize>i << 2)), mode));
+  return i32x4.sub(t, i32x4.splat(0x4b000000));
+}
+
+/**
+ * Sixteen FP codes of the float32 at p. kind 0: every lane on the element normals; 1: normals and zeros; 2: mixed
+ * (lanes below efMin take the subnormal grid through magS).
+ */
+@inline function fp16(p: usize, kind: i32, r: i32, C: v128, lsbV: v128, shv: i32, efV: v128, mA: v128, mB: v128, maxB: v128, signB: v128): v128 {
+  const absm = i32x4.splat(0x7fffffff);
+  const v0 = v128.load(p);
+  const v1 = v128.load(p, 16);
+  const v2 = v128.load(p, 32);
+  const v3 = v128.load(p, 48);
+  const a0 = v128.and(v0, absm);
+  const a1 = v128.and(v1, absm);
+  const a2 = v128.and(v2, absm);
+  const a3 = v128.and(v3, absm);
+  let m0 = magN(a0, C, lsbV, shv);
+  let m1 = magN(a1, C, lsbV, shv);
+  let m2 = magN(a2, C, lsbV, shv);
+  let m3 = magN(a3, C, lsbV, shv);
+  if (kind == 1) {
+    const z = i32x4.splat(0);
+    m0 = v128.andnot(m0, i32x4.eq(a0, z));
+    m1 = v128.andnot(m1, i32x4.eq(a1, z));
+    m2 = v128.andnot(m2, i32x4.eq(a2, z));
+    m3 = v128.andnot(m3, i32x4.eq(a3, z));
+  } else if (kind == 2) {
+    m0 = v128.bitselect(m0, magS(a0, mA, mB, r), i32x4.ge_u(a0, efV));
+    m1 = v128.bitselect(m1, magS(a1, mA, mB, r), i32x4.ge_u(a1, efV));
+    m2 = v128.bitselect(m2, magS(a2, mA, mB, r), i32x4.ge_u(a2, efV));
+    m3 = v128.bitselect(m3, magS(a3, mA, mB, r), i32x4.ge_u(a3, efV));
+  }
+  const m = i8x16.min_u(narrow4(m0, m1, m2, m3), maxB);
+  return v128.or(m, v128.and(signBytes(v0, v1, v2, v3), signB));
+}
+
+/** Sixteen MXINT8 codes of the float32 at p (two's complement bytes). */
+@inline function int16(p: usize, r: i32, mA: v128, mB: v128): v128 {
+  const absm = i32x4.splat(0x7fffffff);
+  const v0 = v128.load(p);
+  const v1 = v128.load(p, 16);
+  const v2 = v128.load(p, 32);
+  const v3 = v128.load(p, 48);
+  const m0 = magS(v128.and(v0, absm), mA, mB, r);
+  const m1 = magS(v128.and(v1, absm), mA, mB, r);
+  const m2 = magS(v128.and(v2, absm), mA, mB, r);
+  const m3 = magS(v128.and(v3, absm), mA, mB, r);
+  const m = i8x16.min_u(narrow4(m0, m1, m2, m3), i8x16.splat(127));
+  const s = signBytes(v0, v1, v2, v3);
+  return i8x16.sub(v128.xor(m, s), s);
+}
+
+/** Stores sixteen code bytes at code index ci of the stream: bytes, FP4 pairs (8 bytes) or FP6 (12 bytes). */
+@inline function put16(data: usize, pm: i32, ci: usize, c: v128): void {
+  if (pm == 0) {
+    v128.store(data + ci, c);
+  } else if (pm == 1) {
+    const w = v128.or(v128.and(c, i16x8.splat(0x0f)), v128.and(i16x8.shr_u(c, 4), i16x8.splat(0xf0)));
+    v128.store64_lane(data + (ci >> 1), i8x16.narrow_i16x8_u(w, w), 0);
+  } else {
+    const t = v128.or(v128.and(c, i16x8.splat(0x3f)), i16x8.shr_u(v128.and(c, i16x8.splat(0x3f00)), 2));
+    const u = v128.or(v128.and(t, i32x4.splat(0xfff)), i32x4.shr_u(v128.and(t, i32x4.splat(0x0fff0000)), 4));
+    const b = i8x16.shuffle(u, u, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0, 0, 0, 0);
+    const o = data + (ci >> 2) * 3;
+    v128.store64_lane(o, b, 0);
+    v128.store32_lane(o, b, 2, 8);
+  }
+}
+
+/** Horizontal unsigned max / min of four u32 lanes. */
+@inline function hmax(m: v128): u32 {
+  m = i32x4.max_u(m, i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  m = i32x4.max_u(m, i8x16.shuffle(m, m, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return i32x4.extract_lane(m, 0);
+}
+@inline function hmin(m: v128): u32 {
+  m = i32x4.min_u(m, i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  m = i32x4.min_u(m, i8x16.shuffle(m, m, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return i32x4.extract_lane(m, 0);
+}
+
+// Block statistics of the last absMaxMin: smallest |x| bits, and smallest non-zero |x| bits (0xFFFFFFFF if none).
+let blockMin: u32 = 0;
+let blockMinNZ: u32 = 0;
+
+/** Block amax (bits) of n elements at p; the smallest |x| and smallest non-zero |x| go to blockMin, blockMinNZ. */
+@inline function absMaxMin(p: usize, n: i32): u32 {
+  let i = 0;
+  const msk = i32x4.splat(0x7fffffff);
+  const one = i32x4.splat(1);
+  let mx = i32x4.splat(0);
+  let mn = i32x4.splat(-1);
+  let mz = i32x4.splat(-1);
+  for (; i + 8 <= n; i += 8) {
+    const a = v128.and(v128.load(p + (<usize>i << 2)), msk);
+    const b = v128.and(v128.load(p + (<usize>i << 2), 16), msk);
+    mx = i32x4.max_u(mx, i32x4.max_u(a, b));
+    mn = i32x4.min_u(mn, i32x4.min_u(a, b));
+    mz = i32x4.min_u(mz, i32x4.min_u(i32x4.sub(a, one), i32x4.sub(b, one)));
+  }
+  let m = hmax(mx);
+  let l = hmin(mn);
+  let z = hmin(mz);
+  for (; i < n; i++) {
+    const a = load<u32>(p + (<usize>i << 2)) & 0x7fffffff;
+    m = a > m ? a : m;
+    l = a < l ? a : l;
+    z = a - 1 < z ? a - 1 : z;
+  }
+  blockMin = l;
+  blockMinNZ = z + 1;
+  return m;
 }
 
 /** Magnitude code of float32 magnitude bits a divided by 2^s (general slow path; rounding 0–2). */
@@ -282,29 +328,6 @@ function preprocess(p: usize, n: i32, q: usize, bf16: bool, flush: bool): void {
   }
 }
 
-/** Block amax (bits) of n elements at p; the minimum |x| bits go to blockMin. */
-let blockMin: u32 = 0;
-function absMaxMin(p: usize, n: i32): u32 {
-  let i = 0;
-  let mx = i32x4.splat(0);
-  let mn = i32x4.splat(0x7fffffff);
-  const msk = i32x4.splat(0x7fffffff);
-  for (; i + 4 <= n; i += 4) {
-    const a = v128.and(v128.load(p + (<usize>i << 2)), msk);
-    mx = i32x4.max_u(mx, a);
-    mn = i32x4.min_u(mn, a);
-  }
-  let m = max<u32>(max<u32>(i32x4.extract_lane(mx, 0), i32x4.extract_lane(mx, 1)), max<u32>(i32x4.extract_lane(mx, 2), i32x4.extract_lane(mx, 3)));
-  let l = min<u32>(min<u32>(i32x4.extract_lane(mn, 0), i32x4.extract_lane(mn, 1)), min<u32>(i32x4.extract_lane(mn, 2), i32x4.extract_lane(mn, 3)));
-  for (; i < n; i++) {
-    const a = load<u32>(p + (<usize>i << 2)) & 0x7fffffff;
-    m = a > m ? a : m;
-    l = a < l ? a : l;
-  }
-  blockMin = l;
-  return m;
-}
-
 /** ORs n codes from src into the packed stream at code index ci (data zeroed there). pm 1 FP4 nibbles, 2 FP6. */
 function orCodes(data: usize, pm: i32, ci: i32, src: usize, n: i32): void {
   for (let t = 0; t < n; t++) {
@@ -347,11 +370,66 @@ function packFP6(src: usize, k: i32, out: usize): void {
   }
 }
 
+/** Packs cnt codes from the scratch at src to code index ci of the stream (ci and cnt aligned unless irregular). */
+function emit(data: usize, pm: i32, irregular: bool, ci: i32, src: usize, cnt: i32): void {
+  if (cnt <= 0) return;
+  if (irregular) orCodes(data, pm, ci, src, cnt);
+  else if (pm === 0) memory.copy(data + <usize>ci, src, cnt);
+  else if (pm === 1) packFP4(src, cnt, data + (<usize>ci >> 1));
+  else packFP6(src, cnt, data + (<usize>ci >> 2) * 3);
+}
+
+/** 2^e as a float32 (−126 ≤ e ≤ 127). */
+@inline function pow2f32(e: i32): f32 {
+  return reinterpret<f32>((127 + e) << 23);
+}
+
+/** The FP vector loop over whole groups of sixteen of a block; returns the number of elements done. */
+@inline function fpRun(
+  p: usize,
+  n: i32,
+  kind: i32,
+  r: i32,
+  C: v128,
+  lsbV: v128,
+  shv: i32,
+  efV: v128,
+  mA: v128,
+  mB: v128,
+  maxB: v128,
+  signB: v128,
+  data: usize,
+  pm: i32,
+  ci: usize,
+  irr: bool,
+  codes: usize,
+): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const c = fp16(p + (<usize>i << 2), kind, r, C, lsbV, shv, efV, mA, mB, maxB, signB);
+    if (irr) v128.store(codes + i, c);
+    else put16(data, pm, ci + i, c);
+  }
+  return i;
+}
+
+@inline function intRun(p: usize, n: i32, r: i32, mA: v128, mB: v128, data: usize, pm: i32, ci: usize, irr: bool, codes: usize): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const c = int16(p + (<usize>i << 2), r, mA, mB);
+    if (irr) v128.store(codes + i, c);
+    else put16(data, pm, ci + i, c);
+  }
+  return i;
+}
+
 /**
  * Quantizes rows × L float32 values at src in blocks of k into packed codes at data and scale bytes at scales.
  * scaleMode 0 floor, 1 ceil, 2 even, 3 rceil; rounding 0 even, 1 nearest (ties away), 2 floor; flags bit 0
  * bfloat16 inputs, bit 1 flush-elements, bit 2 flush-block; packing 0 one code per byte, 1 FP4 pairs, 2 FP6 packed.
  * scratch: (k + 32) bytes of codes plus k·4 bytes for preprocessed inputs. The caller checked every size.
+ * Whole groups of sixteen elements of a block are encoded and packed in registers (SIMD); the rest of a block (and
+ * blocks of NaN/Inf, flushed or tiny-scale blocks) go through the scalar codes in the scratch.
  */
 export function mxQuantize(
   src: usize,
@@ -385,59 +463,78 @@ export function mxQuantize(
     const total = <usize>rows * <usize>nB * <usize>k;
     memory.fill(data, 0, pm === 1 ? (total + 1) >> 1 : (total * 6 + 7) >> 3);
   }
-  for (let r = 0; r < rows; r++) {
+  // per-call constants in locals (globals are memory loads in the engine)
+  const r = rm;
+  const shv = sh;
+  const lsbV = i32x4.splat(lsb);
+  const maxB = i8x16.splat(<i8>MAXCODE);
+  const signB = i8x16.splat(<i8>SIGNBIT);
+  const isInt = ISINT;
+  const emin = EMIN;
+  const mm = M;
+  const bs = bias;
+  for (let row = 0; row < rows; row++) {
     for (let b = 0; b < nB; b++) {
-      const start = r * L + b * k;
+      const start = row * L + b * k;
       const n = min<i32>(k, L - b * k);
-      const ci = (r * nB + b) * k;
-      const si = scales + <usize>(r * nB + b);
+      const ci = (row * nB + b) * k;
+      const si = scales + <usize>(row * nB + b);
       let p = src + (<usize>start << 2);
       if (bf16 || flushEl) {
         preprocess(p, n, pre, bf16, flushEl);
         p = pre;
       }
-      // codes go straight into data for full byte blocks, else into the scratch and packed from there
-      const direct = pm === 0 && n === k;
-      const dst = direct ? data + <usize>ci : codes;
       const amax = absMaxMin(p, n);
       if (amax >= 0x7f800000) {
         store<u8>(si, 0xff);
-        memory.fill(dst, nanCode, n);
+        memory.fill(codes, nanCode, n);
+      } else if (flushBlock && amax !== 0 && amax < 0x800000) {
+        store<u8>(si, 0);
+        for (let i = 0; i < n; i++) store<u8>(codes + i, isInt ? 0 : (load<u32>(p + (<usize>i << 2)) >>> 31) * SIGNBIT);
       } else {
-        let s: i32;
-        let done = false;
-        if (amax === 0) s = ISINT ? -126 : -127;
-        else if (flushBlock && amax < 0x800000) {
-          store<u8>(si, 0);
-          for (let i = 0; i < n; i++) store<u8>(dst + i, ISINT ? 0 : (load<u32>(p + (<usize>i << 2)) >>> 31) * SIGNBIT);
-          done = true;
-          s = 0;
-        } else s = scaleExponent(amax, scaleMode);
-        if (!done) {
-          if (s > 127) s = 127;
-          else if (s < -127) s = -127;
-          store<u8>(si, <u8>(s + 127));
-          if (ISINT) {
-            subMul = pow2f64(6 - s);
-            encodeBlock(p, n, dst, 2);
-          } else if (s >= -126 - EMIN) {
-            const efMin = EMIN + 127 + s;
-            efMinBits = <u32>efMin << 23;
-            rebias = (efMin - 1) << M;
-            subMul = pow2f64(M - EMIN - s);
-            encodeBlock(p, n, dst, blockMin >= efMinBits ? 0 : 1);
+        let s = amax === 0 ? (isInt ? -126 : -127) : scaleExponent(amax, scaleMode);
+        if (s > 127) s = 127;
+        else if (s < -127) s = -127;
+        store<u8>(si, <u8>(s + 127));
+        if (isInt || s >= -126 - emin) {
+          // e: exponent of the subnormal-grid multiplier, split into two float32 powers of two
+          const e = isInt ? 6 - s : mm - emin - s;
+          const eA = min<i32>(e, 127);
+          const mA = f32x4.splat(pow2f32(eA));
+          const mB = f32x4.splat(pow2f32(e - eA));
+          subMul = pow2f64(e);
+          let i = 0;
+          if (isInt) {
+            if (r == 0) i = intRun(p, n, 0, mA, mB, data, pm, ci, irregular, codes);
+            else if (r == 1) i = intRun(p, n, 1, mA, mB, data, pm, ci, irregular, codes);
+            else i = intRun(p, n, 2, mA, mB, data, pm, ci, irregular, codes);
           } else {
-            subMul = pow2f64(M - EMIN - s);
-            encodeTinyBlock(p, n, dst, s);
+            const efMin = emin + 127 + s;
+            efMinBits = <u32>efMin << 23;
+            rebias = (efMin - 1) << mm;
+            const C = i32x4.splat(bs - ((efMin - 1) << 23));
+            const efV = i32x4.splat(efMinBits);
+            if (blockMin >= efMinBits) i = fpRun(p, n, 0, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
+            else if (blockMinNZ >= efMinBits) i = fpRun(p, n, 1, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
+            else if (r == 0) i = fpRun(p, n, 2, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
+            else if (r == 1) i = fpRun(p, n, 2, 1, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
+            else i = fpRun(p, n, 2, 2, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
           }
+          // the rest of the block: scalar codes into the scratch, zero padding, packed after the vector part
+          const base = irregular ? 0 : i;
+          for (let j = i; j < n; j++) {
+            const bits = load<u32>(p + (<usize>j << 2));
+            store<u8>(codes + (j - base), isInt ? enc1Int(bits) : enc1FP(bits));
+          }
+          if (n < k) memory.fill(codes + (n - base), 0, k - n);
+          emit(data, pm, irregular, ci + base, codes, k - base);
+          continue;
         }
+        subMul = pow2f64(mm - emin - s);
+        encodeTinyBlock(p, n, codes, s);
       }
-      if (direct) continue;
       if (n < k) memory.fill(codes + n, 0, k - n);
-      if (pm === 0) memory.copy(data + <usize>ci, codes, k);
-      else if (irregular) orCodes(data, pm, ci, codes, k);
-      else if (pm === 1) packFP4(codes, k, data + (<usize>ci >> 1));
-      else packFP6(codes, k, data + (<usize>ci >> 2) * 3);
+      emit(data, pm, irregular, ci, codes, k);
     }
   }
 }
@@ -446,20 +543,124 @@ export function mxQuantize(
   return reinterpret<f32>(sb === 0 ? 0x00400000 : sb << 23);
 }
 
-@inline function lookup4(table: usize, c0: u32, c1: u32, c2: u32, c3: u32): v128 {
-  let v = f32x4.splat(load<f32>(table + (c0 << 2)));
-  v = f32x4.replace_lane(v, 1, load<f32>(table + (c1 << 2)));
-  v = f32x4.replace_lane(v, 2, load<f32>(table + (c2 << 2)));
-  return f32x4.replace_lane(v, 3, load<f32>(table + (c3 << 2)));
+/**
+ * Four float32 values of the i32 code lanes c of format fmt (a constant at each call), times X: FP codes decode
+ * exactly as float32 bits (magnitude << (23 − M)) times 2^(127 − bias), a float32 subnormal for the element
+ * subnormals, then one rounded multiply by X as the table kernel's; the sign ORed in. E4M3's 0x7F/0xFF and E5M2's
+ * codes above Inf, and FP6/FP4 codes ≥ 2^bits, give NaN; E5M2's 0x7C/0xFC ±Inf. MXINT8: two's complement / 64.
+ */
+@inline function dec4(c: v128, fmt: i32, K1: v128, X: v128): v128 {
+  const nan = i32x4.splat(0x7fc00000);
+  if (fmt == 5) return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(c), K1), X);
+  const m = fmt == 0 ? 3 : fmt == 1 ? 2 : fmt == 2 ? 2 : fmt == 3 ? 3 : 1;
+  const bits = fmt <= 1 ? 8 : fmt <= 3 ? 6 : 4;
+  const signBit = 1 << (bits - 1);
+  const sign = i32x4.shl(v128.and(c, i32x4.splat(signBit)), 32 - bits);
+  const mag = v128.and(c, i32x4.splat(signBit - 1));
+  const f = v128.or(f32x4.mul(f32x4.mul(i32x4.shl(mag, 23 - m), K1), X), sign);
+  if (fmt == 0) return v128.bitselect(nan, f, i32x4.eq(mag, i32x4.splat(0x7f)));
+  if (fmt == 1) {
+    const special = v128.bitselect(v128.or(i32x4.splat(0x7f800000), sign), nan, i32x4.eq(mag, i32x4.splat(0x7c)));
+    return v128.bitselect(special, f, i32x4.gt_u(mag, i32x4.splat(0x7b)));
+  }
+  return v128.bitselect(nan, f, i32x4.gt_u(c, i32x4.splat((1 << bits) - 1)));
+}
+
+/** Decodes sixteen code bytes (fmt's codes; MXINT8 sign-extended) to float32 at o. */
+@inline function dec16(c: v128, fmt: i32, K1: v128, X: v128, o: usize): void {
+  let lo: v128, hi: v128;
+  if (fmt == 5) {
+    lo = i16x8.extend_low_i8x16_s(c);
+    hi = i16x8.extend_high_i8x16_s(c);
+    v128.store(o, dec4(i32x4.extend_low_i16x8_s(lo), fmt, K1, X));
+    v128.store(o, dec4(i32x4.extend_high_i16x8_s(lo), fmt, K1, X), 16);
+    v128.store(o, dec4(i32x4.extend_low_i16x8_s(hi), fmt, K1, X), 32);
+    v128.store(o, dec4(i32x4.extend_high_i16x8_s(hi), fmt, K1, X), 48);
+  } else {
+    lo = i16x8.extend_low_i8x16_u(c);
+    hi = i16x8.extend_high_i8x16_u(c);
+    dec8(lo, fmt, K1, X, o);
+    dec8(hi, fmt, K1, X, o + 32);
+  }
+}
+
+/** Decodes eight u16 code lanes to float32 at o. */
+@inline function dec8(c: v128, fmt: i32, K1: v128, X: v128, o: usize): void {
+  v128.store(o, dec4(i32x4.extend_low_i16x8_u(c), fmt, K1, X));
+  v128.store(o, dec4(i32x4.extend_high_i16x8_u(c), fmt, K1, X), 16);
+}
+
+/** Eight FP6 codes (u16 lanes) from the six bytes at lanes 0…5 of b: four codes in three bytes, LSB first. */
+@inline function fp6x8(b: v128): v128 {
+  const w = i16x8.mul(i8x16.shuffle(b, b, 0, 1, 0, 1, 1, 2, 2, 2, 3, 4, 3, 4, 4, 5, 5, 5), i16x8(64, 1, 4, 16, 64, 1, 4, 16));
+  return v128.and(i16x8.shr_u(w, 6), i16x8.splat(0x3f));
+}
+
+/** Bytes 2 (hi = false) or 3 (hi = true) of the sixteen float32 at t: one byte plane of a 16-entry decode table. */
+@inline function plane(t: usize, hi: bool): v128 {
+  const a = v128.load(t);
+  const b = v128.load(t, 16);
+  const c = v128.load(t, 32);
+  const d = v128.load(t, 48);
+  const x = hi
+    ? i8x16.shuffle(a, b, 3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0, 0, 0, 0, 0)
+    : i8x16.shuffle(a, b, 2, 6, 10, 14, 18, 22, 26, 30, 0, 0, 0, 0, 0, 0, 0, 0);
+  const y = hi
+    ? i8x16.shuffle(c, d, 3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0, 0, 0, 0, 0)
+    : i8x16.shuffle(c, d, 2, 6, 10, 14, 18, 22, 26, 30, 0, 0, 0, 0, 0, 0, 0, 0);
+  return i8x16.shuffle(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
 /**
- * Dequantizes rows × L values from packed codes at data (packing 0 bytes, 1 FP4 pairs, 2 FP6 packed) and scale bytes
- * into float32 at out: decode(code)·2^(byte − 127) rounded once to float32 (one f32 multiply: both factors are
- * float32 values, 2^-127 included), NaN for scale byte 0xFF. table: the 2^bits float32 decode values of the format.
+ * FP6/FP4 decode by table lookup: every value of these formats (and the table's NaN) is a float32 whose low 16 bits
+ * are zero, so the codes in c index byte planes of the high halves of the decode table (i8x16.swizzle, 16 entries a
+ * plane; an index out of range reads 0). FP4 (bits 4) looks the code up in entries 0…15; FP6 looks the magnitude up
+ * in entries 0…31 and ORs the sign in. chk: codes may exceed the format (byte packing), and those read NaN. Each
+ * float32 is multiplied once by X, as the table kernel's table[c]·X.
  */
-export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+@inline function lut16(c: v128, bits: i32, chk: bool, H0: v128, H1: v128, L0: v128, L1: v128, X: v128, o: usize): void {
+  let h: v128, l: v128;
+  if (bits == 4) {
+    h = i8x16.swizzle(H0, c);
+    l = i8x16.swizzle(L0, c);
+  } else {
+    const m = v128.and(c, i8x16.splat(0x1f));
+    const m1 = i8x16.sub(m, i8x16.splat(16));
+    h = v128.or(v128.or(i8x16.swizzle(H0, m), i8x16.swizzle(H1, m1)), v128.and(i16x8.shl(c, 2), i8x16.splat(<i8>0x80)));
+    l = v128.or(i8x16.swizzle(L0, m), i8x16.swizzle(L1, m1));
+  }
+  if (chk) {
+    const big = i8x16.gt_u(c, i8x16.splat(bits == 4 ? 15 : 63));
+    h = v128.or(v128.andnot(h, big), v128.and(big, i8x16.splat(0x7f)));
+    l = v128.or(v128.andnot(l, big), v128.and(big, i8x16.splat(<i8>0xc0)));
+  }
+  const z = i32x4.splat(0);
+  const w0 = i8x16.shuffle(l, h, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const w1 = i8x16.shuffle(l, h, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(o, f32x4.mul(i8x16.shuffle(z, w0, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), X));
+  v128.store(o, f32x4.mul(i8x16.shuffle(z, w0, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), X), 16);
+  v128.store(o, f32x4.mul(i8x16.shuffle(z, w1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), X), 32);
+  v128.store(o, f32x4.mul(i8x16.shuffle(z, w1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), X), 48);
+}
+
+/** Sixteen FP6 codes (bytes) from the twelve bytes at lanes 0…11 of b. */
+@inline function fp6x16(b: v128): v128 {
+  return i8x16.narrow_i16x8_u(fp6x8(b), fp6x8(i8x16.shuffle(b, b, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+}
+
+/** One format's dequantize loop (fmt a constant). */
+@inline function dqRun(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize, fmt: i32): void {
   const nB = (L + k - 1) / k;
+  const bias = fmt == 0 ? 7 : fmt == 1 ? 15 : fmt == 2 ? 3 : fmt == 5 ? 133 : 1;
+  const K1 = f32x4.splat(reinterpret<f32>((254 - bias) << 23)); // 2^(127 − bias); MXINT8 2^-6
+  const nanv = i32x4.splat(0x7fc00000);
+  const lut = fmt >= 2 && fmt <= 4;
+  const bits = fmt == 4 ? 4 : 6;
+  // FP6/FP4 byte planes of the decode table (entries 0…15 and 16…31)
+  const H0 = lut ? plane(table, true) : nanv;
+  const H1 = lut ? plane(table + 64, true) : nanv;
+  const L0 = lut ? plane(table, false) : nanv;
+  const L1 = lut ? plane(table + 64, false) : nanv;
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nB; b++) {
       const start = r * L + b * k;
@@ -468,26 +669,27 @@ export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32
       const o = out + (<usize>start << 2);
       const sb = <u32>load<u8>(scales + <usize>(r * nB + b));
       if (sb === 0xff) {
-        for (let i = 0; i < n; i++) store<u32>(o + (<usize>i << 2), 0x7fc00000);
+        let i = 0;
+        for (; i + 4 <= n; i += 4) v128.store(o + (<usize>i << 2), nanv);
+        for (; i < n; i++) store<u32>(o + (<usize>i << 2), 0x7fc00000);
         continue;
       }
       const X = scaleValue(sb);
       const Xv = f32x4.splat(X);
       let i = 0;
-      if (packing === 0) {
+      if (pm === 0) {
         const d = data + <usize>ci;
-        for (; i + 4 <= n; i += 4) {
-          const w = load<u32>(d + i);
-          v128.store(o + (<usize>i << 2), f32x4.mul(lookup4(table, w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24), Xv));
-        }
+        if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), bits, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
+        else for (; i + 16 <= n; i += 16) dec16(v128.load(d + i), fmt, K1, Xv, o + (<usize>i << 2));
         for (; i < n; i++) store<f32>(o + (<usize>i << 2), load<f32>(table + (<usize>load<u8>(d + i) << 2)) * X);
-      } else if (packing === 1) {
+      } else if (pm === 1) {
         if ((ci & 1) === 0) {
           const d = data + (<usize>ci >> 1);
-          for (; i + 8 <= n; i += 8) {
-            const w = load<u32>(d + (i >> 1));
-            v128.store(o + (<usize>i << 2), f32x4.mul(lookup4(table, w & 0xf, (w >>> 4) & 0xf, (w >>> 8) & 0xf, (w >>> 12) & 0xf), Xv));
-            v128.store(o + (<usize>i << 2), f32x4.mul(lookup4(table, (w >>> 16) & 0xf, (w >>> 20) & 0xf, (w >>> 24) & 0xf, w >>> 28), Xv), 16);
+          for (; i + 16 <= n; i += 16) {
+            const w = i16x8.extend_low_i8x16_u(v128.load64_zero(d + (i >> 1)));
+            const c = v128.or(v128.and(w, i16x8.splat(0x0f)), i16x8.shl(v128.and(w, i16x8.splat(0xf0)), 4));
+            if (lut) lut16(c, 4, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
+            else dec16(c, fmt, K1, Xv, o + (<usize>i << 2));
           }
         }
         for (; i < n; i++) {
@@ -498,10 +700,11 @@ export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32
       } else {
         if ((ci & 3) === 0) {
           const d = data + (<usize>ci >> 2) * 3;
-          for (; i + 4 <= n; i += 4) {
+          for (; i + 16 <= n; i += 16) {
             const q = d + (i >> 2) * 3;
-            const w = <u32>load<u16>(q) | (<u32>load<u8>(q + 2) << 16);
-            v128.store(o + (<usize>i << 2), f32x4.mul(lookup4(table, w & 0x3f, (w >>> 6) & 0x3f, (w >>> 12) & 0x3f, w >>> 18), Xv));
+            const bv = v128.load32_lane(q + 8, v128.load64_zero(q), 2);
+            if (bits == 4) lut16(fp6x16(bv), 4, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
+            else lut16(fp6x16(bv), 6, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2));;
           }
         }
         for (; i < n; i++) {
@@ -516,4 +719,21 @@ export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32
       }
     }
   }
+}
+
+/**
+ * Dequantizes rows × L values from packed codes at data (packing 0 bytes, 1 FP4 pairs, 2 FP6 packed) and scale bytes
+ * into float32 at out: decode(code)·2^(byte − 127) rounded once to float32 (one f32 multiply: both factors are
+ * float32 values, 2^-127 included), NaN for scale byte 0xFF. table: the 2^bits float32 decode values of the format,
+ * at 1024 + 1024·format (src/tables.ts), which also names the format; whole groups of sixteen codes decode
+ * arithmetically (dec4), the rest through the table.
+ */
+export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  const fmt = <i32>((table - 1024) >> 10);
+  if (fmt == 0) dqRun(data, packing, scales, rows, L, k, table, out, 0);
+  else if (fmt == 1) dqRun(data, packing, scales, rows, L, k, table, out, 1);
+  else if (fmt == 2) dqRun(data, packing, scales, rows, L, k, table, out, 2);
+  else if (fmt == 3) dqRun(data, packing, scales, rows, L, k, table, out, 3);
+  else if (fmt == 4) dqRun(data, packing, scales, rows, L, k, table, out, 4);
+  else dqRun(data, packing, scales, rows, L, k, table, out, 5);
 }
