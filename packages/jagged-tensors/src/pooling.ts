@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, checkTensor } from '@tessera/core';
 import { fail } from './errors.js';
 import { JaggedTensor } from './jagged-tensor.js';
-import { gradInto, hostData, poolInto } from './kernels/index.js';
+import { gradFeatures, hostData, poolFeatures } from './kernels/index.js';
 
 /** Pooling mode of an embedding bag. */
 export type PoolingMode = 'sum' | 'mean';
@@ -72,19 +72,13 @@ export function pooledOp(tables: readonly tf.Tensor2D[], features: readonly Pool
   }
   const op = tf.customGrad(((...args: unknown[]) => {
     const ts = args.slice(0, tables.length) as tf.Tensor[];
-    const out = new Float32Array(rows * width);
-    features.forEach((f, i) => {
-      // hostData per use: a table cached in kernel memory is a view that a later table's allocation may detach
-      poolInto(hostData(ts[f.table]), tables[f.table].shape[1], f.spec, out, width, cols[i]);
-    });
+    // data() per use: a table cached in kernel memory is a view that a later allocation may detach
+    const host = ts.map((t) => ({ data: () => hostData(t), rows: t.shape[0], dim: t.shape[1] as number }));
+    const out = poolFeatures(host, features, rows, width, cols);
     return {
       value: tf.tensor2d(out, [rows, width], 'float32'),
       gradFunc: (dy: tf.Tensor) => {
-        const G = dy.dataSync() as Float32Array;
-        const grads = tables.map((t) => new Float32Array(t.shape[0] * t.shape[1]));
-        features.forEach((f, i) => {
-          gradInto(G, width, cols[i], tables[f.table].shape[1], f.spec, grads[f.table]);
-        });
+        const grads = gradFeatures(dy.dataSync() as Float32Array, host, features, width, cols);
         return grads.map((g, i) => tf.tensor2d(g, tables[i].shape, 'float32'));
       },
     };

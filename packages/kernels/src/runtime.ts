@@ -90,6 +90,8 @@ export interface WasmExports {
     rows: number,
     dT: number,
   ): void;
+  rowsSelect(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
+  rowsIndexAdd(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
 }
 
 /** The parts of the WebAssembly JS API used here (the ES2022 lib has no WebAssembly types). */

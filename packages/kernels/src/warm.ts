@@ -47,6 +47,8 @@ export function prepare(l: Loaded): void {
     e.bagForward(a, 64, c, d, 0, 256, 0, 0, b, 64, 0);
     e.bagForward(a, 64, c, d, a, 256, 1, 0, b, 64, 0);
     e.bagBackward(b, 64, 0, 64, c, d, a, 256, 0, 0, a);
+    e.rowsSelect(a, 64, 0, 64, c, 256, b, 64, 0); // 256 rows of 64: the 64 KiB at b
+    e.rowsIndexAdd(b, 64, 0, 64, c, 256, a, 64, 0);
   } finally {
     l.arena.free(p);
   }

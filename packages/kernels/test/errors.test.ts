@@ -6,6 +6,8 @@ import {
   alloc,
   embeddingBagForward,
   gemm,
+  indexAddRows,
+  indexSelectRows,
   kernelBackend,
   mask24Compress,
   mxDequantize,
@@ -73,6 +75,33 @@ describe.each(['wasm', 'js'] as const)('%s kernels', (be) => {
       'INDEX_OUT_OF_RANGE',
     );
     expect(code(() => embeddingBagForward(T, 4, 2, new Int32Array([0, 1]), off, null, 1, 'sum', null, x, 2, 1))).toBe('INVALID_ARGUMENT');
+    const I = new Int32Array([0, 1]);
+    expect(code(() => indexSelectRows(T, 4, 2, 0, 2, new Int32Array([0, 4]), 2, x, 2, 0))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => indexSelectRows(T, 4, 2, 1, 2, I, 2, x, 2, 0))).toBe('INVALID_ARGUMENT');
+    expect(code(() => indexSelectRows(T, 5, 2, 0, 2, I, 2, x, 2, 0))).toBe('INVALID_SHAPE');
+    expect(code(() => indexSelectRows(T, 4, 2, 0, 2, I, 3, x, 2, 0))).toBe('INVALID_SHAPE');
+    expect(code(() => indexSelectRows(T, 4, 2, 0, 2, I, 2, new Float32Array(3), 2, 0))).toBe('INVALID_SHAPE');
+    expect(code(() => indexAddRows(T, 2, 0, 2, new Int32Array([0, -1]), 2, x, 4, 2, 0))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => indexAddRows(T, 2, 0, 2, I, 2, new Float32Array(3), 2, 2, 0))).toBe('INVALID_SHAPE');
+    expect(code(() => indexAddRows(T, 2, 0, 2, I, 2.5, x, 2, 2, 0))).toBe('INVALID_ARGUMENT');
+    expect(code(() => indexAddRows(T, 2, 0, 2, I, 2, x, 2, 2, 1))).toBe('INVALID_ARGUMENT');
+  });
+
+  test('a rejected row gather or scatter-add writes nothing into kernel memory', () => {
+    setKernelBackend(be);
+    const block = alloc(Float32Array, 24);
+    block.array.fill(-3);
+    const inner = block.array.subarray(8, 15); // one float short of 2 rows of 4
+    const src = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(code(() => indexSelectRows(src, 2, 4, 0, 4, new Int32Array([1, 0]), 2, inner, 4, 0))).toBe('INVALID_SHAPE');
+    expect(code(() => indexAddRows(src, 4, 0, 4, new Int32Array([1, 2]), 2, block.array.subarray(8, 16), 2, 4, 0))).toBe(
+      'INDEX_OUT_OF_RANGE',
+    );
+    expect(block.array.every((v) => v === -3)).toBe(true);
+    indexSelectRows(src, 2, 4, 0, 4, new Int32Array([1, 0]), 2, block.array.subarray(8, 16), 4, 0);
+    expect(Array.from(block.array.subarray(8, 16))).toEqual([5, 6, 7, 8, 1, 2, 3, 4]);
+    expect(block.array.subarray(0, 8).every((v) => v === -3) && block.array.subarray(16).every((v) => v === -3)).toBe(true);
+    block.free();
   });
 
   test('a rejected call writes nothing: the kernel memory around a too-short output is untouched', () => {

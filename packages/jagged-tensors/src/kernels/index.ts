@@ -1,11 +1,24 @@
 // Kernel choice for the pooled embedding lookup: the WebAssembly SIMD embedding-bag kernels of @tessera/kernels by
 // default (bit for bit the JavaScript kernels of pooling.ts: float32 accumulator, weighted terms in float64), the
-// JavaScript kernels where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD). Tables are kept in kernel
-// memory between lookups (keyed by the tensor's data, as before), so a lookup copies only ids and offsets in and the
-// pooled rows out. A backward whose table gradient is much larger than the rows it touches stays in JavaScript.
+// JavaScript kernels where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD).
+//
+// With the wasm kernels one pooled op works in kernel memory throughout: tables stay there between lookups (keyed by
+// the tensor's data), the [rows, width] output is pooled there and copied out once, the output gradient is copied in
+// once, and each table gradient is accumulated there and copied out once. Over an IKJT the forward pools the U stored
+// bags of a feature and expands them by the inverse index (a row gather), and the backward sums the gradient rows of
+// the samples of each stored bag (a row scatter-add) before one scatter of U bags into the table: everything but the
+// O(B·D) expansion and summation scales with the stored bags.
 import type * as tf from '@tensorflow/tfjs-core';
-import { alloc, embeddingBagBackward, embeddingBagForward, type KernelArray, kernelBackend } from '@tessera/kernels';
-import type { BagSpec } from '../pooling.js';
+import {
+  alloc,
+  embeddingBagBackward,
+  embeddingBagForward,
+  indexAddRows,
+  indexSelectRows,
+  type KernelArray,
+  kernelBackend,
+} from '@tessera/kernels';
+import type { BagSpec, PooledFeature } from '../pooling.js';
 import { gradIntoJs, poolIntoJs } from './pooling.js';
 
 export { gradIntoJs, poolIntoJs } from './pooling.js';
@@ -18,82 +31,149 @@ const ARENA_TABLE_LIMIT = 64 << 20;
 // the per-call copy that non-cpu backends make in dataSync() (the cpu backend returns its own array).
 const hostCache = new WeakMap<object, Float32Array | KernelArray<Float32Array>>();
 const release = new FinalizationRegistry<KernelArray<Float32Array>>((k) => k.free());
+// The dataId last cached for each table tensor (a Variable keeps its identity across `assign`): when a table is
+// updated, the kernel-memory copy of its previous data is freed at once instead of whenever the collector runs.
+const lastKey = new WeakMap<object, object>();
 
 /** The table's values as a Float32Array (a view into kernel memory when the wasm kernels run). @internal */
 export function hostData(t: tf.Tensor): Float32Array {
   const key = t.dataId as object;
   let d = hostCache.get(key);
   if (d === undefined) {
+    const prev = lastKey.get(t);
+    if (prev !== undefined) {
+      const old = hostCache.get(prev);
+      if (old !== undefined && !(old instanceof Float32Array)) {
+        hostCache.delete(prev);
+        release.unregister(old);
+        old.free();
+      }
+    }
     const host = t.dataSync() as Float32Array;
     if (kernelBackend() === 'wasm' && host.length <= ARENA_TABLE_LIMIT) {
       const k = alloc(Float32Array, host.length);
       k.array.set(host);
-      release.register(key, k);
+      release.register(key, k, k);
       d = k;
     } else d = host;
     hostCache.set(key, d);
+    lastKey.set(t, key);
   }
   return d instanceof Float32Array ? d : d.array;
 }
 
+/** A table as a pooled op reads it: its values (re-read per use: a kernel-memory view detaches when memory grows). */
+export interface HostTable {
+  data(): Float32Array;
+  rows: number;
+  dim: number;
+}
+
 /**
- * Pools the bags of `s` into columns `col .. col+D` of `out` (row stride `ld`); with an inverse index output row b
- * is bag `inverse[b]`: the first row that needs a bag pools it, later rows copy that row. @internal
+ * Pools every feature into its column block `cols[i] .. + D` of a new `[rows, width]` array (row b of an IKJT
+ * feature is its stored bag `inverse[b]`). @internal
  */
-export function poolInto(T: Float32Array, D: number, s: BagSpec, out: Float32Array, ld: number, col: number): void {
+export function poolFeatures(
+  tables: readonly HostTable[],
+  features: readonly PooledFeature[],
+  rows: number,
+  width: number,
+  cols: readonly number[],
+): Float32Array {
   if (kernelBackend() !== 'wasm') {
-    poolIntoJs(T, D, s, out, ld, col);
-    return;
+    const out = new Float32Array(rows * width);
+    features.forEach((f, i) => {
+      poolIntoJs(tables[f.table].data(), tables[f.table].dim, f.spec, out, width, cols[i]);
+    });
+    return out;
   }
-  const U = s.offsets.length - 1;
-  const inv = s.inverse;
-  const R = Math.floor(T.length / D);
-  // pool into a compact U × D block (the kernel then copies only that out of kernel memory), then place the rows:
-  // row b of out is bag inverse[b] (or bag b)
-  const tmp = new Float32Array(U * D);
-  let rows: Int32Array | null = null;
-  if (inv) {
-    rows = new Int32Array(U).fill(-1);
-    for (let b = 0; b < inv.length; b++) rows[inv[b]] = inv[b];
-  }
-  embeddingBagForward(T, R, D, s.ids, s.offsets, s.weights, U, s.mode, rows, tmp, D, 0);
-  const B = inv ? inv.length : U;
-  for (let b = 0; b < B; b++) {
-    const u = inv ? inv[b] : b;
-    out.set(tmp.subarray(u * D, u * D + D), b * ld + col);
+  let tmpSize = 0;
+  for (const f of features) if (f.spec.inverse) tmpSize = Math.max(tmpSize, bagCount(f.spec) * tables[f.table].dim);
+  const outK = alloc(Float32Array, rows * width);
+  const tmpK = tmpSize > 0 ? alloc(Float32Array, tmpSize) : null;
+  try {
+    features.forEach((f, i) => {
+      const { spec: s } = f;
+      const t = tables[f.table];
+      const U = bagCount(s);
+      // the table view first: caching it may grow the memory, and the output views are read after it
+      const T = t.data();
+      if (s.inverse && tmpK) {
+        embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, tmpK.array, t.dim, 0);
+        indexSelectRows(tmpK.array, U, t.dim, 0, t.dim, s.inverse, rows, outK.array, width, cols[i]);
+      } else embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, outK.array, width, cols[i]);
+    });
+    return copyOut(outK.array, rows * width);
+  } finally {
+    outK.free();
+    tmpK?.free();
   }
 }
 
-/** Adds the table gradient of the bags of `s` (output-gradient columns `col .. col+D` of `G`) into `dT`. @internal */
-export function gradInto(G: Float32Array, ld: number, col: number, D: number, s: BagSpec, dT: Float32Array): void {
-  const U = s.offsets.length - 1;
-  const nnz = s.offsets[U] - s.offsets[0];
-  const R = Math.floor(dT.length / D);
-  if (kernelBackend() !== 'wasm' || R > 4 * nnz) {
-    gradIntoJs(G, ld, col, D, s, dT);
-    return;
+/**
+ * The table gradients (one dense `rows × dim` array per table) of the pooled op, given its output gradient `G`
+ * (`[rows, width]`). @internal
+ */
+export function gradFeatures(
+  G: Float32Array,
+  tables: readonly { rows: number; dim: number }[],
+  features: readonly PooledFeature[],
+  width: number,
+  cols: readonly number[],
+): Float32Array[] {
+  if (kernelBackend() !== 'wasm') {
+    const grads = tables.map((t) => new Float32Array(t.rows * t.dim));
+    features.forEach((f, i) => {
+      gradIntoJs(G, width, cols[i], tables[f.table].dim, f.spec, grads[f.table]);
+    });
+    return grads;
   }
-  const inv = s.inverse;
-  if (!inv) {
-    // the D gradient columns of this feature as a compact U × D block (copied into kernel memory instead of all of G)
-    const g = new Float32Array(U * D);
-    for (let u = 0; u < U; u++) g.set(G.subarray(u * ld + col, u * ld + col + D), u * D);
-    embeddingBagBackward(g, D, 0, D, s.ids, s.offsets, s.weights, U, s.mode, null, dT, R);
-    return;
+  let accSize = 0;
+  let dTSize = 0;
+  for (const f of features) if (f.spec.inverse) accSize = Math.max(accSize, bagCount(f.spec) * tables[f.table].dim);
+  for (const t of tables) dTSize = Math.max(dTSize, t.rows * t.dim);
+  const GK = alloc(Float32Array, G.length);
+  const accK = accSize > 0 ? alloc(Float32Array, accSize) : null;
+  const dTK = alloc(Float32Array, dTSize);
+  try {
+    GK.array.set(G);
+    return tables.map((t, ti) => {
+      const n = t.rows * t.dim;
+      if (ti > 0) dTK.array.fill(0, 0, n);
+      features.forEach((f, i) => {
+        if (f.table !== ti) return;
+        const s = f.spec;
+        const U = bagCount(s);
+        if (!s.inverse || !accK) {
+          embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, dTK.array, t.rows);
+          return;
+        }
+        // the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] in b order from zero; bags no sample uses
+        // get none (row −1), as gradIntoJs
+        const acc = accK.array;
+        acc.fill(0, 0, U * t.dim);
+        indexAddRows(GK.array, width, cols[i], t.dim, s.inverse, s.inverse.length, accK.array, U, t.dim, 0);
+        const used = new Int32Array(U).fill(-1);
+        for (let b = 0; b < s.inverse.length; b++) used[s.inverse[b]] = s.inverse[b];
+        embeddingBagBackward(accK.array, t.dim, 0, t.dim, s.ids, s.offsets, s.weights, U, s.mode, used, dTK.array, t.rows);
+      });
+      return copyOut(dTK.array, n);
+    });
+  } finally {
+    GK.free();
+    accK?.free();
+    dTK.free();
   }
-  // IKJT: the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] (in b order, from zero, as gradIntoJs), or
-  // the one row of a bag used once; then one scatter over the stored bags in bag order (same bits as JavaScript)
-  const count = new Int32Array(U);
-  for (let b = 0; b < inv.length; b++) count[inv[b]]++;
-  const acc = new Float32Array(U * D);
-  for (let b = 0; b < inv.length; b++) {
-    const u = inv[b];
-    const src = b * ld + col;
-    const o = u * D;
-    if (count[u] === 1) acc.set(G.subarray(src, src + D), o);
-    else for (let d = 0; d < D; d++) acc[o + d] += G[src + d];
-  }
-  const rows = new Int32Array(U);
-  for (let u = 0; u < U; u++) rows[u] = count[u] > 0 ? u : -1;
-  embeddingBagBackward(acc, D, 0, D, s.ids, s.offsets, s.weights, U, s.mode, rows, dT, R);
+}
+
+/** A host copy of the first n values of a kernel-memory array (TypedArray.slice of a WebAssembly memory view is
+ * about three times slower than a fresh array filled with set). */
+function copyOut(a: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(n);
+  out.set(n === a.length ? a : a.subarray(0, n));
+  return out;
+}
+
+function bagCount(s: BagSpec): number {
+  return s.offsets.length - 1;
 }

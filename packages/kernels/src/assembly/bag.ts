@@ -4,10 +4,30 @@
 // JavaScript kernel of @tessera/jagged-tensors: the accumulator is float32, each weighted term w·x is formed in
 // float64 and added in float64 before the float32 store (exactly what `out[i] += w * x[i]` does on a
 // Float32Array), unweighted adds are float32 adds, the mean divides once at the end.
+//
+// The gathered rows are random reads of a table far larger than the caches, so the loops are bound by memory
+// latency, not arithmetic. WebAssembly has no prefetch instruction: every kernel below reads one word of each cache
+// line of the row PREFETCH ids ahead (an ordinary load whose value is folded into the returned `sink`, so the engine
+// cannot drop it), which keeps several rows in flight while the current one is summed; the unweighted sums keep 32
+// columns in registers across the rows of a bag (the adds stay in bag order per column, the same bits as adding
+// into memory).
+
+/** How many ids ahead the row loads are issued (8 rows of 256 B: about the misses one core keeps in flight). */
+const PREFETCH = 8;
+
+/** Reads one word per 64-byte line of the row of id ids[j'] (j' = min(j + PREFETCH, last)); returns their xor. */
+@inline function touch(table: usize, rowBytes: usize, ids: usize, j: i32, last: i32): i32 {
+  const jp = j + PREFETCH < last ? j + PREFETCH : last;
+  const x = table + <usize>load<i32>(ids + (<usize>jp << 2)) * rowBytes;
+  let s = load<i32>(x);
+  for (let q: usize = 64; q < rowBytes; q += 64) s ^= load<i32>(x + q);
+  return s;
+}
 
 /**
  * For every bag u in [0, nBags) with row[u] ≥ 0: out[row[u]·ld + col + d] = pooled bag u (ids[offsets[u] ..
  * offsets[u+1]) of the D-wide table), d < D. weights = 0 for none; mode 0 sum, 1 mean. rows = 0: bag u goes to row u.
+ * Returns a value of no meaning (the prefetch loads feed it).
  */
 export function bagForward(
   table: usize,
@@ -21,21 +41,20 @@ export function bagForward(
   out: usize,
   ld: i32,
   col: i32,
-): void {
-  const D4 = D & ~3;
+): i32 {
   const rowBytes = <usize>D << 2;
+  const last = load<i32>(offsets + (<usize>nBags << 2)) - 1;
+  let sink: i32 = 0;
   for (let u = 0; u < nBags; u++) {
     const orow = rows === 0 ? u : load<i32>(rows + (<usize>u << 2));
     if (orow < 0) continue;
     const o = out + ((<usize>orow * <usize>ld + <usize>col) << 2);
-    memory.fill(o, 0, rowBytes);
     const a = load<i32>(offsets + (<usize>u << 2));
     const e = load<i32>(offsets + (<usize>u << 2), 4);
-    if (weights === 0 && D4 >= 32) {
-      // 32 columns at a time in registers: the adds stay in bag order per column (same bits as the loop below),
-      // and the next rows' loads do not wait on a store of the accumulator
+    if (weights === 0) {
       let d0 = 0;
-      for (; d0 + 32 <= D4; d0 += 32) {
+      // 32 columns at a time in registers: the next rows' loads do not wait on a store of the accumulator
+      for (; d0 + 32 <= D; d0 += 32) {
         const od = o + (<usize>d0 << 2);
         let c0 = f32x4.splat(0);
         let c1 = c0;
@@ -46,6 +65,7 @@ export function bagForward(
         let c6 = c0;
         let c7 = c0;
         for (let j = a; j < e; j++) {
+          if (d0 === 0) sink ^= touch(table, rowBytes, ids, j, last);
           const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2);
           c0 = f32x4.add(c0, v128.load(x));
           c1 = f32x4.add(c1, v128.load(x, 16));
@@ -65,33 +85,33 @@ export function bagForward(
         v128.store(od, c6, 96);
         v128.store(od, c7, 112);
       }
-      for (let j = a; j < e; j++) {
-        const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes;
-        let d = d0;
-        for (; d < D4; d += 4) {
-          const q = <usize>d << 2;
-          v128.store(o + q, f32x4.add(v128.load(o + q), v128.load(x + q)));
+      for (; d0 + 8 <= D; d0 += 8) {
+        const od = o + (<usize>d0 << 2);
+        let c0 = f32x4.splat(0);
+        let c1 = c0;
+        for (let j = a; j < e; j++) {
+          if (d0 === 0) sink ^= touch(table, rowBytes, ids, j, last);
+          const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2);
+          c0 = f32x4.add(c0, v128.load(x));
+          c1 = f32x4.add(c1, v128.load(x, 16));
         }
-        for (; d < D; d++) {
-          const q = <usize>d << 2;
-          store<f32>(o + q, load<f32>(o + q) + load<f32>(x + q));
-        }
+        v128.store(od, c0);
+        v128.store(od, c1, 16);
       }
-    } else if (weights === 0) {
-      for (let j = a; j < e; j++) {
-        const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes;
-        let d = 0;
-        for (; d < D4; d += 4) {
-          const q = <usize>d << 2;
-          v128.store(o + q, f32x4.add(v128.load(o + q), v128.load(x + q)));
-        }
-        for (; d < D; d++) {
-          const q = <usize>d << 2;
-          store<f32>(o + q, load<f32>(o + q) + load<f32>(x + q));
-        }
+      for (; d0 + 4 <= D; d0 += 4) {
+        let c0 = f32x4.splat(0);
+        for (let j = a; j < e; j++) c0 = f32x4.add(c0, v128.load(table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2)));
+        v128.store(o + (<usize>d0 << 2), c0);
+      }
+      for (; d0 < D; d0++) {
+        let c: f32 = 0;
+        for (let j = a; j < e; j++) c += load<f32>(table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2));
+        store<f32>(o + (<usize>d0 << 2), c);
       }
     } else {
+      memory.fill(o, 0, rowBytes);
       for (let j = a; j < e; j++) {
+        sink ^= touch(table, rowBytes, ids, j, last);
         const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes;
         axpy64(o, x, <f64>load<f32>(weights + (<usize>j << 2)), D);
       }
@@ -100,7 +120,7 @@ export function bagForward(
       const nf = <f32>(e - a);
       const nv = f32x4.splat(nf);
       let d = 0;
-      for (; d < D4; d += 4) {
+      for (; d + 4 <= D; d += 4) {
         const q = <usize>d << 2;
         v128.store(o + q, f32x4.div(v128.load(o + q), nv));
       }
@@ -110,6 +130,7 @@ export function bagForward(
       }
     }
   }
+  return sink;
 }
 
 /** y[0 .. D) = fl32(y + c·x) with the product and sum in float64. */
@@ -134,10 +155,30 @@ export function bagForward(
   }
 }
 
+/** y[0 .. D) += x[0 .. D) in float32. */
+@inline function add32(y: usize, x: usize, D: i32): void {
+  let d = 0;
+  for (; d + 16 <= D; d += 16) {
+    const q = <usize>d << 2;
+    v128.store(y + q, f32x4.add(v128.load(y + q), v128.load(x + q)));
+    v128.store(y + q, f32x4.add(v128.load(y + q, 16), v128.load(x + q, 16)), 16);
+    v128.store(y + q, f32x4.add(v128.load(y + q, 32), v128.load(x + q, 32)), 32);
+    v128.store(y + q, f32x4.add(v128.load(y + q, 48), v128.load(x + q, 48)), 48);
+  }
+  for (; d + 4 <= D; d += 4) {
+    const q = <usize>d << 2;
+    v128.store(y + q, f32x4.add(v128.load(y + q), v128.load(x + q)));
+  }
+  for (; d < D; d++) {
+    const q = <usize>d << 2;
+    store<f32>(y + q, load<f32>(y + q) + load<f32>(x + q));
+  }
+}
+
 /**
  * Scatter-add of the pooled gradient: for every bag u with row[u] ≥ 0 (rows = 0: row u) and every position j of
  * the bag, dT[ids[j]·D + d] += c_j · g[row[u]·ld + col + d] with c_j = w_j·(1/n for mean, else 1) formed in float64
- * (a plain float32 add when c_j = 1).
+ * (a plain float32 add when c_j = 1). Returns a value of no meaning (the prefetch loads feed it).
  */
 export function bagBackward(
   g: usize,
@@ -151,9 +192,10 @@ export function bagBackward(
   mode: i32,
   rows: usize,
   dT: usize,
-): void {
-  const D4 = D & ~3;
+): i32 {
   const rowBytes = <usize>D << 2;
+  const last = load<i32>(offsets + (<usize>nBags << 2)) - 1;
+  let sink: i32 = 0;
   for (let u = 0; u < nBags; u++) {
     const grow = rows === 0 ? u : load<i32>(rows + (<usize>u << 2));
     if (grow < 0) continue;
@@ -163,19 +205,29 @@ export function bagBackward(
     const gr = g + ((<usize>grow * <usize>ld + <usize>col) << 2);
     const scale: f64 = mode === 1 ? 1.0 / <f64>(e - a) : 1.0;
     for (let j = a; j < e; j++) {
+      sink ^= touch(dT, rowBytes, ids, j, last);
       const c = weights !== 0 ? <f64>load<f32>(weights + (<usize>j << 2)) * scale : scale;
       const y = dT + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes;
-      if (c === 1.0) {
-        let d = 0;
-        for (; d < D4; d += 4) {
-          const q = <usize>d << 2;
-          v128.store(y + q, f32x4.add(v128.load(y + q), v128.load(gr + q)));
-        }
-        for (; d < D; d++) {
-          const q = <usize>d << 2;
-          store<f32>(y + q, load<f32>(y + q) + load<f32>(gr + q));
-        }
-      } else axpy64(y, gr, c, D);
+      if (c === 1.0) add32(y, gr, D);
+      else axpy64(y, gr, c, D);
     }
+  }
+  return sink;
+}
+
+/** out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] for i < n, d < D (torch.index_select on rows; a plain copy). */
+export function rowsSelect(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): void {
+  const bytes = <usize>D << 2;
+  for (let i = 0; i < n; i++) {
+    const s = src + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>lds + <usize>cols) << 2);
+    memory.copy(out + ((<usize>i * <usize>ldo + <usize>colo) << 2), s, bytes);
+  }
+}
+
+/** out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] for i < n in i order, float32 adds (torch.index_add_ on rows). */
+export function rowsIndexAdd(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): void {
+  for (let i = 0; i < n; i++) {
+    const y = out + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>ldo + <usize>colo) << 2);
+    add32(y, src + ((<usize>i * <usize>lds + <usize>cols) << 2), D);
   }
 }

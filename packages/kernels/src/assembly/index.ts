@@ -1,7 +1,7 @@
 // The one WebAssembly module of @tessera/kernels (AssemblyScript, --enable simd, stub runtime, imported memory).
 // Every export works on raw byte addresses into the imported memory; the JavaScript loader (src/wasm.ts) checks all
 // sizes before a call, so no kernel here bounds-checks.
-export { bagBackward, bagForward } from './bag';
+export { bagBackward, bagForward, rowsIndexAdd, rowsSelect } from './bag';
 export { bdrDequantize, bdrQuantize } from './bdr';
 export { csrmm, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
 export { mxDequantize, mxQuantize } from './mx';

@@ -63,3 +63,41 @@ export function bagBackwardJs(
     }
   }
 }
+
+/** Row copy out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] (see rowsSelect). @internal */
+export function rowsSelectJs(
+  src: Float32Array,
+  lds: number,
+  cols: number,
+  D: number,
+  idx: Int32Array,
+  n: number,
+  out: Float32Array,
+  ldo: number,
+  colo: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const s = idx[i] * lds + cols;
+    const o = i * ldo + colo;
+    for (let d = 0; d < D; d++) out[o + d] = src[s + d];
+  }
+}
+
+/** Row scatter-add out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] in i order (see rowsIndexAdd). @internal */
+export function rowsIndexAddJs(
+  src: Float32Array,
+  lds: number,
+  cols: number,
+  D: number,
+  idx: Int32Array,
+  n: number,
+  out: Float32Array,
+  ldo: number,
+  colo: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = idx[i] * ldo + colo;
+    const s = i * lds + cols;
+    for (let d = 0; d < D; d++) out[o + d] += src[s + d];
+  }
+}
