@@ -9,7 +9,7 @@ const MAX_DIM = 1 << 20;
 /**
  * The GEMM exports with their packing scratch (`pack`, 0 for none; `bRows`, the rows of b csrmm packs): the kernels
  * take these trailing arguments beyond the signatures listed in `WasmExports`, and spmm24 returns the index of the
- * first column outside [0, k) (nothing written) or −1.
+ * first entry outside its 2:4 group (nothing written) or −1.
  */
 interface GemmExports {
   gemm(a: number, m: number, k: number, b: number, n: number, out: number, pack: number): void;
@@ -83,22 +83,33 @@ function checkSparse(fn: string, values: Float32Array, cols: Int32Array, m: numb
   if (k % 4 !== 0) throw new TesseraError('INVALID_ARGUMENT', fn, 'k must be a multiple of 4 (2:4 groups)', k);
   if (!colsOnly) arr(values, Float32Array, fn, 'values', (m * k) / 2);
   arr(cols, Int32Array, fn, 'cols', (m * k) / 2);
-  // a column outside [0, k) would read (spmm24) or write (spmm24T) outside the operands
-  if (scan)
-    for (let i = 0; i < (m * k) / 2; i++)
-      if (cols[i] >>> 0 >= k) throw badCol(fn, k, i, cols[i]);
+  // entry t of a row lies in its group's columns [4⌊t/2⌋, 4⌊t/2⌋ + 4): the kernels' K-chunks rely on it, and it keeps
+  // every read (spmm24, sddmm24) and write (spmm24T) inside the operands
+  if (!scan) return;
+  const h = k >> 1;
+  for (let r = 0; r < m; r++)
+    for (let t = 0; t < h; t++) {
+      const i = r * h + t;
+      if (cols[i] >> 2 !== t >> 1) throw badCol(fn, k, i, cols[i]);
+    }
 }
 
 function badCol(fn: string, k: number, i: number, c: number): TesseraError {
-  return new TesseraError('INDEX_OUT_OF_RANGE', fn, `cols must be in [0, ${k})`, `cols[${i}] = ${c}`);
+  return new TesseraError(
+    'INDEX_OUT_OF_RANGE',
+    fn,
+    `cols must lie in their 2:4 group (entry t of a row in columns [4⌊t/2⌋, 4⌊t/2⌋ + 4) of [0, ${k}))`,
+    `cols[${i}] = ${c}`,
+  );
 }
 
 /**
  * 2:4-sparse GEMM `out[m×n] = A · b[k×n]` with A (m×k) given by its kept values and their int32 columns (k/2 per
- * row, as `mask24Compress` writes them): half the multiply-adds of {@link gemm}, same loop structure.
+ * row, as `mask24Compress` writes them: entry t of a row in its group's columns [4⌊t/2⌋, 4⌊t/2⌋ + 4), two per group
+ * of four, or one per pair of columns): half the multiply-adds of {@link gemm}, same loop structure.
  *
  * @throws TesseraError `INVALID_ARGUMENT` for a bad dimension or k not a multiple of 4, `INDEX_OUT_OF_RANGE` for a
- * column outside [0, k), `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
+ * column outside its group, `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
  * @example
  * ```ts
  * import { spmm24 } from '@tessera/kernels';

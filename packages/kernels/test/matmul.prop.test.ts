@@ -179,7 +179,7 @@ plainTest.each(['wasm', 'js'] as const)('%s: k = 0 gives zeros (gemm, spmm24)', 
   expect(Array.from(out)).toEqual(new Array(60).fill(0));
 });
 
-plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outside [0, k) and writes nothing', (be) => {
+plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outside its 2:4 group and writes nothing', (be) => {
   setKernelBackend(be);
   const m = 5;
   const k = 24;
@@ -188,6 +188,7 @@ plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outsi
   const cols = Int32Array.from({ length: (m * k) / 2 }, (_, i) => (i % 12) * 2);
   const b = new Float32Array(k * n).fill(1);
   for (const [i, c] of [
+    [14, 0], // inside [0, k) but not in group 1 of its row
     [37, 24],
     [50, -1],
     [59, 2 ** 31 - 1],

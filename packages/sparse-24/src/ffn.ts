@@ -10,8 +10,8 @@ import {
   rng,
   TesseraError,
 } from '@tessera/core';
+import { mask24Compress } from '@tessera/kernels';
 import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
-import { top2Of4 } from './mask.js';
 
 /**
  * Gradient modes of the 2:4 activation sparsifier (xformers `sp24.py`):
@@ -233,40 +233,37 @@ export class SquaredReluFFN24 {
     let ctx: FfnContext;
     if (sparse) {
       const half = h >> 1;
+      const n = t * h;
+      // M = top 2 of Y2 = ReLU(Y1)² per group of 4 along hidden (ties to the lower index) on the 2:4 mask + compress
+      // kernel of @tessera/kernels, ranked by ReLU(Y1): the square of a float32 is exact in float64, so ReLU(Y1) and
+      // Y2 order (and tie) alike.
+      const relu = new Float32Array(n);
+      for (let i = 0; i < n; i++) relu[i] = y1[i] > 0 ? y1[i] : 0;
       const values = new Float32Array(t * half);
       const cols = new Int32Array(t * half);
-      for (let r = 0; r < t; r++) {
-        const ro = r * h;
-        const vo = r * half;
-        for (let g = 0; g < h; g += 4) {
-          // Y2 = ReLU(Y1)² of the group; top 2 by value (Y2 ≥ 0, so value and |·| agree), ties to the lower index.
-          const a0 = y1[ro + g] > 0 ? y1[ro + g] * y1[ro + g] : 0;
-          const a1 = y1[ro + g + 1] > 0 ? y1[ro + g + 1] * y1[ro + g + 1] : 0;
-          const a2 = y1[ro + g + 2] > 0 ? y1[ro + g + 2] * y1[ro + g + 2] : 0;
-          const a3 = y1[ro + g + 3] > 0 ? y1[ro + g + 3] * y1[ro + g + 3] : 0;
-          const nz = (a0 > 0 ? 1 : 0) + (a1 > 0 ? 1 : 0) + (a2 > 0 ? 1 : 0) + (a3 > 0 ? 1 : 0);
-          nonZeros += nz;
-          zeros += 4 - nz;
-          const sum = a0 + a1 + a2 + a3;
-          mass += sum;
-          const p = top2Of4(a0, a1, a2, a3); // a_i ≥ 0 and never NaN here
-          const i0 = p & 3;
-          const i1 = p >> 2;
-          const k0 = i0 === 0 ? a0 : i0 === 1 ? a1 : i0 === 2 ? a2 : a3;
-          const k1 = i1 === 0 ? a0 : i1 === 1 ? a1 : i1 === 2 ? a2 : a3;
-          if (nz <= 2) already++;
-          else {
-            dropped += nz - 2;
-            droppedMass += sum - k0 - k1;
-          }
-          const lo = i0 < i1 ? i0 : i1;
-          const hi = i0 < i1 ? i1 : i0;
-          const o = vo + (g >> 1);
-          values[o] = lo === i0 ? k0 : k1;
-          values[o + 1] = hi === i0 ? k0 : k1;
-          cols[o] = g + lo;
-          cols[o + 1] = g + hi;
+      if (n > 0) mask24Compress(relu, t, h, 'value', null, values, cols);
+      for (let g = 0; g < n; g += 4) {
+        const a0 = relu[g] * relu[g];
+        const a1 = relu[g + 1] * relu[g + 1];
+        const a2 = relu[g + 2] * relu[g + 2];
+        const a3 = relu[g + 3] * relu[g + 3];
+        const nz = (a0 > 0 ? 1 : 0) + (a1 > 0 ? 1 : 0) + (a2 > 0 ? 1 : 0) + (a3 > 0 ? 1 : 0);
+        nonZeros += nz;
+        zeros += 4 - nz;
+        const sum = a0 + a1 + a2 + a3;
+        mass += sum;
+        const o = g >> 1;
+        const lo = values[o] * values[o];
+        const hi = values[o + 1] * values[o + 1];
+        if (nz <= 2) already++;
+        else {
+          dropped += nz - 2;
+          // the best first (the lower column on a tie), then the second
+          droppedMass += hi > lo ? sum - hi - lo : sum - lo - hi;
         }
+        // the kept Y2 values, in column order
+        values[o] = lo;
+        values[o + 1] = hi;
       }
       const y = spmmHostUnchecked(values, cols, t, h, w2, d);
       ctx = { t, x, y1, kept: { values, cols }, y, stats: undefined as unknown as FfnSparsityStats };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
+import { mask24Compress } from '@tessera/kernels';
 
 /** How entries are ranked when a mask is chosen: by `|x|` (`'magnitude'`) or by `x` itself (`'value'`). */
 export type MaskRanking = 'magnitude' | 'value';
@@ -11,40 +12,11 @@ export interface Mask24Options {
 }
 
 /**
- * Indices of the two largest of four NaN-free keys, packed as `best | second << 2`. Strict `>` keeps the lower
- * index on ties (a stable descending sort), so −0 ties +0. Shared by the row mask and the FFN's fused sparsify.
- * @internal
- */
-export function top2Of4(k0: number, k1: number, k2: number, k3: number): number {
-  let b = 0;
-  let kb = k0;
-  if (k1 > kb) {
-    b = 1;
-    kb = k1;
-  }
-  if (k2 > kb) {
-    b = 2;
-    kb = k2;
-  }
-  if (k3 > kb) b = 3;
-  let s = -1;
-  let ks = 0;
-  for (let i = 0; i < 4; i++) {
-    if (i === b) continue;
-    const ki = i === 0 ? k0 : i === 1 ? k1 : i === 2 ? k2 : k3;
-    if (s < 0 || ki > ks) {
-      s = i;
-      ks = ki;
-    }
-  }
-  return b | (s << 2);
-}
-
-/**
- * Host kernel of {@link mask24}: for every aligned group of 4 in `x` (rows of length `k`, `k % 4 == 0`), writes 1 at
- * the two entries with the largest key and 0 elsewhere. Ties go to the lower index (a stable descending sort), so
- * −0 ties +0; NaN ranks as −∞. `out` may be a `Uint8Array` or `Float32Array` of `x.length`.
- * Unchecked: the caller guarantees `x.length % 4 == 0`.
+ * Host kernel of {@link mask24}: for every aligned group of 4 in `x` (`x.length % 4 == 0`), writes 1 at the two
+ * entries with the largest key and 0 elsewhere. Ties go to the lower index (a stable descending sort), so −0 ties
+ * +0; NaN ranks as −∞. Runs the 2:4 mask kernel of `@tessera/kernels` (WebAssembly SIMD by default, its JavaScript
+ * twin under `TESSERA_KERNELS=js`), which ranks float32 values: an `x` that is not a Float32Array is converted first.
+ * `out` may be a `Uint8Array` or `Float32Array` of `x.length`. Unchecked: the caller guarantees the lengths.
  *
  * @example
  * ```ts
@@ -53,31 +25,12 @@ export function top2Of4(k0: number, k1: number, k2: number, k3: number): number 
  * ```
  */
 export function mask24HostUnchecked<T extends Uint8Array | Float32Array>(x: ArrayLike<number>, by: MaskRanking, out: T): T {
-  const abs = by === 'magnitude';
-  for (let g = 0; g < x.length; g += 4) {
-    let k0 = x[g];
-    let k1 = x[g + 1];
-    let k2 = x[g + 2];
-    let k3 = x[g + 3];
-    if (abs) {
-      k0 = Math.abs(k0);
-      k1 = Math.abs(k1);
-      k2 = Math.abs(k2);
-      k3 = Math.abs(k3);
-    }
-    // NaN ranks as −∞; `!(k >= -Infinity)` is true only for NaN.
-    if (!(k0 >= Number.NEGATIVE_INFINITY)) k0 = Number.NEGATIVE_INFINITY;
-    if (!(k1 >= Number.NEGATIVE_INFINITY)) k1 = Number.NEGATIVE_INFINITY;
-    if (!(k2 >= Number.NEGATIVE_INFINITY)) k2 = Number.NEGATIVE_INFINITY;
-    if (!(k3 >= Number.NEGATIVE_INFINITY)) k3 = Number.NEGATIVE_INFINITY;
-    const p = top2Of4(k0, k1, k2, k3);
-    const b = p & 3;
-    const s = p >> 2;
-    out[g] = b === 0 || s === 0 ? 1 : 0;
-    out[g + 1] = b === 1 || s === 1 ? 1 : 0;
-    out[g + 2] = b === 2 || s === 2 ? 1 : 0;
-    out[g + 3] = b === 3 || s === 3 ? 1 : 0;
-  }
+  const n = x.length;
+  if (n === 0) return out;
+  const xf = x instanceof Float32Array ? x : Float32Array.from(x);
+  const mask = out instanceof Uint8Array ? out : new Uint8Array(n);
+  mask24Compress(xf, n / 4, 4, by, mask, null, null);
+  if (mask !== (out as Uint8Array)) (out as Float32Array).set(mask);
   return out;
 }
 

@@ -128,30 +128,36 @@ function gemmTail(a: usize, m: i32, k: i32, b: usize, n: i32, out: usize, j0: i3
   }
 }
 
-/** Index of the first of cnt int32 at cols outside [0, k), or −1 (16 per step, unsigned compares). */
-function firstBadCol(cols: usize, cnt: i32, k: i32): i32 {
-  const lim = i32x4.splat(k);
-  let i = 0;
-  for (; i + 16 <= cnt; i += 16) {
-    const p = cols + (<usize>i << 2);
-    const bad = v128.or(
-      v128.or(i32x4.ge_u(v128.load(p), lim), i32x4.ge_u(v128.load(p, 16), lim)),
-      v128.or(i32x4.ge_u(v128.load(p, 32), lim), i32x4.ge_u(v128.load(p, 48), lim)),
-    );
-    if (v128.any_true(bad)) break;
+/**
+ * Index of the first kept entry outside its 2:4 group, or −1: entry t of a row (h = k/2 per row) must lie in columns
+ * [4⌊t/2⌋, 4⌊t/2⌋ + 4), as mask24Compress and every 2:4 layout place it. K-chunks (and their packed copy of b) rely on
+ * it; it also keeps every read inside b.
+ */
+function firstBadCol(cols: usize, m: i32, h: i32): i32 {
+  const h4 = h & ~3;
+  const step = i32x4.splat(2);
+  for (let r = 0; r < m; r++) {
+    const cr = cols + ((<usize>r * <usize>h) << 2);
+    // lanes t..t+3 belong to groups t/2, t/2, t/2 + 1, t/2 + 1 (arithmetic shift: a negative column stays negative)
+    let g = i32x4(0, 0, 1, 1);
+    let t = 0;
+    for (; t < h4; t += 4) {
+      if (!i32x4.all_true(i32x4.eq(i32x4.shr_s(v128.load(cr + (<usize>t << 2)), 2), g))) break;
+      g = i32x4.add(g, step);
+    }
+    for (; t < h; t++) if (load<i32>(cr + (<usize>t << 2)) >> 2 !== t >> 1) return r * h + t;
   }
-  for (; i < cnt; i++) if (<u32>load<i32>(cols + (<usize>i << 2)) >= <u32>k) return i;
   return -1;
 }
 
 /**
  * out[m×n] = A · b[k×n] with A 2:4-compressed: values[m×k/2] and their columns cols[m×k/2] (int32). pack as in gemm.
- * Checks the columns first (a column outside [0, k) would read outside b): returns the index of the first bad one,
- * with nothing written, or −1 once the product is done.
+ * Checks the columns first (firstBadCol): returns the index of the first entry outside its group, with nothing
+ * written, or −1 once the product is done.
  */
 export function spmm24(values: usize, cols: usize, m: i32, k: i32, b: usize, n: i32, out: usize, pack: usize): i32 {
   const h = k >> 1;
-  const bad = firstBadCol(cols, m * h, k);
+  const bad = firstBadCol(cols, m, h);
   if (bad >= 0) return bad;
   if (k === 0) {
     memory.fill(out, 0, (<usize>m * <usize>n) << 2);

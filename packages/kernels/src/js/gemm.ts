@@ -233,7 +233,7 @@ export function top2(k0: number, k1: number, k2: number, k3: number): number {
 /** Ranking key: |v| (by = 0) or v (by = 1), NaN as −∞. */
 function key(v: number, by: number): number {
   const q = by === 0 ? Math.abs(v) : v;
-  return q === q ? q : Number.NEGATIVE_INFINITY;
+  return Number.isNaN(q) ? Number.NEGATIVE_INFINITY : q;
 }
 
 /** 2:4 mask (bytes) and/or compression of n values in rows of k (see mask24Compress). @internal */

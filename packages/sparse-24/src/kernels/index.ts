@@ -1,18 +1,10 @@
-// Kernel choice for the host GEMMs: the WebAssembly SIMD kernels of @tessera/kernels (gemm, spmm24, spmm24T: same
-// loop structure dense and sparse, float32 accumulation) by default; the JavaScript kernels of host-gemm.ts (float64
-// products, one rounding per output) where those do not run (TESSERA_KERNELS=js, no WebAssembly SIMD). Both agree
-// with a float64 reference within float32 tolerance (tests) (sddmm too); the transpose helper is JavaScript only.
-import { gemm, kernelBackend, sddmm24, spmm24, spmm24T } from '@tessera/kernels';
-import { gemmHostUncheckedJs, sddmmHostUncheckedJs, spmmHostUncheckedJs, spmmTHostUncheckedJs } from './host-gemm.js';
+// The host GEMMs of this package: thin wrappers over the kernels of @tessera/kernels (gemm, spmm24, spmm24T, sddmm24),
+// which run WebAssembly SIMD by default and their JavaScript twins where it does not run (TESSERA_KERNELS=js, no
+// WebAssembly SIMD). Those twins are the one JavaScript copy of these GEMMs; the naive float64 references the tests
+// compare both against are in test/reference/matmul.ts. The transpose helper is a JavaScript data move.
+import { gemm, sddmm24, spmm24, spmm24T } from '@tessera/kernels';
 
-export {
-  gemmHostUncheckedJs,
-  sddmmHostUncheckedJs,
-  spmmHostUncheckedJs,
-  spmmTHostUncheckedJs,
-  transposeHostUnchecked,
-  transposeKept,
-} from './host-gemm.js';
+export { transposeHostUnchecked } from './transpose.js';
 
 /**
  * Dense `out[m, n] = a[m, k] · b[k, n]` (overwrites `out`) on the WebAssembly SIMD GEMM of `@tessera/kernels`
@@ -32,14 +24,14 @@ export function gemmHostUnchecked(
   n: number,
   out = new Float32Array(m * n),
 ): Float32Array {
-  if (kernelBackend() !== 'wasm') return gemmHostUncheckedJs(a, m, k, b, n, out);
   gemm(a, m, k, b, n, out);
   return out;
 }
 
 /**
  * 2:4-sparse `out[m, n] = A · b[k, n]`, A (m × k) given by its kept `values` and absolute columns `cols` (k/2 per
- * row), on the WebAssembly SIMD kernel (half the multiply-adds of the dense one).
+ * row), on the WebAssembly SIMD kernel of `@tessera/kernels` (JavaScript where it does not run): half the
+ * multiply-adds of the dense one.
  *
  * @example
  * ```ts
@@ -57,14 +49,13 @@ export function spmmHostUnchecked(
   n: number,
   out = new Float32Array(m * n),
 ): Float32Array {
-  if (kernelBackend() !== 'wasm') return spmmHostUncheckedJs(values, cols, m, k, b, n, out);
   spmm24(values, cols, m, k, b, n, out);
   return out;
 }
 
 /**
- * `out[k, n] = Aᵀ · b[m, n]` for a 2:4 A (as {@link spmmHostUnchecked}), on the WebAssembly SIMD kernel (a
- * scatter-add of each kept entry's row product).
+ * `out[k, n] = Aᵀ · b[m, n]` for a 2:4 A (as {@link spmmHostUnchecked}), on the WebAssembly SIMD kernel of
+ * `@tessera/kernels` (JavaScript where it does not run): a gather over the CSR of Aᵀ, each output row summed once.
  *
  * @example
  * ```ts
@@ -81,7 +72,6 @@ export function spmmTHostUnchecked(
   n: number,
   out = new Float32Array(k * n),
 ): Float32Array {
-  if (kernelBackend() !== 'wasm') return spmmTHostUncheckedJs(values, cols, m, k, b, n, out);
   spmm24T(values, cols, m, k, b, n, out);
   return out;
 }
@@ -105,7 +95,6 @@ export function sddmmHostUnchecked(
   k: number,
   out = new Float32Array((m * k) >> 1),
 ): Float32Array {
-  if (kernelBackend() !== 'wasm') return sddmmHostUncheckedJs(a, m, d, bt, cols, k, out);
   sddmm24(a, m, d, bt, cols, k, out);
   return out;
 }

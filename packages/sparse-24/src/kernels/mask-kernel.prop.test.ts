@@ -1,12 +1,13 @@
-// @tessera/kernels' 2:4 mask + compression kernel (wasm by default) against this package's semantics: the golden
-// PyTorch magnitude masks, mask24HostUnchecked (JavaScript) under fast-check with ties, ±0, NaN and ±Inf, and the
-// matrix compress24 keeps (prune 'magnitude' / 'value').
+// @tessera/kernels' 2:4 mask + compression kernel (wasm by default, its JavaScript twin under TESSERA_KERNELS=js),
+// which mask24, compress24's pruning and the FFN's sparsify run on, against this package's semantics: the golden
+// PyTorch magnitude masks, the stable-sort reference (test/reference/masks.ts) under fast-check with ties, ±0, NaN
+// and ±Inf, and the matrix compress24 keeps (prune 'magnitude' / 'value').
 import { fc, test } from '@fast-check/vitest';
 import { mask24Compress } from '@tessera/kernels';
 import { expect } from 'vitest';
 import { f32FromBits, loadGolden } from '../../test/golden.js';
+import { refMask24 } from '../../test/reference/masks.js';
 import { compress24 } from '../compress.js';
-import { mask24HostUnchecked } from '../mask.js';
 import { kernelForm } from '../sparse24-tensor.js';
 
 for (const g of loadGolden())
@@ -33,14 +34,14 @@ test.prop(
   {
     numRuns: 300,
   },
-)('kernel mask and compression = mask24HostUnchecked and compress24 (ties, ±0, NaN, ±Inf)', (m, g, by, s) => {
+)('kernel mask and compression = the stable-sort reference and compress24 (ties, ±0, NaN, ±Inf)', (m, g, by, s) => {
   const k = 4 * g;
   const x = Float32Array.from(s.take(m * k));
   const mask = new Uint8Array(m * k);
   const values = new Float32Array((m * k) / 2);
   const cols = new Int32Array((m * k) / 2);
   mask24Compress(x, m, k, by, mask, values, cols);
-  expect(Array.from(mask)).toEqual(Array.from(mask24HostUnchecked(x, by, new Uint8Array(m * k))));
+  expect(Array.from(mask)).toEqual(refMask24(x, by));
   // compress24 may place a kept zero (either sign) elsewhere in its group: compare the matrices the forms stand for
   const form = kernelForm(compress24({ dtype: 'float32', shape: [m, k], data: x }, { prune: by }));
   const dense = (v: Float32Array, c: Int32Array) => {
