@@ -156,6 +156,219 @@ fn main(index : i32) {
   }
 }
 
+/** Queries per workgroup, and window-1 rows per chunk, of {@link TiledForwardProgram}. */
+const TQ = 8;
+const TJ = 8;
+
+/** Workgroup memory (bytes) the tiled forward needs for head dimension d and window-2 span s2. @internal */
+export function tiledForwardBytes(d: number, s2: number): number {
+  const D4 = d / 4;
+  const RS = D4 + 1;
+  return 16 * (TQ * D4 + 2 * (TJ + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * (TQ * TJ * s2 + 2 * TQ * TJ);
+}
+
+/**
+ * Tiled forward, after the FBGEMM Triton kernel's structure (fbgemm_gpu/experimental/simplicial_attention/
+ * simplicial/ops/triton/fwd.py): a workgroup of TQ·TJ = 64 invocations takes TQ = 8 consecutive queries of one
+ * (b, h). Their scaled queries and the union of their window-2 rows of K2 and V2 (TQ + span2 − 1 rows) are loaded
+ * into workgroup memory once; window 1 is walked in chunks of TJ = 8 offsets, each chunk's TJ + TQ − 1 rows of K1 and
+ * V1 loaded into workgroup memory (all loads vec4 and coalesced). Per chunk, invocation (query, offset) computes its
+ * span2 logits ⟨q ⊙ k1_j, k2_k⟩ in registers, the chunk maximum is shared, each logit becomes a probability once
+ * (online softmax: running max and sum per query, rescaled per chunk), and then the same 64 invocations switch to
+ * (query, vec4 column) roles to accumulate Σ_j v1_j ⊙ Σ_k p_jk v2_k. Only lse is saved, as in the reference.
+ * Rows of padded workgroup arrays are D/4 + 1 vec4s long, so neighbouring rows fall in different banks.
+ */
+class TiledForwardProgram implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2'];
+  variableComponents = [4, 4, 4, 4, 4];
+  workgroupSize: [number, number, number] = [TQ * TJ, 1, 1];
+  uniforms = 'total : i32, n : i32, Hq : i32, Hkv : i32, nbh : i32, scale : f32,';
+  size = false;
+  private readonly s1: number;
+  private readonly s2: number;
+  constructor(
+    outSize: number,
+    private readonly dims: Dims,
+    private readonly o: Resolved,
+  ) {
+    this.outputShape = [outSize];
+    this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
+    this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
+    const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
+    this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
+    this.shaderKey = `tessera_simplicial_tiledfwd_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const NC = Math.ceil(D4 / TJ);
+    return `
+const D = ${this.dims.d};
+const D4 = ${D4};
+const RS = ${D4 + 1};
+const BQ = ${TQ};
+const JC = ${TJ};
+const WG = ${TQ * TJ};
+const W1 = ${this.o.w1};
+const W2 = ${this.o.w2};
+const S1 = ${this.s1};
+const S2 = ${this.s2};
+const R1 = ${TJ + TQ - 1};
+const R2 = ${TQ + this.s2 - 1};
+const NCH = ${Math.ceil(this.s1 / TJ)};
+const NC = ${NC};
+const NEG = -3.0e38;
+var<workgroup> sQ : array<vec4<f32>, ${TQ * D4}>;
+var<workgroup> sK1 : array<vec4<f32>, ${(TJ + TQ - 1) * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${(TJ + TQ - 1) * (D4 + 1)}>;
+var<workgroup> sK2 : array<vec4<f32>, ${(TQ + this.s2 - 1) * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${(TQ + this.s2 - 1) * (D4 + 1)}>;
+var<workgroup> sP : array<f32, ${TQ * TJ * this.s2}>;
+var<workgroup> sMax : array<f32, ${TQ * TJ}>;
+var<workgroup> sSum : array<f32, ${TQ * TJ}>;
+fn main(index : i32) {
+  let lid = i32(localIndex);
+  let n = uniforms.n;
+  let nT = (n + BQ - 1) / BQ;
+  let wgi = index / WG;
+  let tile = wgi % nT;
+  let bh = wgi / nT;
+  let live = bh < uniforms.nbh;
+  let h = bh % uniforms.Hq;
+  let b = bh / uniforms.Hq;
+  let g = h / (uniforms.Hq / uniforms.Hkv);
+  let i0 = tile * BQ;
+  let qi = lid / JC;
+  let dj = lid - qi * JC;
+  let i = i0 + qi;
+  let qOK = live && i < n;
+  let kvRow = uniforms.Hkv * D4;
+  let kvBase = b * n * kvRow + g * D4;
+  for (var x = lid; x < BQ * D4; x += WG) {
+    let r = x / D4;
+    let ii = i0 + r;
+    var v = vec4<f32>(0.0);
+    if (live && ii < n) { v = Q[((b * n + ii) * uniforms.Hq + h) * D4 + x - r * D4] * uniforms.scale; }
+    sQ[x] = v;
+  }
+  let kb = i0 - (W2 - 1);
+  for (var x = lid; x < R2 * D4; x += WG) {
+    let r = x / D4;
+    let e4 = x - r * D4;
+    let k = kb + r;
+    var a = vec4<f32>(0.0);
+    var c = vec4<f32>(0.0);
+    if (live && k >= 0 && k < n) {
+      let o = kvBase + k * kvRow + e4;
+      a = K2[o];
+      c = V2[o];
+    }
+    sK2[r * RS + e4] = a;
+    sV2[r * RS + e4] = c;
+  }
+  var m = NEG;
+  var l = 0.0;
+  var acc : array<vec4<f32>, NC>;
+  for (var ch = 0; ch < NCH; ch++) {
+    workgroupBarrier();
+    let jb = i0 - (W1 - 1) + ch * JC;
+    for (var x = lid; x < R1 * D4; x += WG) {
+      let r = x / D4;
+      let e4 = x - r * D4;
+      let j = jb + r;
+      var a = vec4<f32>(0.0);
+      var c = vec4<f32>(0.0);
+      if (live && j >= 0 && j < n) {
+        let o = kvBase + j * kvRow + e4;
+        a = K1[o];
+        c = V1[o];
+      }
+      sK1[r * RS + e4] = a;
+      sV1[r * RS + e4] = c;
+    }
+    workgroupBarrier();
+    // logits of (query i, window-1 offset ch·JC + dj) over window 2, in registers
+    let dlt = ch * JC + dj;
+    let j = i - (W1 - 1) + dlt;
+    let jOK = qOK && dlt < S1 && j >= 0 && j < n;
+    // explicitly zeroed: loop-local arrays are not reliably re-zeroed per iteration by every compiler
+    var lg : array<f32, S2>;
+    for (var kk = 0; kk < S2; kk++) { lg[kk] = 0.0; }
+    var lm = NEG;
+    if (jOK) {
+      let rj = (qi + dj) * RS;
+      for (var e4 = 0; e4 < D4; e4++) {
+        let t = sQ[qi * D4 + e4] * sK1[rj + e4];
+        for (var kk = 0; kk < S2; kk++) { lg[kk] += dot(t, sK2[(qi + kk) * RS + e4]); }
+      }
+      for (var kk = 0; kk < S2; kk++) {
+        let k = i - (W2 - 1) + kk;
+        if (k < 0 || k >= n) { lg[kk] = NEG; }
+        lm = max(lm, lg[kk]);
+      }
+    }
+    sMax[lid] = lm;
+    workgroupBarrier();
+    var cm = NEG;
+    for (var t = 0; t < JC; t++) { cm = max(cm, sMax[qi * JC + t]); }
+    let mNew = max(m, cm);
+    var ps = 0.0;
+    let pb = lid * S2;
+    for (var kk = 0; kk < S2; kk++) {
+      var p = 0.0;
+      if (jOK && lg[kk] > NEG) { p = exp(lg[kk] - mNew); }
+      sP[pb + kk] = p;
+      ps += p;
+    }
+    sSum[lid] = ps;
+    workgroupBarrier();
+    // (query qi, vec4 columns dj + c·JC): rescale, then acc += Σ_t v1 ⊙ Σ_k p v2
+    let alpha = exp(m - mNew);
+    var cs = 0.0;
+    for (var t = 0; t < JC; t++) { cs += sSum[qi * JC + t]; }
+    l = l * alpha + cs;
+    m = mNew;
+    for (var c = 0; c < NC; c++) { acc[c] *= alpha; }
+    for (var t = 0; t < JC; t++) {
+      var u : array<vec4<f32>, NC>;
+      for (var c = 0; c < NC; c++) { u[c] = vec4<f32>(0.0); }
+      let pr = (qi * JC + t) * S2;
+      for (var kk = 0; kk < S2; kk++) {
+        let p = sP[pr + kk];
+        let vr = (qi + kk) * RS + dj;
+        for (var c = 0; c < NC; c++) {
+          if (dj + c * JC < D4) { u[c] += p * sV2[vr + c * JC]; }
+        }
+      }
+      let v1r = (qi + t) * RS + dj;
+      for (var c = 0; c < NC; c++) {
+        if (dj + c * JC < D4) { acc[c] += sV1[v1r + c * JC] * u[c]; }
+      }
+    }
+  }
+  if (qOK) {
+    let inv = 1.0 / l;
+    let qo = ((b * n + i) * uniforms.Hq + h) * D;
+    for (var c = 0; c < NC; c++) {
+      let e4 = dj + c * JC;
+      if (e4 < D4) {
+        let v = acc[c] * inv;
+        result[qo + 4 * e4] = v.x;
+        result[qo + 4 * e4 + 1] = v.y;
+        result[qo + 4 * e4 + 2] = v.z;
+        result[qo + 4 * e4 + 3] = v.w;
+      }
+    }
+    if (dj == 0) { result[uniforms.total * D + bh * n + i] = m + log(l); }
+  }
+}
+`;
+  }
+}
+
 /**
  * dQ: one invocation per (b, h, i). LD = [lse | ⟨dO_i, O_i⟩], each [B·Hq·n] (one binding for both: WebGPU's default
  * limit is 8 storage buffers per stage, the output included).
@@ -384,6 +597,24 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
   return tf.engine().makeTensorFromTensorInfo(be.runWebGPUProgram(p, inputs, 'float32', u)) as tf.Tensor1D;
 }
 
+let fwdVariant: 'auto' | 'rows' = 'auto';
+/** Forces the untiled (one invocation per query) forward kernel (tests and benchmarks). @internal */
+export function setSimplicialForwardVariant(v: 'auto' | 'rows'): void {
+  fwdVariant = v;
+}
+
+/** Largest window-2 span the tiled forward keeps in registers (one logit per offset). */
+const TILED_MAX_S2 = 64;
+
+/** Whether the tiled forward runs: d a multiple of 4, span2 ≤ 64, and its workgroup memory within the device limit. */
+function useTiled(be: WebGPUBackendLike, dims: Dims, ro: Resolved): boolean {
+  if (fwdVariant === 'rows') return false;
+  const s2 = ro.causal ? ro.w2 : 2 * ro.w2 - 1;
+  if (dims.d % 4 !== 0 || s2 > TILED_MAX_S2) return false;
+  const limits = (be as unknown as { device?: { limits?: { maxComputeWorkgroupStorageSize?: number } } }).device?.limits;
+  return tiledForwardBytes(dims.d, s2) <= (limits?.maxComputeWorkgroupStorageSize ?? 16384);
+}
+
 /** Result of {@link simplicialAttentionWebGPU}. */
 export interface WebGPUSimplicialResult {
   /** `[B, n, Hq, d]`. */
@@ -463,7 +694,12 @@ export function simplicialAttentionWebGPU(
   let lse: tf.Tensor3D | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor, save: tf.GradSaveFunc) => {
     const x = [qi, k1i, k2i, v1i, v2i];
-    const both = run(be, new ForwardProgram('fwd', nq * d + nq, nq, dims, ro, span), x, uniforms(nq, dims, ro));
+    const both = useTiled(be, dims, ro)
+      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro), x, [
+          ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
+          { type: 'float32', data: [ro.scale] },
+        ])
+      : run(be, new ForwardProgram('fwd', nq * d + nq, nq, dims, ro, span), x, uniforms(nq, dims, ro));
     const value = tf.reshape(tf.slice(both, [0], [nq * d]), [B, n, Hq, d]);
     // kept: customGrad runs this function inside a tidy that would dispose a second output
     lse = tf.keep(tf.reshape(tf.slice(both, [nq * d], [nq]), [B, Hq, n]) as tf.Tensor3D);

@@ -5,6 +5,7 @@ import { simplicialAttention } from '@tessera/simplicial-attention';
 import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { simplicialAttentionWebGPU, simplicialBackwardWebGPU, type WebGPUSimplicialOptions } from '../src/index.js';
+import { setSimplicialForwardVariant } from '../src/simplicial.js';
 import { GPU_ONLY, ON_WEBGPU } from './gpu.js';
 
 type T4 = tf.Tensor4D;
@@ -68,6 +69,9 @@ const CASES: { B: number; n: number; Hq: number; Hkv: number; d: number; o: WebG
   { B: 2, n: 33, Hq: 4, Hkv: 2, d: 16, o: { w1: 16, w2: 5, scale: 0.3 } },
   { B: 1, n: 24, Hq: 2, Hkv: 1, d: 12, o: { w1: 6, w2: 3, causal: false } },
   { B: 1, n: 20, Hq: 1, Hkv: 1, d: 4, o: { w1: Number.POSITIVE_INFINITY, w2: Number.POSITIVE_INFINITY } },
+  // the tiled forward's shapes: d a multiple of 4, several query tiles and window-1 chunks, a partial last tile
+  { B: 1, n: 75, Hq: 2, Hkv: 1, d: 64, o: { w1: 21, w2: 16 } },
+  { B: 2, n: 37, Hq: 2, Hkv: 2, d: 36, o: { w1: 9, w2: 5, causal: false } },
 ];
 
 describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-attention${GPU_ONLY}`, () => {
@@ -82,8 +86,15 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
       const before = tf.memory().numTensors;
       const x = data.map((a, i) => tf.tensor4d(a, (i === 0 ? qShape : kvShape) as [number, number, number, number]));
       const wt = tf.tensor(w, qShape);
-      const { out, lse } = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
       const label = JSON.stringify({ ...c, o: { ...c.o, w1: String(c.o.w1), w2: String(c.o.w2) } });
+      // both forward kernels: the untiled one (the reference of the tiled one), then the default (tiled where it applies)
+      setSimplicialForwardVariant('rows');
+      const rows = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
+      setSimplicialForwardVariant('auto');
+      expectClose((await rows.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (untiled)`);
+      expectClose((await rows.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (untiled)`);
+      tf.dispose([rows.out, rows.lse]);
+      const { out, lse } = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
       expectClose((await out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out`);
       expectClose((await lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse`);
       const g = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(simplicialAttentionWebGPU(...(a as [T4, T4, T4, T4, T4]), c.o).out, wt)))(x);
