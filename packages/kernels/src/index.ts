@@ -22,5 +22,13 @@ export {
 } from './mx.js';
 export type { KernelBackend } from './runtime.js';
 export { initKernels, kernelBackend, setKernelBackend } from './runtime.js';
+export type { SimplicialKernelVariant } from './simplicial.js';
+export {
+  dotAttentionBackward,
+  dotAttentionForward,
+  SIMPLICIAL_KERNEL_VARIANTS,
+  simplicialBackward,
+  simplicialForward,
+} from './simplicial.js';
 export type { MXElementFormat } from './tables.js';
 export { MX_ELEMENT_FORMATS } from './tables.js';

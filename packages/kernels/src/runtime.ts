@@ -92,6 +92,10 @@ export interface WasmExports {
   ): void;
   rowsSelect(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
   rowsIndexAdd(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
+  simplicialForward(...args: number[]): void;
+  simplicialBackward(...args: number[]): void;
+  dotAttentionForward(...args: number[]): void;
+  dotAttentionBackward(...args: number[]): void;
 }
 
 /** The parts of the WebAssembly JS API used here (the ES2022 lib has no WebAssembly types). */

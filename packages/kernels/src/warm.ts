@@ -49,6 +49,39 @@ export function prepare(l: Loaded): void {
     e.bagBackward(b, 64, 0, 64, c, d, a, 256, 0, 0, a);
     e.rowsSelect(a, 64, 0, 64, c, 256, b, 64, 0); // 256 rows of 64: the 64 KiB at b
     e.rowsIndexAdd(b, 64, 0, 64, c, 256, a, 64, 0);
+    // attention: B 1, n 64, one head of d 16, windows 16 and 8, causal then not, trilinear then determinant
+    // (4 KiB per array from p: q, k1, k2, v1, v2, out, lse, dOut, five gradients, then scratch)
+    for (let i = 0; i < 13 * 1024; i++) x[(p >> 2) + i] = Math.sin(i) * 0.5;
+    const at = (r: number) => p + r * 4096;
+    e.simplicialForward(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(13), 1, 64, 1, 1, 16, 16, 8, 1, 0.25, 0);
+    e.simplicialBackward(
+      at(0),
+      at(1),
+      at(2),
+      at(3),
+      at(4),
+      at(5),
+      at(7),
+      at(6),
+      at(8),
+      at(9),
+      at(10),
+      at(11),
+      at(12),
+      at(13),
+      1,
+      64,
+      1,
+      1,
+      16,
+      16,
+      8,
+      0,
+      0.25,
+      1,
+    );
+    e.dotAttentionForward(at(0), at(1), at(2), at(5), at(6), at(13), 1, 64, 1, 1, 16, 64, 1, 0.25);
+    e.dotAttentionBackward(at(0), at(1), at(2), at(5), at(7), at(6), at(8), at(9), at(10), at(13), 1, 64, 1, 1, 16, 64, 1, 0.25);
   } finally {
     l.arena.free(p);
   }

@@ -1,10 +1,8 @@
 // Scaled dot-product attention with the layout, GQA rule and windows of simplicialAttention: the baseline.
 import * as tf from '@tensorflow/tfjs-core';
-import { TesseraError } from '@tessera/core';
-import { toF64 } from './host-blas.js';
-import { dotBackwardHostUnchecked, dotForwardHostUnchecked } from './host-dot.js';
+import { dotAttentionBackward, dotAttentionForward } from '@tessera/kernels';
+import { runKernel } from './kernel-choice.js';
 import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
-import { dotBackwardWasm, dotForwardWasm } from './wasm-simplicial.js';
 
 /**
  * Scaled dot-product attention, `out_i = Σ_j softmax_j(scale·⟨q_i, k_j⟩) v_j`, in the layout of
@@ -49,19 +47,20 @@ export function dotProductAttention(
     const qd = qi.dataSync() as Float32Array;
     const kd = ki.dataSync() as Float32Array;
     const vd = vi.dataSync() as Float32Array;
-    let res = ro.kernel === 'js' ? null : dotForwardWasm(qd, kd, vd, dims, ro);
-    if (!res && ro.kernel === 'wasm')
-      throw new TesseraError('UNSUPPORTED', fn, "kernel 'wasm' needs WebAssembly SIMD and enough memory", 'neither available');
-    const wasm = res !== null;
-    if (!res) res = dotForwardHostUnchecked(toF64(qd), toF64(kd), toF64(vd), dims, ro);
-    const r = res;
+    const { B, n, Hq, Hkv, d } = dims;
+    const r = { out: new Float32Array(qd.length), lse: new Float32Array(B * Hq * n) };
+    const ran = runKernel(ro.kernel, fn, () =>
+      dotAttentionForward(qd, kd, vd, B, n, Hq, Hkv, d, ro.window, ro.causal, ro.scale, r.out, r.lse),
+    ).backend;
     lse = r.lse;
     const value = tf.tensor(r.out, qi.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
       const dyd = dy.dataSync() as Float32Array;
-      const g =
-        (wasm ? dotBackwardWasm(qd, kd, vd, r.out, dyd, r.lse, dims, ro) : null) ??
-        dotBackwardHostUnchecked(toF64(qd), toF64(kd), toF64(vd), r.out, dyd, r.lse, dims, ro);
+      const g = { dq: new Float32Array(qd.length), dk: new Float32Array(kd.length), dv: new Float32Array(vd.length) };
+      // the backward runs on the kernels that ran the forward (their roundings differ)
+      runKernel(ran, fn, () =>
+        dotAttentionBackward(qd, kd, vd, r.out, dyd, r.lse, B, n, Hq, Hkv, d, ro.window, ro.causal, ro.scale, g.dq, g.dk, g.dv),
+      );
       return [tf.tensor(g.dq, qi.shape, 'float32'), tf.tensor(g.dk, ki.shape, 'float32'), tf.tensor(g.dv, vi.shape, 'float32')];
     };
     return { value, gradFunc };

@@ -1,41 +1,63 @@
-// Public entry points of windowed 2-simplicial attention: validation, then the host kernels (host-simplicial.ts)
-// inside one tf.customGrad, so tf.grads / optimizers see an ordinary differentiable op.
+// Public entry points of windowed 2-simplicial attention: validation, then the host kernels of @tessera/kernels
+// (simplicialForward / simplicialBackward) inside one tf.customGrad, so tf.grads / optimizers see an ordinary differentiable op.
 import * as tf from '@tensorflow/tfjs-core';
-import { TesseraError } from '@tessera/core';
-import { toF64 } from './host-blas.js';
-import { type SimplicialHostGrads, simplicialBackwardHostUnchecked, simplicialForwardHostUnchecked } from './host-simplicial.js';
+import { simplicialBackward as simplicialBackwardKernel, simplicialForward as simplicialForwardKernel } from '@tessera/kernels';
+import { runKernel } from './kernel-choice.js';
 import { type AttentionDims, checkQkv, checkShape, type ResolvedSimplicial, resolveSimplicial, type SimplicialOptions } from './options.js';
-import { simplicialBackwardWasm, simplicialForwardWasm } from './wasm-simplicial.js';
 
 type F32 = Float32Array;
 type Five = { q: F32; k1: F32; k2: F32; v1: F32; v2: F32 };
+type HostGrads = { dq: F32; dk1: F32; dk2: F32; dv1: F32; dv2: F32 };
 
-function f64(x: Five) {
-  return { q: toF64(x.q), k1: toF64(x.k1), k2: toF64(x.k2), v1: toF64(x.v1), v2: toF64(x.v2) };
-}
-
-function unavailable(fn: string): never {
-  throw new TesseraError('UNSUPPORTED', fn, "kernel 'wasm' needs WebAssembly SIMD and enough memory", 'neither available');
-}
-
-/** Forward on the chosen kernel (wasm first under 'auto', JavaScript as the fallback). */
+/** Forward on the chosen kernels (@tessera/kernels' choice under 'auto'); says which ran. */
 function forwardHost(fn: string, x: Five, dims: AttentionDims, o: ResolvedSimplicial): { out: F32; lse: F32; wasm: boolean } {
-  if (o.kernel !== 'js') {
-    const r = simplicialForwardWasm(x, dims, o);
-    if (r) return { ...r, wasm: true };
-    if (o.kernel === 'wasm') unavailable(fn);
-  }
-  return { ...simplicialForwardHostUnchecked(f64(x), dims, o), wasm: false };
+  const { B, n, Hq, Hkv, d } = dims;
+  const out = new Float32Array(B * n * Hq * d);
+  const lse = new Float32Array(B * Hq * n);
+  const r = runKernel(o.kernel, fn, () =>
+    simplicialForwardKernel(x.q, x.k1, x.k2, x.v1, x.v2, B, n, Hq, Hkv, d, o.w1, o.w2, o.causal, o.scale, o.variant, out, lse),
+  );
+  return { out, lse, wasm: r.backend === 'wasm' };
 }
 
-/** Backward on the chosen kernel. */
-function backwardHost(fn: string, x: Five, out: F32, dOut: F32, lse: F32, dims: AttentionDims, o: ResolvedSimplicial): SimplicialHostGrads {
-  if (o.kernel !== 'js') {
-    const r = simplicialBackwardWasm(x, out, dOut, lse, dims, o);
-    if (r) return r;
-    if (o.kernel === 'wasm') unavailable(fn);
-  }
-  return simplicialBackwardHostUnchecked(f64(x), out, dOut, lse, dims, o);
+/** Backward on the chosen kernels. */
+function backwardHost(fn: string, x: Five, out: F32, dOut: F32, lse: F32, dims: AttentionDims, o: ResolvedSimplicial): HostGrads {
+  const { B, n, Hq, Hkv, d } = dims;
+  const g: HostGrads = {
+    dq: new Float32Array(x.q.length),
+    dk1: new Float32Array(x.k1.length),
+    dk2: new Float32Array(x.k2.length),
+    dv1: new Float32Array(x.v1.length),
+    dv2: new Float32Array(x.v2.length),
+  };
+  runKernel(o.kernel, fn, () =>
+    simplicialBackwardKernel(
+      x.q,
+      x.k1,
+      x.k2,
+      x.v1,
+      x.v2,
+      out,
+      dOut,
+      lse,
+      B,
+      n,
+      Hq,
+      Hkv,
+      d,
+      o.w1,
+      o.w2,
+      o.causal,
+      o.scale,
+      o.variant,
+      g.dq,
+      g.dk1,
+      g.dk2,
+      g.dv1,
+      g.dv2,
+    ),
+  );
+  return g;
 }
 
 /**

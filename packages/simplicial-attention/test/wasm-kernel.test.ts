@@ -1,19 +1,20 @@
-// The WebAssembly SIMD kernels (float32) against the JavaScript kernels (float64) on random problems: forward out and
-// lse, and the five gradients, for both variants, windows, causal or not, GQA and head dims with and without a
-// SIMD tail.
+// The WebAssembly SIMD kernels of @tessera/kernels (float32) against their JavaScript twins (float64), through this
+// package's `kernel` option, on random problems: forward out and lse, and the five gradients, for both variants,
+// windows, causal or not, GQA and head dims with and without a SIMD tail.
 import { test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { rng } from '@tessera/core';
+import { setKernelBackend } from '@tessera/kernels';
 import { describe, expect } from 'vitest';
 import { dotProductAttention, simplicialAttention } from '../src/index.js';
-import { simplicialWasm } from '../src/wasm-simplicial.js';
 import { caseArb, caseData, caseTensors, options, relDiff } from './arbitraries.js';
 
 type Five = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
 describe('wasm kernel', () => {
-  test('is available in this runtime', () => {
-    expect(simplicialWasm()).not.toBeNull();
+  test('is available in this runtime (even where TESSERA_KERNELS=js makes the JavaScript twins the default)', () => {
+    expect(() => setKernelBackend('wasm')).not.toThrow();
+    setKernelBackend(undefined);
   });
 
   test.prop([caseArb({ maxN: 12, maxD: 13 })], { numRuns: 40 })('equals the JavaScript kernel (forward and backward)', (c) => {

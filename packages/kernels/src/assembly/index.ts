@@ -6,3 +6,4 @@ export { bdrDequantize, bdrQuantize } from './bdr';
 export { csrmm, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
 export { mxDequantize, mxQuantize } from './mx';
 export { nvfp4Dequantize, nvfp4Quantize } from './nvfp4';
+export { dotAttentionBackward, dotAttentionForward, simplicialBackward, simplicialForward } from './simplicial';

@@ -1,9 +1,10 @@
-// WebAssembly SIMD (f32x4) kernels of windowed 2-simplicial attention, compiled with AssemblyScript by
-// scripts/build-wasm.mjs. Same loop structure as src/host-simplicial.ts (see its header for the formulas): per
-// (batch, q-head, query), per j in window 1, four keys of window 2 at a time in register-blocked dot/axpy steps, an
-// online max/sum in the forward, probabilities recomputed from the lse in the backward. Arithmetic is float32 (the
-// JavaScript kernels use float64). All pointers are byte addresses into this module's memory; every array is
-// float32, row-major [B, n, H, d].
+// WebAssembly SIMD (f32x4) kernels of windowed 2-simplicial attention (Roy et al., arXiv 2507.02754, Eqs. 5–7) and of
+// the dot-product attention baseline, forward and backward. Same loop structure as the JavaScript twins in
+// src/js/simplicial.ts (see its header for the formulas): per (batch, q-head, query), per j in window 1, four keys of
+// window 2 at a time in register-blocked dot/axpy steps, an online max/sum in the forward, probabilities recomputed
+// from the lse in the backward. Arithmetic is float32 (the JavaScript twins use float64), as FBGEMM's Triton kernels
+// accumulate in float32. All pointers are byte addresses into the imported memory; every array is float32,
+// row-major [B, n, H, d]; the loader (src/simplicial.ts) checks every size before a call.
 
 // ---- level-1 steps over the head dimension (SIMD body, scalar tail) ----
 
@@ -32,6 +33,62 @@ function exp4(x: v128): v128 {
   const p2 = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
   return f32x4.mul(y, p2);
 }
+/** exp of one float32: the scalar form of {@link exp4} (same clamp, reduction and polynomial). */
+function expScalar(x: f32): f32 {
+  x = max(x, <f32>-87.33654);
+  x = min(x, <f32>88.37626);
+  const fx = nearest(x * <f32>Math.LOG2E);
+  let r = x - fx * <f32>0.693359375;
+  r = r + fx * <f32>2.1219444e-4;
+  let y: f32 = 1.98756915e-4;
+  y = y * r + <f32>1.3981999507e-3;
+  y = y * r + <f32>8.3334519073e-3;
+  y = y * r + <f32>4.1665795894e-2;
+  y = y * r + <f32>1.6666665459e-1;
+  y = y * r + <f32>5.0000001201e-1;
+  y = y * (r * r) + r + <f32>1;
+  return y * reinterpret<f32>((<i32>fx + 127) << 23);
+}
+
+/**
+ * Natural log of one float32 (Cephes logf: x = m·2^e with m in [√½, √2), a degree-8 polynomial in m − 1; about one
+ * ulp). Written here rather than Mathf.log, whose lookup tables would be static data in the imported memory, where
+ * the loader keeps its own decode tables.
+ */
+function logScalar(x: f32): f32 {
+  if (!(x > 0) || x == Infinity) return x == 0 ? -Infinity : x < 0 ? NaN : x; // NaN, ±Inf, 0, negatives
+  let bits = reinterpret<i32>(x);
+  let e: i32 = 0;
+  if (bits < 0x00800000) {
+    // subnormal: scale into the normal range first
+    bits = reinterpret<i32>(x * <f32>16777216.0);
+    e = -24;
+  }
+  e += (bits >> 23) - 126;
+  let m = reinterpret<f32>((bits & 0x007fffff) | 0x3f000000); // [0.5, 1)
+  if (m < <f32>0.70710678118654752) {
+    e -= 1;
+    m = m + m - <f32>1;
+  } else {
+    m = m - <f32>1;
+  }
+  const z = m * m;
+  let y: f32 = 7.0376836292e-2;
+  y = y * m - <f32>1.1514610310e-1;
+  y = y * m + <f32>1.1676998740e-1;
+  y = y * m - <f32>1.2420140846e-1;
+  y = y * m + <f32>1.4249322787e-1;
+  y = y * m - <f32>1.6668057665e-1;
+  y = y * m + <f32>2.0000714765e-1;
+  y = y * m - <f32>2.4999993993e-1;
+  y = y * m + <f32>3.3333331174e-1;
+  y = y * m * z;
+  const fe = <f32>e;
+  y = y + fe * <f32>-2.12194440e-4;
+  y = y - <f32>0.5 * z;
+  return m + y + fe * <f32>0.693359375;
+}
+
 function dot(a: usize, b: usize, d: i32): f32 {
   let s = f32x4.splat(0);
   let l = 0;
@@ -280,7 +337,7 @@ export function simplicialForward(
             if (a > mj) mj = a;
           }
           if (mj > m) {
-            const alpha = Mathf.exp(m - mj);
+            const alpha = expScalar(m - mj);
             if (alpha !== 1) {
               const av = f32x4.splat(alpha);
               let e = 0;
@@ -304,7 +361,7 @@ export function simplicialForward(
             axpy4(u, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
           }
           for (; k <= kEnd; k++) {
-            const p = Mathf.exp(load<f32>(logits + ((<usize>(k - k0)) << 2)) - m);
+            const p = expScalar(load<f32>(logits + ((<usize>(k - k0)) << 2)) - m);
             sum += p;
             axpy(u, p, v2 + kvBase + <usize>k * kvStride, d);
           }
@@ -314,14 +371,14 @@ export function simplicialForward(
         const inv: f32 = 1 / l;
         const oo = out + (qo - q);
         for (let e = 0; e < d; e++) store<f32>(oo + ((<usize>e) << 2), load<f32>(acc + ((<usize>e) << 2)) * inv);
-        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + Mathf.log(l));
+        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + logScalar(l));
       }
     }
   }
 }
 
 /**
- * Backward: gradients of Σ dOut ⊙ out into dq, dk1, dk2, dv1, dv2 (which must hold zeros). Scratch: 6·d + 8 floats.
+ * Backward: gradients of Σ dOut ⊙ out written into dq, dk1, dk2, dv1, dv2 (zeroed here first). Scratch: 6·d + 8 floats.
  */
 export function simplicialBackward(
   q: usize,
@@ -349,6 +406,13 @@ export function simplicialBackward(
   scale: f32,
   det: bool,
 ): void {
+  const qBytes = <usize>(B * n * Hq * d) << 2;
+  const kvBytes = <usize>(B * n * Hkv * d) << 2;
+  memory.fill(dq, 0, qBytes);
+  memory.fill(dk1, 0, kvBytes);
+  memory.fill(dk2, 0, kvBytes);
+  memory.fill(dv1, 0, kvBytes);
+  memory.fill(dv2, 0, kvBytes);
   const group = Hq / Hkv;
   const dB = (<usize>d) << 2;
   const qStride = (<usize>(Hq * d)) << 2;
@@ -404,7 +468,7 @@ export function simplicialBackward(
           }
           for (; k <= kEnd; k++) {
             const ko = kvBase + <usize>k * kvStride;
-            const p = Mathf.exp(dot(t, k2 + ko, d) - L);
+            const p = expScalar(dot(t, k2 + ko, d) - L);
             const dA = p * (dot(r, v2 + ko, d) - D);
             axpy(u, p, v2 + ko, d);
             axpy(dv2 + ko, p, r, d);
@@ -422,7 +486,7 @@ export function simplicialBackward(
 /**
  * Dot-product attention forward (the baseline, same layout, windows and GQA rule). Scratch: d + n + 8 floats.
  */
-export function dotForward(
+export function dotAttentionForward(
   q: usize,
   k: usize,
   v: usize,
@@ -483,21 +547,21 @@ export function dotForward(
           axpy4(acc, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
         }
         for (; j <= j1; j++) {
-          const p = Mathf.exp(load<f32>(logits + ((<usize>(j - j0)) << 2)) - m);
+          const p = expScalar(load<f32>(logits + ((<usize>(j - j0)) << 2)) - m);
           l += p;
           axpy(acc, p, v + kvBase + <usize>j * kvStride, d);
         }
         const inv: f32 = 1 / l;
         const oo = out + rowQ;
         for (let e = 0; e < d; e++) store<f32>(oo + ((<usize>e) << 2), load<f32>(acc + ((<usize>e) << 2)) * inv);
-        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + Mathf.log(l));
+        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + logScalar(l));
       }
     }
   }
 }
 
-/** Dot-product attention backward into dq, dk, dv (which must hold zeros). Scratch: 8 floats. */
-export function dotBackward(
+/** Dot-product attention backward written into dq, dk, dv (zeroed here first). Scratch: 8 floats. */
+export function dotAttentionBackward(
   q: usize,
   k: usize,
   v: usize,
@@ -517,6 +581,11 @@ export function dotBackward(
   causal: bool,
   scale: f32,
 ): void {
+  const qBytes = <usize>(B * n * Hq * d) << 2;
+  const kvBytes = <usize>(B * n * Hkv * d) << 2;
+  memory.fill(dq, 0, qBytes);
+  memory.fill(dk, 0, kvBytes);
+  memory.fill(dv, 0, kvBytes);
   const group = Hq / Hkv;
   const qStride = (<usize>(Hq * d)) << 2;
   const kvStride = (<usize>(Hkv * d)) << 2;
@@ -557,7 +626,7 @@ export function dotBackward(
         }
         for (; j <= j1; j++) {
           const jo = kvBase + <usize>j * kvStride;
-          const p = Mathf.exp(scale * dot(qo, k + jo, d) - L);
+          const p = expScalar(scale * dot(qo, k + jo, d) - L);
           const g = scale * p * (dot(dO, v + jo, d) - D);
           axpy(dq + rowQ, g, k + jo, d);
           axpy(dk + jo, g, qo, d);
@@ -566,9 +635,4 @@ export function dotBackward(
       }
     }
   }
-}
-
-/** First free byte after the module's static data (the exp/log tables): the host lays its arrays out from here. */
-export function heapBase(): usize {
-  return __heap_base;
 }
