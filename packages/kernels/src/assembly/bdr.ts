@@ -131,18 +131,22 @@ function setParams(k1: i32, d1: i32, k2: i32, d2: i32, m: i32, rounding: i32): v
 function absMax(p: usize, n: i32): u32 {
   let i = 0;
   let m: u32 = 0;
-  if (n >= 16) {
+  if (n >= 4) {
     const absm = i32x4.splat(0x7fffffff);
     let v0 = i32x4.splat(0);
     let v1 = v0;
     for (; i + 8 <= n; i += 8) {
       const q = p + (<usize>i << 2);
-      v0 = i32x4.max_u(v0, v128.and(v128.load(q), absm));
-      v1 = i32x4.max_u(v1, v128.and(v128.load(q, 16), absm));
+      v0 = i32x4.max_s(v0, v128.and(v128.load(q), absm));
+      v1 = i32x4.max_s(v1, v128.and(v128.load(q, 16), absm));
     }
-    v0 = i32x4.max_u(v0, v1);
-    v0 = i32x4.max_u(v0, i8x16.shuffle(v0, v0, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-    v0 = i32x4.max_u(v0, i8x16.shuffle(v0, v0, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    if (i + 4 <= n) {
+      v0 = i32x4.max_s(v0, v128.and(v128.load(p + (<usize>i << 2)), absm));
+      i += 4;
+    }
+    v0 = i32x4.max_s(v0, v1);
+    v0 = i32x4.max_s(v0, i8x16.shuffle(v0, v0, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    v0 = i32x4.max_s(v0, i8x16.shuffle(v0, v0, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
     m = i32x4.extract_lane(v0, 0);
   }
   for (; i < n; i++) {
@@ -221,15 +225,18 @@ function absMax(p: usize, n: i32): u32 {
   if (mPtr + <usize>(w + 8) <= mEnd) {
     store<u64>(mPtr, i64x2.extract_lane(g, 0));
     store<u64>(mPtr + <usize>w, i64x2.extract_lane(g, 1));
-  } else {
-    const g0 = i64x2.extract_lane(g, 0);
-    const g1 = i64x2.extract_lane(g, 1);
-    for (let j = 0; j < w; j++) {
-      store<u8>(mPtr + <usize>j, <u8>(g0 >> (<i64>(j << 3))));
-      store<u8>(mPtr + <usize>(w + j), <u8>(g1 >> (<i64>(j << 3))));
-    }
-  }
+  } else emitBytes(g, w);
   mPtr += <usize>(2 * w);
+}
+
+/** The 2w bytes of two packed groups, one at a time (the end of the stream: nothing written past it). */
+function emitBytes(g: v128, w: i32): void {
+  const g0 = i64x2.extract_lane(g, 0);
+  const g1 = i64x2.extract_lane(g, 1);
+  for (let j = 0; j < w; j++) {
+    store<u8>(mPtr + <usize>j, <u8>(g0 >> (<i64>(j << 3))));
+    store<u8>(mPtr + <usize>(w + j), <u8>(g1 >> (<i64>(j << 3))));
+  }
 }
 
 /** The block exponent of a finite block max (magnitude bits). */
@@ -259,36 +266,58 @@ function quantizeBlockExact(p: usize, E: i32): void {
   flushS(false);
 }
 
-/** The 16 values at p of a pair-shaped block (k2 = 2, d2 = 1, m ≤ 7) with exponent E: shift bits and codes. */
-@inline function pairs16(p: usize, v0: v128, v1: v128, v2: v128, v3: v128, eb: v128, base: v128, r: i32): void {
-  const zero = i32x4.splat(0);
-  const one = i32x4.splat(1);
-  const absm = i32x4.splat(0x7fffffff);
-  const limV = f32x4.splat(<f32>LIM);
-  const a0 = v128.and(v0, absm);
-  const a1 = v128.and(v1, absm);
-  const a2 = v128.and(v2, absm);
-  const a3 = v128.and(v3, absm);
-  const pm01 = i32x4.max_s(
+/** Pair maxima (magnitude bits) of 8 values: lanes max(a[2i], a[2i+1]). */
+@inline function pairMax(a0: v128, a1: v128): v128 {
+  return i32x4.max_s(
     i8x16.shuffle(a0, a1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27),
     i8x16.shuffle(a0, a1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31),
   );
-  const pm23 = i32x4.max_s(
-    i8x16.shuffle(a2, a3, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27),
-    i8x16.shuffle(a2, a3, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31),
-  );
-  const s01 = i32x4.min_s(i32x4.max_s(i32x4.sub(eb, i32x4.shr_u(pm01, 23)), zero), one);
-  const s23 = i32x4.min_s(i32x4.max_s(i32x4.sub(eb, i32x4.shr_u(pm23, 23)), zero), one);
-  store<u8>(sPtr, <u8>(i32x4.bitmask(i32x4.ne(s01, zero)) | (i32x4.bitmask(i32x4.ne(s23, zero)) << 4)));
+}
+
+/** Magnitude lanes of four float32 lanes v (magnitudes ≤ LIM ≤ 127) times factors inv, rounded by mode r. */
+@inline function mag4(a: v128, inv: v128, r: i32, limV: v128): v128 {
+  // pmin(y, lim) = lim < y ? lim : y (no NaN here); clamping before rounding is the same as after (lim is an integer)
+  return round4(f32x4.pmin(f32x4.mul(a, inv), limV), r);
+}
+
+/**
+ * The 16 values v0..v3 (magnitudes a0..a3, pair maxima pm01, pm23) of a pair-shaped block (k2 = 2, d2 = 1, m ≤ 7):
+ * a pair shifts (s = 1) iff its max is below 2^E in bits, i.e. its exponent field is below E + 127 (both sides
+ * clamp the same way: s = clamp(E + 127 − field, 0, 1)); shift bits to sPtr, codes to the mantissa stream.
+ */
+@inline function pairs16(
+  v0: v128,
+  v1: v128,
+  v2: v128,
+  v3: v128,
+  a0: v128,
+  a1: v128,
+  a2: v128,
+  a3: v128,
+  pm01: v128,
+  pm23: v128,
+  thr: v128,
+  base: v128,
+  r: i32,
+): void {
+  const limV = f32x4.splat(<f32>LIM);
+  const one23 = i32x4.splat(1 << 23);
+  const s01 = i32x4.lt_s(pm01, thr);
+  const s23 = i32x4.lt_s(pm23, thr);
+  store<u8>(sPtr, <u8>(i32x4.bitmask(s01) | (i32x4.bitmask(s23) << 4)));
   sPtr++;
-  const f01 = i32x4.add(base, i32x4.shl(s01, 23));
-  const f23 = i32x4.add(base, i32x4.shl(s23, 23));
-  const m = MB;
-  const c0 = codes4(v0, i8x16.shuffle(f01, f01, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7), r, limV, m);
-  const c1 = codes4(v1, i8x16.shuffle(f01, f01, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15), r, limV, m);
-  const c2 = codes4(v2, i8x16.shuffle(f23, f23, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7), r, limV, m);
-  const c3 = codes4(v3, i8x16.shuffle(f23, f23, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15), r, limV, m);
-  emit16(narrow4(c0, c1, c2, c3), W);
+  const f01 = i32x4.add(base, v128.and(s01, one23));
+  const f23 = i32x4.add(base, v128.and(s23, one23));
+  const q0 = mag4(a0, i8x16.shuffle(f01, f01, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7), r, limV);
+  const q1 = mag4(a1, i8x16.shuffle(f01, f01, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15), r, limV);
+  const q2 = mag4(a2, i8x16.shuffle(f23, f23, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7), r, limV);
+  const q3 = mag4(a3, i8x16.shuffle(f23, f23, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15), r, limV);
+  // sign bytes (0xFF for a negative value) masked to bit m, merged after narrowing
+  const sg = i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.shr_s(v0, 31), i32x4.shr_s(v1, 31)),
+    i16x8.narrow_i32x4_s(i32x4.shr_s(v2, 31), i32x4.shr_s(v3, 31)),
+  );
+  emit16(v128.or(narrow4(q0, q1, q2, q3), v128.and(sg, i8x16.splat(<i8>(<i32>1 << MB)))), W);
 }
 
 /** Index in [0, n) of the first NaN/±Inf of n values at p, or −1. */
@@ -314,21 +343,28 @@ function firstNonFinite(p: usize, n: i32): i32 {
     const v1 = v128.load(q, 16);
     const v2 = v128.load(q, 32);
     const v3 = v128.load(q, 48);
-    let mx = i32x4.max_s(i32x4.max_s(v128.and(v0, absm), v128.and(v1, absm)), i32x4.max_s(v128.and(v2, absm), v128.and(v3, absm)));
+    const a0 = v128.and(v0, absm);
+    const a1 = v128.and(v1, absm);
+    const a2 = v128.and(v2, absm);
+    const a3 = v128.and(v3, absm);
+    const pm01 = pairMax(a0, a1);
+    const pm23 = pairMax(a2, a3);
+    let mx = i32x4.max_s(pm01, pm23);
     mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
     mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
     const amax = <u32>i32x4.extract_lane(mx, 0);
     if (amax >= 0x7f800000) return (b << 4) + firstNonFinite(q, 16);
     const E = blockE(amax);
     store<u8>(exps + <usize>b, <u8>(E + BIAS));
-    if (factorsInRange(E)) pairs16(q, v0, v1, v2, v3, i32x4.splat(E + 127), i32x4.splat((127 + MB - 1 - E) << 23), r);
+    if (factorsInRange(E))
+      pairs16(v0, v1, v2, v3, a0, a1, a2, a3, pm01, pm23, i32x4.splat((E + 127) << 23), i32x4.splat((127 + MB - 1 - E) << 23), r);
     else quantizeBlockExact(q, E);
   }
   return -1;
 }
 
 /** nBlocks whole pair-shaped blocks (k1 % 16 = 0, any k1) at p: block max first, then 16 values per step. */
-@inline function runPairs(p: usize, nBlocks: i32, exps: usize, r: i32): i32 {
+function runPairs(p: usize, nBlocks: i32, exps: usize, r: i32): i32 {
   for (let b = 0; b < nBlocks; b++) {
     const q = p + (<usize>(b * K1) << 2);
     const amax = absMax(q, K1);
@@ -336,11 +372,20 @@ function firstNonFinite(p: usize, n: i32): i32 {
     const E = blockE(amax);
     store<u8>(exps + <usize>b, <u8>(E + BIAS));
     if (factorsInRange(E)) {
-      const eb = i32x4.splat(E + 127);
+      const thr = i32x4.splat((E + 127) << 23);
       const base = i32x4.splat((127 + MB - 1 - E) << 23);
+      const absm = i32x4.splat(0x7fffffff);
       for (let g = 0; g < K1; g += 16) {
         const t = q + (<usize>g << 2);
-        pairs16(t, v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), eb, base, r);
+        const v0 = v128.load(t);
+        const v1 = v128.load(t, 16);
+        const v2 = v128.load(t, 32);
+        const v3 = v128.load(t, 48);
+        const a0 = v128.and(v0, absm);
+        const a1 = v128.and(v1, absm);
+        const a2 = v128.and(v2, absm);
+        const a3 = v128.and(v3, absm);
+        pairs16(v0, v1, v2, v3, a0, a1, a2, a3, pairMax(a0, a1), pairMax(a2, a3), thr, base, r);
       }
     } else quantizeBlockExact(q, E);
   }
@@ -386,6 +431,10 @@ function firstNonFinite(p: usize, n: i32): i32 {
       quantizeBlockExact(q, E);
       continue;
     }
+    // byte codes go straight into the mantissa stream
+    const direct = W === 8 && aligned;
+    if (direct) flushM(false);
+    const dst = direct ? mPtr : codes;
     for (let j = 0; j < K1; j += run) {
       const t = q + (<usize>j << 2);
       let s = 0;
@@ -393,13 +442,10 @@ function firstNonFinite(p: usize, n: i32): i32 {
         s = clampS(E - (<i32>(absMax(t, run) >>> 23) - 127));
         putS(<u32>s, D2);
       }
-      codesUniform(t, run, (127 + s + MB - 1 - E) << 23, codes + <usize>j, r);
+      codesUniform(t, run, (127 + s + MB - 1 - E) << 23, dst + <usize>j, r);
     }
-    if (W === 8 && aligned) {
-      flushM(false);
-      memory.copy(mPtr, codes, <usize>K1);
-      mPtr += <usize>K1;
-    } else if (aligned) {
+    if (direct) mPtr += <usize>K1;
+    else if (aligned) {
       flushM(false);
       let j = 0;
       for (; j + 16 <= K1; j += 16) emit16(v128.load(codes + <usize>j), W);
@@ -432,14 +478,11 @@ function quantizeRun(p: usize, nBlocks: i32, exps: usize, codes: usize): i32 {
       if (RM === 1) return runMX16(p, nBlocks, exps, 1);
       return runMX16(p, nBlocks, exps, 2);
     }
-    if (RM === 0) return runPairs(p, nBlocks, exps, 0);
-    if (RM === 1) return runPairs(p, nBlocks, exps, 1);
-    return runPairs(p, nBlocks, exps, 2);
+    return runPairs(p, nBlocks, exps, RM);
   }
   if (MB <= 7 && (K1 & 3) === 0 && (D2 === 0 || (K2 & 3) === 0)) {
     if (RM === 0) return runUniform(p, nBlocks, exps, codes, 0);
-    if (RM === 1) return runUniform(p, nBlocks, exps, codes, 1);
-    return runUniform(p, nBlocks, exps, codes, 2);
+    return runUniform(p, nBlocks, exps, codes, RM);
   }
   return runExact(p, nBlocks, exps);
 }
@@ -530,21 +573,23 @@ function dequantizeBlockExact(E: i32, dst: usize): void {
   if (w === 8) {
     x = v128.load(mPtr);
   } else {
-    let g0: u64 = 0;
-    let g1: u64 = 0;
-    if (mPtr + <usize>(w + 8) <= mEnd) {
-      g0 = load<u64>(mPtr);
-      g1 = load<u64>(mPtr + <usize>w);
-    } else {
-      for (let j = 0; j < w; j++) {
-        g0 |= (<u64>load<u8>(mPtr + <usize>j)) << (<u64>(j << 3));
-        g1 |= (<u64>load<u8>(mPtr + <usize>(w + j))) << (<u64>(j << 3));
-      }
-    }
-    x = expand16(i64x2.replace_lane(i64x2.splat(g0), 1, g1), w);
+    if (mPtr + <usize>(w + 8) <= mEnd) x = i64x2.replace_lane(i64x2.splat(load<u64>(mPtr)), 1, load<u64>(mPtr + <usize>w));
+    else x = readBytes(w);
+    x = expand16(x, w);
   }
   mPtr += <usize>(2 * w);
   return x;
+}
+
+/** Two groups of 2w stream bytes at mPtr, one byte at a time (the end of the stream: nothing read past it). */
+function readBytes(w: i32): v128 {
+  let g0: u64 = 0;
+  let g1: u64 = 0;
+  for (let j = 0; j < w; j++) {
+    g0 |= (<u64>load<u8>(mPtr + <usize>j)) << (<u64>(j << 3));
+    g1 |= (<u64>load<u8>(mPtr + <usize>(w + j))) << (<u64>(j << 3));
+  }
+  return i64x2.replace_lane(i64x2.splat(g0), 1, g1);
 }
 
 /** Decodes 16 code bytes c into 16 float32 at q with one step (bits) per 4 lanes. */
