@@ -590,10 +590,15 @@ export function mxQuantize(
   v128.store(o, dec4(i32x4.extend_high_i16x8_u(c), fmt, K1, X), 16);
 }
 
-/** Eight FP6 codes (u16 lanes) from the six bytes at lanes 0…5 of b: four codes in three bytes, LSB first. */
-@inline function fp6x8(b: v128): v128 {
-  const w = i16x8.mul(i8x16.shuffle(b, b, 0, 1, 0, 1, 1, 2, 2, 2, 3, 4, 3, 4, 4, 5, 5, 5), i16x8(64, 1, 4, 16, 64, 1, 4, 16));
-  return v128.and(i16x8.shr_u(w, 6), i16x8.splat(0x3f));
+/**
+ * Sixteen FP6 codes (bytes) from the twelve bytes at lanes 0…11 of b: S (a swizzle) puts the three bytes of each group
+ * of four codes in one i32 lane, and shifts and masks (P: 0x3F in every i32 lane) move code j of a group to byte j.
+ */
+@inline function fp6x16(b: v128, S: v128, P: v128): v128 {
+  const w = i8x16.swizzle(b, S);
+  const lo = v128.or(v128.and(w, P), v128.and(i32x4.shl(w, 2), i32x4.shl(P, 8)));
+  const hi = v128.or(v128.and(i32x4.shl(w, 4), i32x4.shl(P, 16)), v128.and(i32x4.shl(w, 6), i32x4.shl(P, 24)));
+  return v128.or(lo, hi);
 }
 
 /** Bytes 2 (hi = false) or 3 (hi = true) of the sixteen float32 at t: one byte plane of a 16-entry decode table. */
@@ -618,15 +623,16 @@ export function mxQuantize(
  * in entries 0…31 and ORs the sign in. chk: codes may exceed the format (byte packing), and those read NaN. Each
  * float32 is multiplied once by X, as the table kernel's table[c]·X.
  */
-@inline function lut16(c: v128, bits: i32, chk: bool, H0: v128, H1: v128, L0: v128, L1: v128, X: v128, o: usize): void {
+@inline function lut16(c: v128, bits: i32, chk: bool, H0: v128, H1: v128, L0: v128, L1: v128, X: v128, o: usize, K: v128): void {
   let h: v128, l: v128;
   if (bits == 4) {
     h = i8x16.swizzle(H0, c);
     l = i8x16.swizzle(L0, c);
   } else {
-    const m = v128.and(c, i8x16.splat(0x1f));
+    // K: bytes 0x1F (magnitude mask); the sign bit (0x20) moves to 0x80
+    const m = v128.and(c, K);
     const m1 = i8x16.sub(m, i8x16.splat(16));
-    h = v128.or(v128.or(i8x16.swizzle(H0, m), i8x16.swizzle(H1, m1)), v128.and(i16x8.shl(c, 2), i8x16.splat(<i8>0x80)));
+    h = v128.or(v128.or(i8x16.swizzle(H0, m), i8x16.swizzle(H1, m1)), i8x16.shl(v128.andnot(c, K), 2));
     l = v128.or(i8x16.swizzle(L0, m), i8x16.swizzle(L1, m1));
   }
   if (chk) {
@@ -643,11 +649,6 @@ export function mxQuantize(
   v128.store(o, f32x4.mul(i8x16.shuffle(z, w1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), X), 48);
 }
 
-/** Sixteen FP6 codes (bytes) from the twelve bytes at lanes 0…11 of b. */
-@inline function fp6x16(b: v128): v128 {
-  return i8x16.narrow_i16x8_u(fp6x8(b), fp6x8(i8x16.shuffle(b, b, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
-}
-
 /** One format's dequantize loop (fmt a constant). */
 @inline function dqRun(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize, fmt: i32): void {
   const nB = (L + k - 1) / k;
@@ -656,6 +657,11 @@ export function mxQuantize(
   const nanv = i32x4.splat(0x7fc00000);
   const lut = fmt >= 2 && fmt <= 4;
   const bits = fmt == 4 ? 4 : 6;
+  // constants built from a run-time 0 (rows >= 0), so the engine keeps them in registers instead of rebuilding them
+  const dz = <i32>(rows >>> 31);
+  const K = i8x16.splat(<i8>(0x1f | dz));
+  const P = i32x4.splat(0x3f | dz);
+  const S = i32x4.replace_lane(i32x4(0x80020100, 0x80050403, 0x80080706, 0x800b0a09), 0, 0x80020100 | dz);
   // FP6/FP4 byte planes of the decode table (entries 0…15 and 16…31)
   const H0 = lut ? plane(table, true) : nanv;
   const H1 = lut ? plane(table + 64, true) : nanv;
@@ -679,7 +685,7 @@ export function mxQuantize(
       let i = 0;
       if (pm === 0) {
         const d = data + <usize>ci;
-        if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), bits, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
+        if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), bits, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
         else for (; i + 16 <= n; i += 16) dec16(v128.load(d + i), fmt, K1, Xv, o + (<usize>i << 2));
         for (; i < n; i++) store<f32>(o + (<usize>i << 2), load<f32>(table + (<usize>load<u8>(d + i) << 2)) * X);
       } else if (pm === 1) {
@@ -688,7 +694,7 @@ export function mxQuantize(
           for (; i + 16 <= n; i += 16) {
             const w = i16x8.extend_low_i8x16_u(v128.load64_zero(d + (i >> 1)));
             const c = v128.or(v128.and(w, i16x8.splat(0x0f)), i16x8.shl(v128.and(w, i16x8.splat(0xf0)), 4));
-            if (lut) lut16(c, 4, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
+            if (lut) lut16(c, 4, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
             else dec16(c, fmt, K1, Xv, o + (<usize>i << 2));
           }
         }
@@ -703,8 +709,8 @@ export function mxQuantize(
           for (; i + 16 <= n; i += 16) {
             const q = d + (i >> 2) * 3;
             const bv = v128.load32_lane(q + 8, v128.load64_zero(q), 2);
-            if (bits == 4) lut16(fp6x16(bv), 4, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2));
-            else lut16(fp6x16(bv), 6, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2));;
+            if (bits == 4) lut16(fp6x16(bv, S, P), 4, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
+            else lut16(fp6x16(bv, S, P), 6, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
           }
         }
         for (; i < n; i++) {
@@ -730,10 +736,30 @@ export function mxQuantize(
  */
 export function mxDequantize(data: usize, packing: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
   const fmt = <i32>((table - 1024) >> 10);
-  if (fmt == 0) dqRun(data, packing, scales, rows, L, k, table, out, 0);
-  else if (fmt == 1) dqRun(data, packing, scales, rows, L, k, table, out, 1);
-  else if (fmt == 2) dqRun(data, packing, scales, rows, L, k, table, out, 2);
-  else if (fmt == 3) dqRun(data, packing, scales, rows, L, k, table, out, 3);
-  else if (fmt == 4) dqRun(data, packing, scales, rows, L, k, table, out, 4);
-  else dqRun(data, packing, scales, rows, L, k, table, out, 5);
+  if (fmt == 0) dq0(data, packing, scales, rows, L, k, table, out);
+  else if (fmt == 1) dq1(data, packing, scales, rows, L, k, table, out);
+  else if (fmt == 2) dq2(data, packing, scales, rows, L, k, table, out);
+  else if (fmt == 3) dq3(data, packing, scales, rows, L, k, table, out);
+  else if (fmt == 4) dq4(data, packing, scales, rows, L, k, table, out);
+  else dq5(data, packing, scales, rows, L, k, table, out);
+}
+
+// One function a format (smaller functions: the engine keeps the decode constants in registers).
+function dq0(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 0);
+}
+function dq1(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 1);
+}
+function dq2(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 2);
+}
+function dq3(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 3);
+}
+function dq4(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 4);
+}
+function dq5(data: usize, pm: i32, scales: usize, rows: i32, L: i32, k: i32, table: usize, out: usize): void {
+  dqRun(data, pm, scales, rows, L, k, table, out, 5);
 }
