@@ -363,6 +363,46 @@ function firstNonFinite(p: usize, n: i32): i32 {
   return -1;
 }
 
+/**
+ * nBlocks whole BFP blocks of 16 (d2 = 0, m ≤ 7: MSFP12, MSFP16 and their kin) at p: one pass per block, one factor.
+ * Returns the index of the first NaN/±Inf value from p, or −1.
+ */
+@inline function runBFP16(p: usize, nBlocks: i32, exps: usize, r: i32): i32 {
+  const absm = i32x4.splat(0x7fffffff);
+  const limV = f32x4.splat(<f32>LIM);
+  const signBit = i8x16.splat(<i8>(<i32>1 << MB));
+  for (let b = 0; b < nBlocks; b++) {
+    const q = p + (<usize>b << 6);
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    const v2 = v128.load(q, 32);
+    const v3 = v128.load(q, 48);
+    const a0 = v128.and(v0, absm);
+    const a1 = v128.and(v1, absm);
+    const a2 = v128.and(v2, absm);
+    const a3 = v128.and(v3, absm);
+    let mx = i32x4.max_s(i32x4.max_s(a0, a1), i32x4.max_s(a2, a3));
+    mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    const amax = <u32>i32x4.extract_lane(mx, 0);
+    if (amax >= 0x7f800000) return (b << 4) + firstNonFinite(q, 16);
+    const E = blockE(amax);
+    store<u8>(exps + <usize>b, <u8>(E + BIAS));
+    if (!factorsInRange(E)) {
+      quantizeBlockExact(q, E);
+      continue;
+    }
+    const inv = i32x4.splat((127 + MB - 1 - E) << 23);
+    const sg = i8x16.narrow_i16x8_s(
+      i16x8.narrow_i32x4_s(i32x4.shr_s(v0, 31), i32x4.shr_s(v1, 31)),
+      i16x8.narrow_i32x4_s(i32x4.shr_s(v2, 31), i32x4.shr_s(v3, 31)),
+    );
+    const c = narrow4(mag4(a0, inv, r, limV), mag4(a1, inv, r, limV), mag4(a2, inv, r, limV), mag4(a3, inv, r, limV));
+    emit16(v128.or(c, v128.and(sg, signBit)), W);
+  }
+  return -1;
+}
+
 /** nBlocks whole pair-shaped blocks (k1 % 16 = 0, any k1) at p: block max first, then 16 values per step. */
 function runPairs(p: usize, nBlocks: i32, exps: usize, r: i32): i32 {
   for (let b = 0; b < nBlocks; b++) {
@@ -479,6 +519,11 @@ function quantizeRun(p: usize, nBlocks: i32, exps: usize, codes: usize): i32 {
       return runMX16(p, nBlocks, exps, 2);
     }
     return runPairs(p, nBlocks, exps, RM);
+  }
+  if (K1 === 16 && D2 === 0 && MB <= 7) {
+    flushM(false);
+    if (RM === 0) return runBFP16(p, nBlocks, exps, 0);
+    return runBFP16(p, nBlocks, exps, RM);
   }
   if (MB <= 7 && (K1 & 3) === 0 && (D2 === 0 || (K2 & 3) === 0)) {
     if (RM === 0) return runUniform(p, nBlocks, exps, codes, 0);
@@ -637,6 +682,23 @@ function dequantizeRunPairs(dst: usize, nBlocks: i32, exps: usize): void {
   }
 }
 
+/** nBlocks whole BFP blocks of 16 (d2 = 0, m ≤ 7) into float32 at dst: one step per block. */
+function dequantizeRunBFP16(dst: usize, nBlocks: i32, exps: usize): void {
+  const magMask = i32x4.splat((1 << MB) - 1);
+  const mshift = MB;
+  const w = W;
+  for (let b = 0; b < nBlocks; b++) {
+    const E = <i32>load<u8>(exps + <usize>b) - BIAS;
+    const q0 = dst + (<usize>b << 6);
+    if (!stepsInRange(E)) {
+      dequantizeBlockExact(E, q0);
+      continue;
+    }
+    const st = i32x4.splat((127 + E - MB + 1) << 23);
+    store16(q0, read16(w), st, st, st, st, magMask, mshift);
+  }
+}
+
 /** nBlocks whole blocks with a uniform step over runs of 4 (BFP, or k2 % 4 = 0), m ≤ 7, into float32 at dst. */
 function dequantizeRunUniform(dst: usize, nBlocks: i32, exps: usize, codes: usize): void {
   const run = D2 === 0 ? K1 : K2;
@@ -674,6 +736,7 @@ function dequantizeRunUniform(dst: usize, nBlocks: i32, exps: usize, codes: usiz
 /** nBlocks whole blocks into float32 at dst through the fastest path the format allows. */
 function dequantizeRun(dst: usize, nBlocks: i32, exps: usize, codes: usize): void {
   if (K2 === 2 && D2 === 1 && (K1 & 15) === 0 && MB <= 7) dequantizeRunPairs(dst, nBlocks, exps);
+  else if (K1 === 16 && D2 === 0 && MB <= 7) dequantizeRunBFP16(dst, nBlocks, exps);
   else if (MB <= 7 && (K1 & 3) === 0 && (D2 === 0 || (K2 & 3) === 0)) dequantizeRunUniform(dst, nBlocks, exps, codes);
   else for (let b = 0; b < nBlocks; b++) dequantizeBlockExact(<i32>load<u8>(exps + <usize>b) - BIAS, dst + (<usize>(b * K1) << 2));
 }
