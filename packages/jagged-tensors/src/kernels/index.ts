@@ -62,6 +62,23 @@ export function hostData(t: tf.Tensor): Float32Array {
   return d instanceof Float32Array ? d : d.array;
 }
 
+// Working memory of the pooled ops, kept in kernel memory between calls and grown on demand (WebAssembly memory never
+// shrinks, so a block freed after each call would hold the same pages; keeping it skips the zero-fill of `alloc`):
+// 0 the [rows, width] output or output gradient, 1 the stored-bag block of one IKJT feature, 2 one table gradient.
+const scratch: (KernelArray<Float32Array> | null)[] = [null, null, null];
+
+/** Scratch block `slot` with room for n floats (contents undefined). */
+function scratchOf(slot: number, n: number): KernelArray<Float32Array> {
+  let k = scratch[slot];
+  if (k === null || k.length < n) {
+    k?.free();
+    scratch[slot] = null;
+    k = alloc(Float32Array, Math.max(n, 1024));
+    scratch[slot] = k;
+  }
+  return k;
+}
+
 /** A table as a pooled op reads it: its values (re-read per use: a kernel-memory view detaches when memory grows). */
 export interface HostTable {
   data(): Float32Array;
@@ -89,25 +106,20 @@ export function poolFeatures(
   }
   let tmpSize = 0;
   for (const f of features) if (f.spec.inverse) tmpSize = Math.max(tmpSize, bagCount(f.spec) * tables[f.table].dim);
-  const outK = alloc(Float32Array, rows * width);
-  const tmpK = tmpSize > 0 ? alloc(Float32Array, tmpSize) : null;
-  try {
-    features.forEach((f, i) => {
-      const { spec: s } = f;
-      const t = tables[f.table];
-      const U = bagCount(s);
-      // the table view first: caching it may grow the memory, and the output views are read after it
-      const T = t.data();
-      if (s.inverse && tmpK) {
-        embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, tmpK.array, t.dim, 0);
-        indexSelectRows(tmpK.array, U, t.dim, 0, t.dim, s.inverse, rows, outK.array, width, cols[i]);
-      } else embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, outK.array, width, cols[i]);
-    });
-    return copyOut(outK.array, rows * width);
-  } finally {
-    outK.free();
-    tmpK?.free();
-  }
+  const outK = scratchOf(0, rows * width);
+  const tmpK = tmpSize > 0 ? scratchOf(1, tmpSize) : null;
+  features.forEach((f, i) => {
+    const { spec: s } = f;
+    const t = tables[f.table];
+    const U = bagCount(s);
+    // the table view first: caching it may grow the memory, and the output views are read after it
+    const T = t.data();
+    if (s.inverse && tmpK) {
+      embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, tmpK.array, t.dim, 0);
+      indexSelectRows(tmpK.array, U, t.dim, 0, t.dim, s.inverse, rows, outK.array, width, cols[i]);
+    } else embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, outK.array, width, cols[i]);
+  });
+  return copyOut(outK.array, rows * width);
 }
 
 /**
@@ -132,38 +144,32 @@ export function gradFeatures(
   let dTSize = 0;
   for (const f of features) if (f.spec.inverse) accSize = Math.max(accSize, bagCount(f.spec) * tables[f.table].dim);
   for (const t of tables) dTSize = Math.max(dTSize, t.rows * t.dim);
-  const GK = alloc(Float32Array, G.length);
-  const accK = accSize > 0 ? alloc(Float32Array, accSize) : null;
-  const dTK = alloc(Float32Array, dTSize);
-  try {
-    GK.array.set(G);
-    return tables.map((t, ti) => {
-      const n = t.rows * t.dim;
-      if (ti > 0) dTK.array.fill(0, 0, n);
-      features.forEach((f, i) => {
-        if (f.table !== ti) return;
-        const s = f.spec;
-        const U = bagCount(s);
-        if (!s.inverse || !accK) {
-          embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, dTK.array, t.rows);
-          return;
-        }
-        // the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] in b order from zero; bags no sample uses
-        // get none (row −1), as gradIntoJs
-        const acc = accK.array;
-        acc.fill(0, 0, U * t.dim);
-        indexAddRows(GK.array, width, cols[i], t.dim, s.inverse, s.inverse.length, accK.array, U, t.dim, 0);
-        const used = new Int32Array(U).fill(-1);
-        for (let b = 0; b < s.inverse.length; b++) used[s.inverse[b]] = s.inverse[b];
-        embeddingBagBackward(accK.array, t.dim, 0, t.dim, s.ids, s.offsets, s.weights, U, s.mode, used, dTK.array, t.rows);
-      });
-      return copyOut(dTK.array, n);
+  const GK = scratchOf(0, G.length);
+  const accK = accSize > 0 ? scratchOf(1, accSize) : null;
+  const dTK = scratchOf(2, dTSize);
+  GK.array.set(G);
+  return tables.map((t, ti) => {
+    const n = t.rows * t.dim;
+    dTK.array.fill(0, 0, n);
+    features.forEach((f, i) => {
+      if (f.table !== ti) return;
+      const s = f.spec;
+      const U = bagCount(s);
+      if (!s.inverse || !accK) {
+        embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, dTK.array, t.rows);
+        return;
+      }
+      // the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] in b order from zero; bags no sample uses
+      // get none (row −1), as gradIntoJs
+      const acc = accK.array;
+      acc.fill(0, 0, U * t.dim);
+      indexAddRows(GK.array, width, cols[i], t.dim, s.inverse, s.inverse.length, accK.array, U, t.dim, 0);
+      const used = new Int32Array(U).fill(-1);
+      for (let b = 0; b < s.inverse.length; b++) used[s.inverse[b]] = s.inverse[b];
+      embeddingBagBackward(accK.array, t.dim, 0, t.dim, s.ids, s.offsets, s.weights, U, s.mode, used, dTK.array, t.rows);
     });
-  } finally {
-    GK.free();
-    accK?.free();
-    dTK.free();
-  }
+    return copyOut(dTK.array, n);
+  });
 }
 
 /** A host copy of the first n values of a kernel-memory array (TypedArray.slice of a WebAssembly memory view is

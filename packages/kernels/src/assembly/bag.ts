@@ -18,10 +18,21 @@ const PREFETCH = 8;
 /** Reads one word per 64-byte line of the row of id ids[j'] (j' = min(j + PREFETCH, last)); returns their xor. */
 @inline function touch(table: usize, rowBytes: usize, ids: usize, j: i32, last: i32): i32 {
   const jp = j + PREFETCH < last ? j + PREFETCH : last;
-  const x = table + <usize>load<i32>(ids + (<usize>jp << 2)) * rowBytes;
+  return touchRow(table + <usize>load<i32>(ids + (<usize>jp << 2)) * rowBytes, rowBytes);
+}
+
+/** Reads one word per 64-byte line of the `bytes` at x; returns their xor. */
+@inline function touchRow(x: usize, bytes: usize): i32 {
   let s = load<i32>(x);
-  for (let q: usize = 64; q < rowBytes; q += 64) s ^= load<i32>(x + q);
+  for (let q: usize = 64; q < bytes; q += 64) s ^= load<i32>(x + q);
   return s;
+}
+
+/** The output (or gradient) row of bag u + 2 under the row map, or −1 (none or skipped). */
+@inline function rowAhead(rows: usize, u: i32, nBags: i32): i32 {
+  const v = u + 2;
+  if (v >= nBags) return -1;
+  return rows === 0 ? v : load<i32>(rows + (<usize>v << 2));
 }
 
 /**
@@ -49,6 +60,9 @@ export function bagForward(
     const orow = rows === 0 ? u : load<i32>(rows + (<usize>u << 2));
     if (orow < 0) continue;
     const o = out + ((<usize>orow * <usize>ld + <usize>col) << 2);
+    // the output row two bags ahead (rows of a wide output are a page apart: no hardware prefetch reaches them)
+    const ahead = rowAhead(rows, u, nBags);
+    if (ahead >= 0) sink ^= touchRow(out + ((<usize>ahead * <usize>ld + <usize>col) << 2), rowBytes);
     const a = load<i32>(offsets + (<usize>u << 2));
     const e = load<i32>(offsets + (<usize>u << 2), 4);
     if (weights === 0) {
@@ -203,6 +217,8 @@ export function bagBackward(
     const e = load<i32>(offsets + (<usize>u << 2), 4);
     if (e === a) continue;
     const gr = g + ((<usize>grow * <usize>ld + <usize>col) << 2);
+    const ahead = rowAhead(rows, u, nBags);
+    if (ahead >= 0) sink ^= touchRow(g + ((<usize>ahead * <usize>ld + <usize>col) << 2), rowBytes);
     const scale: f64 = mode === 1 ? 1.0 / <f64>(e - a) : 1.0;
     for (let j = a; j < e; j++) {
       sink ^= touch(dT, rowBytes, ids, j, last);
@@ -215,19 +231,36 @@ export function bagBackward(
   return sink;
 }
 
-/** out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] for i < n, d < D (torch.index_select on rows; a plain copy). */
-export function rowsSelect(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): void {
+/**
+ * out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] for i < n, d < D (torch.index_select on rows; a plain copy).
+ * Returns a value of no meaning (the prefetch loads feed it).
+ */
+export function rowsSelect(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): i32 {
   const bytes = <usize>D << 2;
+  let sink: i32 = 0;
   for (let i = 0; i < n; i++) {
+    const ip = i + PREFETCH < n ? i + PREFETCH : n - 1;
+    sink ^= touchRow(src + ((<usize>load<i32>(idx + (<usize>ip << 2)) * <usize>lds + <usize>cols) << 2), bytes);
+    sink ^= touchRow(out + ((<usize>ip * <usize>ldo + <usize>colo) << 2), bytes);
     const s = src + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>lds + <usize>cols) << 2);
     memory.copy(out + ((<usize>i * <usize>ldo + <usize>colo) << 2), s, bytes);
   }
+  return sink;
 }
 
-/** out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] for i < n in i order, float32 adds (torch.index_add_ on rows). */
-export function rowsIndexAdd(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): void {
+/**
+ * out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] for i < n in i order, float32 adds (torch.index_add_ on rows).
+ * Returns a value of no meaning (the prefetch loads feed it).
+ */
+export function rowsIndexAdd(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): i32 {
+  const bytes = <usize>D << 2;
+  let sink: i32 = 0;
   for (let i = 0; i < n; i++) {
+    const ip = i + PREFETCH < n ? i + PREFETCH : n - 1;
+    sink ^= touchRow(src + ((<usize>ip * <usize>lds + <usize>cols) << 2), bytes);
+    sink ^= touchRow(out + ((<usize>load<i32>(idx + (<usize>ip << 2)) * <usize>ldo + <usize>colo) << 2), bytes);
     const y = out + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>ldo + <usize>colo) << 2);
     add32(y, src + ((<usize>i * <usize>lds + <usize>cols) << 2), D);
   }
+  return sink;
 }
