@@ -24,8 +24,8 @@ export type MXScaleMode = (typeof MX_SCALE_MODES)[number];
 export type MXRounding = (typeof MX_ROUNDINGS)[number];
 export type MXKernelPacking = (typeof MX_PACKINGS)[number];
 
-/** Elements copied through kernel memory per call (1 MiB of float32: stays in L2/L3, and the copies run at full speed). */
-const CHUNK = 262144;
+/** Elements copied through kernel memory per call (1 MiB of float32: stays in L2/L3, and the copies run at full speed). @internal */
+export const CHUNK = 262144;
 
 function checkPacking(fmt: number, pm: number, fn: string): void {
   if ((pm === 1 && fmt !== 4) || (pm === 2 && fmt !== 2 && fmt !== 3 && fmt !== 4))

@@ -2,6 +2,7 @@
 // on how a call is split (plain arrays, kernel-memory arrays and the JavaScript kernels give the same bits).
 import { afterAll, expect, test } from 'vitest';
 import { alloc, type MXKernelPacking, mxDequantize, mxQuantize, nvfp4Dequantize, nvfp4Quantize, setKernelBackend } from '../src/index.js';
+import { CHUNK } from '../src/mx.js';
 import { sameBits } from './bits.js';
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -9,10 +10,10 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 afterAll(() => setKernelBackend(undefined));
 
 const cases: [string, MXKernelPacking, number, number, number][] = [
-  ['fp8_e4m3', 'byte', 32, 1, 2 * 65536 + 37],
-  ['fp4_e2m1', 'fp4x2', 32, 2, 65536 + 70],
-  ['fp6_e2m3', 'fp6x4in3', 5, 1, 65536 + 3], // irregular packing: one call
-  ['int8', 'byte', 7, 3, 40000], // rows grouped
+  ['fp8_e4m3', 'byte', 32, 1, 2 * CHUNK + 37],
+  ['fp4_e2m1', 'fp4x2', 32, 2, CHUNK + 70],
+  ['fp6_e2m3', 'fp6x4in3', 5, 1, CHUNK + 3], // irregular packing: one call
+  ['int8', 'byte', 7, 9, Math.ceil(CHUNK / 7)], // rows grouped
 ];
 
 test.each(cases)('%s %s k=%i: %i × %i split into spans = one call = JavaScript', (f, pk, k, rows, L) => {
@@ -45,7 +46,7 @@ test.each(cases)('%s %s k=%i: %i × %i split into spans = one call = JavaScript'
 });
 
 test('NVFP4 long rows split into spans = JavaScript', () => {
-  const L = 65536 * 2 + 21;
+  const L = CHUNK * 2 + 21;
   const x = new Float32Array(L).map((_, i) => Math.cos(i * 0.11) * 40);
   const res = (['wasm', 'js'] as const).map((be) => {
     setKernelBackend(be);
