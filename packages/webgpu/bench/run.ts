@@ -4,19 +4,25 @@
 // kernelMs, timestamp-query); wall times (batched launches, one small readback) are given beside them.
 // Writes bench/results/gpu.json (or $OUT/gpu.json when OUT is set).
 import * as tf from '@tensorflow/tfjs-core';
+import { BDR_MX4, BDR_MX6, BDR_MX9, MSFP16 } from '@tessera/bdr-formats';
 import { initBackend, rng } from '@tessera/core';
 import { JaggedTensor } from '@tessera/jagged-tensors';
 import { dequantizeMXArray, fakeQuantizeMX, type MXFormat, quantizeMXArray } from '@tessera/mx-formats';
 import { attentionFlops } from '@tessera/simplicial-attention';
 import { type BenchRow, writeBenchReport } from '@tessera/testing';
+import { setBDRKernelVariant } from '../src/bdr-fake-quant.js';
 import {
+  dequantizeMXWebGPU,
   embeddingBagWebGPU,
+  fakeQuantizeBDRWebGPU,
   fakeQuantizeMXWebGPU,
   fakeQuantizeNVFP4WebGPU,
+  quantizeMXWebGPU,
   simplicialAttentionWebGPU,
   simplicialBackwardWebGPU,
 } from '../src/index.js';
-import { setMXKernelVariant } from '../src/mx-fake-quant.js';
+import { type MXKernelVariant, setMXKernelVariant } from '../src/mx-fake-quant.js';
+import { setSimplicialForwardVariant } from '../src/simplicial.js';
 
 /** Reads one element of t (waits for the queue without copying t back). */
 async function sync(t: tf.Tensor): Promise<void> {
@@ -123,20 +129,76 @@ async function main(): Promise<void> {
     });
     results[`mxWGSL_${format}`] = t;
   }
-  // the other MX kernel (one invocation per block, two passes over it) on the same data, for comparison
-  for (const format of ['mxfp8_e4m3', 'mxfp4_e2m1'] as MXFormat[]) {
-    setMXKernelVariant('block');
+  // the other MX programs on the same data, for comparison; 'vec4-structure' only loads, reduces and stores
+  for (const [v, format] of [
+    ['tiled', 'mxfp8_e4m3'],
+    ['block', 'mxfp8_e4m3'],
+    ['tiled', 'mxint8'],
+    ['vec4-structure', 'mxfp8_e4m3'],
+  ] as [MXKernelVariant, MXFormat][]) {
+    setMXKernelVariant(v);
     const t = await measure(() => fakeQuantizeMXWebGPU(xm, { format }));
     setMXKernelVariant('auto');
     const rate = N / (t.kernelMs ?? t.wallMs);
     rows.push({
-      case: `fakeQuantizeMXWebGPU ${format}, blockSize 32, 2^${Math.log2(N)} float32, thread-per-block kernel (the one used above 256)`,
+      case: `fakeQuantizeMXWebGPU ${format}, blockSize 32, 2^${Math.log2(N)} float32, program '${v}'${v === 'vec4-structure' ? ' (loads, block max and stores only: no quantization)' : ''}`,
+      baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+      ratio: rate / addRate,
+      ratioMeaning: 'elements/s as a fraction of the add rate (GPU timestamps; higher is better)',
+      detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')})`,
+    });
+    results[`mxWGSL_${v}_${format}`] = t;
+  }
+  // BDR fake quantization (vectorised program; MX6 also with the thread-per-block program)
+  for (const [f, v] of [
+    [BDR_MX4, 'auto'],
+    [BDR_MX6, 'auto'],
+    [BDR_MX9, 'auto'],
+    [MSFP16, 'auto'],
+    [BDR_MX6, 'block'],
+  ] as const) {
+    setBDRKernelVariant(v);
+    const t = await measure(() => fakeQuantizeBDRWebGPU(xm, f));
+    setBDRKernelVariant('auto');
+    const rate = N / (t.kernelMs ?? t.wallMs);
+    rows.push({
+      case: `fakeQuantizeBDRWebGPU ${f.name} (k1 ${f.k1}, k2 ${f.k2}, m ${f.m}), 2^${Math.log2(N)} float32${v === 'block' ? ', thread-per-block program' : ' (one WGSL pass)'}`,
       baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
       ratio: rate / addRate,
       ratioMeaning: 'fake-quantized elements/s as a fraction of the add rate (GPU timestamps; higher is better)',
+      goal: v === 'auto' ? '>= 0.5' : undefined,
       detail: `${fmt(rate / 1e6, 'G elements/s')} (wall ${fmt(N / t.wallMs / 1e6, 'G elements/s')})`,
     });
-    results[`mxWGSLblock_${format}`] = t;
+    results[`bdrWGSL_${f.name}_${v}`] = t;
+  }
+  // MX quantize+pack (three passes: block scales, packed code words, scale words) and dequantize, on the GPU
+  for (const format of ['mxfp8_e4m3', 'mxfp6_e2m3', 'mxfp4_e2m1', 'mxint8'] as MXFormat[]) {
+    const tq = await measure(() => {
+      const q = quantizeMXWebGPU(xm, { format });
+      return [q.data, q.scales];
+    });
+    const q = quantizeMXWebGPU(xm, { format });
+    const td = await measure(() => dequantizeMXWebGPU(q));
+    tf.dispose([q.data, q.scales]);
+    const rq = N / (tq.kernelMs ?? tq.wallMs);
+    const rd = N / (td.kernelMs ?? td.wallMs);
+    rows.push(
+      {
+        case: `quantizeMXWebGPU ${format} (scales + packed codes, the bytes of quantizeMX), 2^${Math.log2(N)} float32`,
+        baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+        ratio: rq / addRate,
+        ratioMeaning: 'elements/s as a fraction of the add rate (GPU timestamps)',
+        detail: `${fmt(rq / 1e6, 'G elements/s')} (wall ${fmt(N / tq.wallMs / 1e6, 'G elements/s')})`,
+      },
+      {
+        case: `dequantizeMXWebGPU ${format} from GPU-resident bytes, 2^${Math.log2(N)} values`,
+        baseline: 'tf.add of two 2^26 float32 tensors on the same GPU (elements/s)',
+        ratio: rd / addRate,
+        ratioMeaning: 'elements/s as a fraction of the add rate (GPU timestamps)',
+        detail: `${fmt(rd / 1e6, 'G elements/s')} (wall ${fmt(N / td.wallMs / 1e6, 'G elements/s')})`,
+      },
+    );
+    results[`mxPack_${format}`] = { quantize: tq, dequantize: td };
   }
   {
     const t = await measure(() => fakeQuantizeNVFP4WebGPU(xm));
@@ -220,6 +282,12 @@ async function main(): Promise<void> {
       const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, o);
       return [out, lse];
     }, 5);
+    setSimplicialForwardVariant('rows');
+    const fwdRows = await measure(() => {
+      const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, o);
+      return [out, lse];
+    }, 3);
+    setSimplicialForwardVariant('auto');
     const dOut = tf.onesLike(q);
     const fb = await measure(() => {
       const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, o);
@@ -234,6 +302,7 @@ async function main(): Promise<void> {
     tf.dispose([...five, dOut, ga, gb]);
     const fwdRate = F.forward / (fwd.kernelMs ?? fwd.wallMs);
     const fbRate = (F.forward + F.backward) / (fb.kernelMs ?? fb.wallMs);
+    const rowsRate = F.forward / (fwdRows.kernelMs ?? fwdRows.wallMs);
     const shape = `n ${n}, w1 ${w1}, w2 ${w2}, d ${d}, B 1, H ${H}, causal`;
     rows.push(
       {
@@ -245,7 +314,14 @@ async function main(): Promise<void> {
         detail: `${fmt(fwdRate / 1e9, 'TFLOP/s')} (wall ${fmt(F.forward / fwd.wallMs / 1e9, 'TFLOP/s')}); ${fmt(fwdRate / gmRate, '×')} the FLOP-matched GEMM [${n}, ${d}]·[${d}, ${w1 * w2}] (${fmt(gmRate / 1e9, 'TFLOP/s')})`,
       },
       {
-        case: `simplicialAttentionWebGPU forward + backward (${shape})`,
+        case: `simplicialAttentionWebGPU forward, untiled kernel (one invocation per query; the previous kernel) (${shape})`,
+        baseline: `tf.matMul ${nMM}³ on the same GPU (FLOP/s)`,
+        ratio: rowsRate / mmRate,
+        ratioMeaning: 'achieved FLOP/s (4·d per valid triple) as a fraction of the tf.matMul FLOP/s (GPU timestamps)',
+        detail: `${fmt(rowsRate / 1e9, 'TFLOP/s')}; the tiled forward is ${fmt(fwdRate / rowsRate, '×')} faster`,
+      },
+      {
+        case: `simplicialAttentionWebGPU forward + backward (${shape}; tiled forward, untiled backward kernels)`,
         baseline: `tf.matMul ${nMM}³ on the same GPU (FLOP/s)`,
         ratio: fbRate / mmRate,
         ratioMeaning: 'achieved FLOP/s ((4 + 14)·d per valid triple) as a fraction of the tf.matMul FLOP/s (GPU timestamps)',
@@ -253,7 +329,7 @@ async function main(): Promise<void> {
         detail: `${fmt(fbRate / 1e9, 'TFLOP/s')} (wall ${fmt((F.forward + F.backward) / fb.wallMs / 1e9, 'TFLOP/s')})`,
       },
     );
-    results.simplicial = { n, w1, w2, d, H, flops: F, fwd, fb, gemm: gm };
+    results.simplicial = { n, w1, w2, d, H, flops: F, fwd, fwdRows, fb, gemm: gm };
   }
 
   // DLRM training, webgpu vs wasm (same model and batch; the dlrm-model package computes on its host kernels)
