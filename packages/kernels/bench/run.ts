@@ -1,24 +1,22 @@
 // Benchmarks of @tessera/kernels (npm run bench -w @tessera/kernels; `--quick` for a small configuration). Every row
 // is a ratio of two timings taken in this run, single thread: quantize/dequantize against a Float32Array.set copy of
-// the same values, spmm24 against the wasm backend's tf.matMul and our own dense SIMD GEMM on the same problem, the
-// pooled embedding-bag forward against a copy of the gathered bytes. Numbers from a shared 2-core VM are noisy.
-import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, rng } from '@tessera/core';
+// the same values, the pooled embedding-bag forward against a copy of the gathered bytes; then the GEMM rows of
+// bench/gemm.ts (spmm24 against the wasm backend's tf.matMul and our own dense SIMD GEMM, its own report file).
+// Numbers from a shared 2-core VM are noisy.
+import { rng } from '@tessera/core';
 import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
 import {
   alloc,
   embeddingBagForward,
-  gemm,
   initKernels,
   MX_ELEMENT_FORMATS,
   type MXKernelPacking,
-  mask24Compress,
   mxDequantize,
   mxQuantize,
   nvfp4Dequantize,
   nvfp4Quantize,
-  spmm24,
 } from '../src/index.js';
+import { benchGemm } from './gemm.js';
 
 const PACKING: Record<string, MXKernelPacking> = {
   fp8_e4m3: 'byte',
@@ -163,68 +161,6 @@ async function main(): Promise<void> {
   inK.free();
   outK.free();
 
-  // ---- spmm24 vs tf.matMul (wasm backend) and our dense SIMD GEMM ----
-  {
-    const M = quick ? 1024 : 4096;
-    const K = quick ? 1024 : 4096;
-    const Nn = 64;
-    const r = rng(2);
-    const A = r.normalArray(M * K);
-    const B = r.normalArray(K * Nn);
-    const values = alloc(Float32Array, (M * K) / 2);
-    const cols = alloc(Int32Array, (M * K) / 2);
-    mask24Compress(A, M, K, 'magnitude', null, values.array, cols.array);
-    const dense = new Float32Array(M * K); // the same 2:4 matrix, densified, for the dense GEMMs
-    for (let i = 0; i < (M * K) / 2; i++) dense[Math.floor(i / (K / 2)) * K + cols.array[i]] = values.array[i];
-    const Ak = alloc(Float32Array, M * K);
-    Ak.array.set(dense);
-    const Bk = alloc(Float32Array, K * Nn);
-    Bk.array.set(B);
-    const Ok = alloc(Float32Array, M * Nn);
-    const mo = { warmup: 2, minReps: 3, minTimeMs: quick ? 200 : 1000 };
-    const ts = await timeIt(() => spmm24(values.array, cols.array, M, K, Bk.array, Nn, Ok.array), mo);
-    const td = await timeIt(() => gemm(Ak.array, M, K, Bk.array, Nn, Ok.array), mo);
-    const tsHost = await timeIt(() => spmm24(values.array.slice(), cols.array.slice(), M, K, B, Nn, new Float32Array(M * Nn)), mo);
-    await initBackend('wasm', { log: null });
-    const a = tf.tensor2d(dense, [M, K]);
-    const b = tf.tensor2d(B, [K, Nn]);
-    const tm = await timeIt(() => tf.tidy(() => tf.matMul(a, b).dataSync()), mo);
-    tf.dispose([a, b]);
-    const gf = (ms: number) => `${((2 * M * K * Nn) / ms / 1e6).toFixed(1)} dense-equivalent GFLOP/s`;
-    rows.push(
-      {
-        case: `spmm24 ${M}×${K} (2:4) @ ${K}×${Nn}, operands in kernel memory`,
-        baseline: 'tf.matMul on the wasm backend, same dense problem (incl. dataSync)',
-        ratio: tm.minMs / ts.minMs,
-        ratioMeaning: 'speedup (×)',
-        goal: '>= 3',
-        detail: `${gf(ts.minMs)} vs ${gf(tm.minMs)}; ratio of medians ${(tm.medianMs / ts.medianMs).toFixed(2)}`,
-      },
-      {
-        case: `spmm24 ${M}×${K} (2:4) @ ${K}×${Nn}, plain arrays (copied into kernel memory)`,
-        baseline: 'tf.matMul on the wasm backend, same dense problem (incl. dataSync)',
-        ratio: tm.minMs / tsHost.minMs,
-        ratioMeaning: 'speedup (×)',
-        detail: `${gf(tsHost.minMs)}`,
-      },
-      {
-        case: `spmm24 ${M}×${K} (2:4) @ ${K}×${Nn}`,
-        baseline: 'our dense SIMD gemm (same loop structure) on the densified matrix',
-        ratio: td.minMs / ts.minMs,
-        ratioMeaning: 'speedup (×, ideal 2)',
-        goal: '>= 1.3',
-        detail: `${gf(td.minMs)} dense; ratio of medians ${(td.medianMs / ts.medianMs).toFixed(2)}`,
-      },
-    );
-    console.log(
-      rows
-        .slice(-3)
-        .map((r) => `${r.case} vs ${r.baseline}: ${r.ratio.toFixed(2)}`)
-        .join('\n'),
-    );
-    for (const k of [values, cols, Ak, Bk, Ok]) k.free();
-  }
-
   // ---- embedding-bag pooled forward vs a copy of the gathered bytes ----
   {
     const R = quick ? 20000 : 100000;
@@ -288,7 +224,10 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  // the GEMM rows: bench/gemm.ts, its own report file (also run alone: npx tsx bench/gemm.ts)
+  .then(() => benchGemm(process.argv.includes('--quick')))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -1,21 +1,10 @@
 // Dense and 2:4-sparse GEMM kernels and the 2:4 mask + compression: one signature for wasm and JavaScript.
 import { TesseraError } from '@tessera/core';
 import { arr, int, pick, withArgs } from './call.js';
-import { gemmJs, mask24CompressJs, sddmm24Js, spmm24Js, spmm24TJs, transposeKept } from './js/gemm.js';
+import { gemmJs, mask24CompressJs, sddmm24Js, spmm24Js, spmm24TJs } from './js/gemm.js';
 import { wasm } from './runtime.js';
 
 const MAX_DIM = 1 << 20;
-
-/**
- * The GEMM exports with their packing scratch (`pack`, 0 for none; `bRows`, the rows of b csrmm packs): the kernels
- * take these trailing arguments beyond the signatures listed in `WasmExports`, and spmm24 returns the index of the
- * first entry outside its 2:4 group (nothing written) or −1.
- */
-interface GemmExports {
-  gemm(a: number, m: number, k: number, b: number, n: number, out: number, pack: number): void;
-  spmm24(values: number, cols: number, m: number, k: number, b: number, n: number, out: number, pack: number): number;
-  csrmm(rowPtr: number, idx: number, vals: number, rows: number, b: number, n: number, out: number, pack: number, bRows: number): void;
-}
 
 /** K-chunk and column-block sizes of src/assembly/gemm.ts (KC rows of b, NB columns). */
 const KC = 1024;
@@ -75,7 +64,7 @@ export function gemm(a: Float32Array, m: number, k: number, b: Float32Array, n: 
       { a: out, n: m * n, dir: 'out' },
     ],
     packBytes(m, Math.min(k, KC), n),
-    (p, pack) => (w.exports as unknown as GemmExports).gemm(p[0], m, k, p[1], n, p[2], pack),
+    (p, pack) => w.exports.gemm(p[0], m, k, p[1], n, p[2], pack),
   );
 }
 
@@ -147,7 +136,7 @@ export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: num
     ],
     packBytes(m, Math.min(k, KC), n),
     (p, pack) => {
-      bad = (w.exports as unknown as GemmExports).spmm24(p[0], p[1], m, k, p[2], n, p[3], pack);
+      bad = w.exports.spmm24(p[0], p[1], m, k, p[2], n, p[3], pack);
       if (bad >= 0) throw badCol(fn, k, bad, cols[bad]);
     },
   );
@@ -155,7 +144,8 @@ export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: num
 
 /**
  * Transposed 2:4-sparse GEMM `out[k×n] = Aᵀ · b[m×n]` (the weight-gradient product of a 2:4 layer), A as in
- * {@link spmm24}: the CSR of Aᵀ is built (integer work, O(kept entries)), then every output row is summed in registers.
+ * {@link spmm24}: the CSR of Aᵀ is built (a counting sort by column, O(kept entries)), then every output row is
+ * summed in registers.
  *
  * @throws TesseraError as {@link spmm24}.
  * @example
@@ -169,30 +159,42 @@ export function spmm24(values: Float32Array, cols: Int32Array, m: number, k: num
 export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
   const fn = 'spmm24T';
   dims(fn, m, k, n);
-  checkSparse(fn, values, cols, m, k);
+  const w = wasm();
+  // the wasm path checks the columns while it builds the CSR (SIMD, before it writes anything)
+  checkSparse(fn, values, cols, m, k, false, w === null);
   arr(b, Float32Array, fn, 'b', m * n);
   arr(out, Float32Array, fn, 'out', k * n);
-  if (k * n === 0) return;
-  const w = wasm();
+  if (k * n === 0) {
+    if (w !== null) checkSparse(fn, values, cols, m, k);
+    return;
+  }
   if (w === null) {
     spmm24TJs(values, cols, m, k, b, n, out);
     return;
   }
-  // the CSR of Aᵀ (O(nnz) integer work), then one pass per output row with the sum in registers
-  const h = k >> 1;
-  const { rowPtr, idx, vals } = transposeKept(values, cols, m, k);
+  // the CSR of Aᵀ in scratch (a counting sort by column, O(kept entries)), then one pass per output row with the sum
+  // in registers
+  const nnz = (m * k) / 2;
+  const csrBytes = (((k + 1) * 4 + 15) & ~15) + 8 * nnz;
+  const pack = packBytes(k, m, n) && m * NB * 4;
   withArgs(
     w.arena,
     fn,
     [
-      { a: rowPtr, n: k + 1, dir: 'in' },
-      { a: idx, n: m * h, dir: 'in' },
-      { a: vals, n: m * h, dir: 'in' },
+      { a: values, n: nnz, dir: 'in' },
+      { a: cols, n: nnz, dir: 'in' },
       { a: b, n: m * n, dir: 'in' },
       { a: out, n: k * n, dir: 'out' },
     ],
-    packBytes(k, m, n) && m * NB * 4,
-    (p, pack) => (w.exports as unknown as GemmExports).csrmm(p[0], p[1], p[2], k, p[3], n, p[4], pack, m),
+    csrBytes + pack,
+    (p, scratch) => {
+      const rowPtr = scratch;
+      const idx = scratch + (((k + 1) * 4 + 15) & ~15);
+      const vals = idx + 4 * nnz;
+      const bad = w.exports.csrTranspose24(p[0], p[1], m, k, rowPtr, idx, vals);
+      if (bad >= 0) throw badCol(fn, k, bad, cols[bad]);
+      w.exports.csrmm(rowPtr, idx, vals, k, p[2], n, p[3], pack === 0 ? 0 : scratch + csrBytes, m);
+    },
   );
 }
 

@@ -59,10 +59,15 @@ export interface WasmExports {
   mxDequantize(data: number, packing: number, scales: number, rows: number, L: number, k: number, table: number, out: number): void;
   nvfp4Quantize(src: number, rows: number, L: number, st: number, arithmetic: number, e4m3: number, data: number, scales: number): void;
   nvfp4Dequantize(data: number, scales: number, rows: number, L: number, st: number, fp4: number, e4m3: number, out: number): void;
-  gemm(a: number, m: number, k: number, b: number, n: number, out: number): void;
-  spmm24(values: number, cols: number, m: number, k: number, b: number, n: number, out: number): void;
+  /** pack: scratch for packed column blocks of b, or 0. */
+  gemm(a: number, m: number, k: number, b: number, n: number, out: number, pack?: number): void;
+  /** pack as gemm; returns the index of the first entry outside its 2:4 group (nothing written), or −1. */
+  spmm24(values: number, cols: number, m: number, k: number, b: number, n: number, out: number, pack?: number): number;
+  /** The CSR of Aᵀ from a 2:4 A; returns as spmm24. */
+  csrTranspose24(values: number, cols: number, m: number, k: number, rowPtr: number, idx: number, vals: number): number;
   sddmm24(a: number, m: number, d: number, bt: number, cols: number, k: number, out: number): void;
-  csrmm(rowPtr: number, idx: number, vals: number, rows: number, b: number, n: number, out: number): void;
+  /** pack: scratch for one packed column block of b (bRows rows), or 0. */
+  csrmm(rowPtr: number, idx: number, vals: number, rows: number, b: number, n: number, out: number, pack?: number, bRows?: number): void;
   mask24Compress(x: number, n: number, k: number, by: number, mask: number, values: number, cols: number): void;
   bagForward(
     table: number,

@@ -179,7 +179,7 @@ plainTest.each(['wasm', 'js'] as const)('%s: k = 0 gives zeros (gemm, spmm24)', 
   expect(Array.from(out)).toEqual(new Array(60).fill(0));
 });
 
-plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outside its 2:4 group and writes nothing', (be) => {
+plainTest.each(['wasm', 'js'] as const)('%s: spmm24 and spmm24T name the first column outside its 2:4 group and write nothing', (be) => {
   setKernelBackend(be);
   const m = 5;
   const k = 24;
@@ -206,5 +206,16 @@ plainTest.each(['wasm', 'js'] as const)('%s: spmm24 names the first column outsi
     expect((err as { code?: string }).code).toBe('INDEX_OUT_OF_RANGE');
     expect(String((err as Error).message)).toContain(`cols[${i}] = ${c}`);
     expect(out.every((v) => v === 7)).toBe(true);
+    // spmm24T checks the same rule (wasm: while building the CSR of Aᵀ)
+    const outT = new Float32Array(k * n).fill(7);
+    let errT: unknown;
+    try {
+      spmm24T(values, bad, m, k, new Float32Array(m * n), n, outT);
+    } catch (e) {
+      errT = e;
+    }
+    expect((errT as { code?: string }).code).toBe('INDEX_OUT_OF_RANGE');
+    expect(String((errT as Error).message)).toContain(`cols[${i}] = ${c}`);
+    expect(outT.every((v) => v === 7)).toBe(true);
   }
 });

@@ -1,5 +1,6 @@
 import type { EncodedTensor } from '@tessera/core';
 import { TesseraError } from '@tessera/core';
+import { alloc, kernelBackend } from '@tessera/kernels';
 import { CUTLASS_NIBBLE_OF_MASK, cutlassMetaOffsets, isValidNibble, metaKind } from './cutlass-meta.js';
 
 /** Storage dtype of the kept values: float32, float16 (IEEE bit patterns in a `Uint16Array`) or int8. */
@@ -244,9 +245,51 @@ export function kernelForm(s: Sparse24Tensor): KernelForm {
       }
     }
   }
-  const form = { values: valuesAsFloat32(s), cols };
+  const form = resident(valuesAsFloat32(s), cols, s);
   KERNEL_CACHE.set(s, form);
   return form;
+}
+
+/** Most bytes of kernel forms kept in kernel memory at once (beyond it they stay plain arrays, copied per call). */
+const RESIDENT_MAX_BYTES = 2 ** 28;
+/** Smallest kernel form worth a place in kernel memory (a copy of a smaller one costs little). */
+const RESIDENT_MIN_BYTES = 2 ** 16;
+let residentBytes = 0;
+/** Frees the kernel-memory copy of a form once its tensor is collected. */
+const RESIDENT_FREE = new FinalizationRegistry<{ free(): void; bytes: number }>((h) => {
+  h.free();
+  residentBytes -= h.bytes;
+});
+
+/**
+ * The form in kernel memory (`@tessera/kernels`' `alloc`), so every later product reads it in place instead of
+ * copying m·k float32 and int32 per call: a tensor entry point copies once. Freed when `owner` is collected; plain
+ * arrays when small, under the JavaScript kernels, or past the resident budget.
+ */
+function resident(values: Float32Array, cols: Int32Array, owner: Sparse24Tensor): KernelForm {
+  const bytes = values.byteLength + cols.byteLength;
+  if (kernelBackend() !== 'wasm' || bytes < RESIDENT_MIN_BYTES || residentBytes + bytes > RESIDENT_MAX_BYTES) return { values, cols };
+  const v = alloc(Float32Array, values.length);
+  const c = alloc(Int32Array, cols.length);
+  v.array.set(values);
+  c.array.set(cols);
+  residentBytes += bytes;
+  RESIDENT_FREE.register(owner, {
+    bytes,
+    free() {
+      v.free();
+      c.free();
+    },
+  });
+  // views re-derived on each use: kernel memory may have grown since
+  return {
+    get values() {
+      return v.array;
+    },
+    get cols() {
+      return c.array;
+    },
+  };
 }
 
 /** Re-export for the compressor. */

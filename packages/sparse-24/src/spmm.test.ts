@@ -4,7 +4,7 @@ import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { f32FromBits, loadGolden } from '../test/golden.js';
 import { maxRelError, refMatmul } from '../test/reference/matmul.js';
-import { compress24 } from './compress.js';
+import { compress24, decompress24Raw } from './compress.js';
 import { sparseLinear, spmm24, spmm24T } from './spmm.js';
 
 const ulp16 = (v: number) => 2 ** (Math.floor(Math.log2(Math.max(v, 2 ** -14))) - 10);
@@ -122,6 +122,44 @@ describe('spmm24T and sparseLinear', () => {
       expect(() => spmm24(a as never, b)).toThrow(/a must be a Sparse24Tensor/);
       expect(() => sparseLinear(b, s)).toThrow(/x must have 4 columns/);
       tf.dispose([a, b]);
+    });
+  });
+});
+
+describe('a large operand read in place from kernel memory', () => {
+  it('spmm24 / spmm24T on a 64 × 512 operand (kept in kernel memory once) equal the float64 product, also after the memory grew', async () => {
+    const { alloc } = await import('@tessera/kernels');
+    expectNoLeaks(() => {
+      const m = 64;
+      const k = 512;
+      const n = 20;
+      let s0 = 3;
+      const rnd = () => {
+        s0 = (s0 * 1103515245 + 12345) >>> 0;
+        return s0 / 2 ** 32 - 0.5;
+      };
+      const x = Float32Array.from({ length: m * k }, rnd);
+      const s = compress24({ dtype: 'float32', shape: [m, k], data: x }, { prune: 'magnitude' });
+      const dense = decompress24Raw(s).data as Float32Array;
+      const bd = Float32Array.from({ length: k * n }, rnd);
+      const b = tf.tensor(bd, [k, n], 'float32');
+      const ref = refMatmul(dense, m, k, bd, n);
+      for (let round = 0; round < 2; round++) {
+        const y = spmm24(s, b);
+        expect(maxRelError(y.dataSync() as Float32Array, ref.c, ref.absSum)).toBeLessThanOrEqual(1e-5);
+        y.dispose();
+        // grow kernel memory between the calls: the cached form's views must follow
+        const big = alloc(Float32Array, 2 ** 22);
+        big.free();
+      }
+      const bt = Float32Array.from({ length: m * n }, rnd);
+      const btT = tf.tensor(bt, [m, n], 'float32');
+      const yT = spmm24T(s, btT);
+      const dT = new Float32Array(k * m);
+      for (let r = 0; r < m; r++) for (let c = 0; c < k; c++) dT[c * m + r] = dense[r * k + c];
+      const refT = refMatmul(dT, k, m, bt, n);
+      expect(maxRelError(yT.dataSync() as Float32Array, refT.c, refT.absSum)).toBeLessThanOrEqual(1e-5);
+      tf.dispose([b, btT, yT]);
     });
   });
 });

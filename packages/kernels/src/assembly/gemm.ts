@@ -424,3 +424,44 @@ export function sddmm24(a: usize, m: i32, d: i32, bt: usize, cols: usize, k: i32
     }
   }
 }
+
+/**
+ * The CSR of Aᵀ (k rows) from a 2:4 A's kept values and columns (m rows of k/2, as spmm24 takes them), for csrmm: a
+ * counting sort by column, rows of Aᵀ listing A's rows in order. rowPtr holds k + 1 int32, idx and vals m·k/2 each.
+ * Checks the columns first (firstBadCol): returns the index of the first entry outside its group, with nothing
+ * written, or −1.
+ */
+export function csrTranspose24(values: usize, cols: usize, m: i32, k: i32, rowPtr: usize, idx: usize, vals: usize): i32 {
+  const h = k >> 1;
+  const bad = firstBadCol(cols, m, h);
+  if (bad >= 0) return bad;
+  const nnz = <usize>m * <usize>h;
+  memory.fill(rowPtr, 0, (<usize>k + 1) << 2);
+  // counts at rowPtr[c + 1], then starts at rowPtr[c]
+  for (let i: usize = 0; i < nnz; i++) {
+    const p = rowPtr + ((<usize>load<i32>(cols + (i << 2)) + 1) << 2);
+    store<i32>(p, load<i32>(p) + 1);
+  }
+  let s = 0;
+  for (let c = 1; c <= k; c++) {
+    const p = rowPtr + (<usize>c << 2);
+    s += load<i32>(p);
+    store<i32>(p, s);
+  }
+  // place every entry at its column's cursor (rowPtr[c] counts up to the next column's start)
+  for (let r = 0; r < m; r++) {
+    const base = <usize>r * <usize>h;
+    for (let t = 0; t < h; t++) {
+      const q = (base + <usize>t) << 2;
+      const p = rowPtr + (<usize>load<i32>(cols + q) << 2);
+      const d = <usize>load<i32>(p);
+      store<i32>(p, <i32>d + 1);
+      store<i32>(idx + (d << 2), r);
+      store<f32>(vals + (d << 2), load<f32>(values + q));
+    }
+  }
+  // rowPtr[c] now ends column c: shift back by one column
+  for (let c = k; c > 0; c--) store<i32>(rowPtr + (<usize>c << 2), load<i32>(rowPtr + ((<usize>c - 1) << 2)));
+  store<i32>(rowPtr, 0);
+  return -1;
+}

@@ -3,7 +3,7 @@
 // sizes before a call, so no kernel here bounds-checks.
 export { bagBackward, bagForward, rowsIndexAdd, rowsSelect } from './bag';
 export { bdrDequantize, bdrQuantize } from './bdr';
-export { csrmm, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
+export { csrmm, csrTranspose24, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
 export { mxDequantize, mxQuantize } from './mx';
 export { nvfp4Dequantize, nvfp4Quantize } from './nvfp4';
 export { dotAttentionBackward, dotAttentionForward, simplicialBackward, simplicialForward } from './simplicial';
