@@ -39,7 +39,7 @@ function setFormat(f: i32): void {
   return 31 - <i32>clz(a) - 149;
 }
 
-function rceilByte(d: u32): i32 {
+@inline function rceilByte(d: u32): i32 {
   const a = d & 0x7fffffff;
   if (a >= 0x7f800000) return 0xff;
   if (a === 0) return 0;
@@ -50,7 +50,7 @@ function rceilByte(d: u32): i32 {
 }
 
 /** Unbiased scale exponent for a finite non-zero amax (bits): 0 floor, 1 ceil, 2 even, 3 rceil. */
-function scaleExponent(a: u32, mode: i32): i32 {
+@inline function scaleExponent(a: u32, mode: i32): i32 {
   if (mode === 0) return floorLog2Bits(a) - EMAX;
   const e = floorLog2Bits(a);
   const ef = a >>> 23;
@@ -175,10 +175,11 @@ let rm: i32 = 0;
     m2 = v128.andnot(m2, i32x4.eq(a2, z));
     m3 = v128.andnot(m3, i32x4.eq(a3, z));
   } else if (kind == 2) {
-    m0 = v128.bitselect(m0, magS(a0, mA, mB, r), i32x4.ge_u(a0, efV));
-    m1 = v128.bitselect(m1, magS(a1, mA, mB, r), i32x4.ge_u(a1, efV));
-    m2 = v128.bitselect(m2, magS(a2, mA, mB, r), i32x4.ge_u(a2, efV));
-    m3 = v128.bitselect(m3, magS(a3, mA, mB, r), i32x4.ge_u(a3, efV));
+    // efV holds efMinBits − 1 (a and efMinBits are below 2^31: a signed compare is exact)
+    m0 = v128.bitselect(m0, magS(a0, mA, mB, r), i32x4.gt_s(a0, efV));
+    m1 = v128.bitselect(m1, magS(a1, mA, mB, r), i32x4.gt_s(a1, efV));
+    m2 = v128.bitselect(m2, magS(a2, mA, mB, r), i32x4.gt_s(a2, efV));
+    m3 = v128.bitselect(m3, magS(a3, mA, mB, r), i32x4.gt_s(a3, efV));
   }
   const m = i8x16.min_u(narrow4(m0, m1, m2, m3), maxB);
   return v128.or(m, v128.and(signBytes(v0, v1, v2, v3), signB));
@@ -513,7 +514,7 @@ export function mxQuantize(
             efMinBits = <u32>efMin << 23;
             rebias = (efMin - 1) << mm;
             const C = i32x4.splat(bs - ((efMin - 1) << 23));
-            const efV = i32x4.splat(efMinBits);
+            const efV = i32x4.splat(efMinBits - 1);
             if (blockMin >= efMinBits) i = fpRun(p, n, 0, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
             else if (blockMinNZ >= efMinBits) i = fpRun(p, n, 1, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
             else if (r == 0) i = fpRun(p, n, 2, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
@@ -561,9 +562,35 @@ export function mxQuantize(
   if (fmt == 0) return v128.bitselect(nan, f, i32x4.eq(mag, i32x4.splat(0x7f)));
   if (fmt == 1) {
     const special = v128.bitselect(v128.or(i32x4.splat(0x7f800000), sign), nan, i32x4.eq(mag, i32x4.splat(0x7c)));
-    return v128.bitselect(special, f, i32x4.gt_u(mag, i32x4.splat(0x7b)));
+    return v128.bitselect(special, f, i32x4.gt_s(mag, i32x4.splat(0x7b)));
   }
   return v128.bitselect(nan, f, i32x4.gt_u(c, i32x4.splat((1 << bits) - 1)));
+}
+
+/**
+ * Four FP6 values (fmt 2 or 3) of the i32 code lanes c, times X, without float32 subnormals: a normal code's bits are
+ * (magnitude << (23 − M)) + ((127 − bias) << 23); a subnormal code m (exponent field 0) is built with exponent field 1,
+ * 2^(1−bias)·(1 + m/2^M), less 2^(1−bias), which is m·2^(1−bias−M) exactly. Codes ≥ 64 (byte packing) give NaN.
+ */
+@inline function dec4fp6(c: v128, fmt: i32, X: v128): v128 {
+  const m = fmt == 2 ? 2 : 3;
+  const bias = fmt == 2 ? 3 : 1;
+  const mag = v128.and(c, i32x4.splat(0x1f));
+  const sub = i32x4.gt_s(i32x4.splat(1 << m), mag);
+  const o = i32x4.add(i32x4.add(i32x4.shl(mag, 23 - m), i32x4.splat((127 - bias) << 23)), v128.and(sub, i32x4.splat(1 << 23)));
+  const v = f32x4.sub(o, v128.and(sub, i32x4.splat((128 - bias) << 23)));
+  const f = v128.or(f32x4.mul(v, X), i32x4.shl(v128.and(c, i32x4.splat(0x20)), 26));
+  return v128.bitselect(i32x4.splat(0x7fc00000), f, i32x4.gt_s(c, i32x4.splat(63)));
+}
+
+/** Decodes sixteen FP6 code bytes to float32 at o. */
+@inline function dec16fp6(c: v128, fmt: i32, X: v128, o: usize): void {
+  const lo = i16x8.extend_low_i8x16_u(c);
+  const hi = i16x8.extend_high_i8x16_u(c);
+  v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(lo), fmt, X));
+  v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(lo), fmt, X), 16);
+  v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(hi), fmt, X), 32);
+  v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(hi), fmt, X), 48);
 }
 
 /** Decodes sixteen code bytes (fmt's codes; MXINT8 sign-extended) to float32 at o. */
@@ -617,28 +644,18 @@ export function mxQuantize(
 }
 
 /**
- * FP6/FP4 decode by table lookup: every value of these formats (and the table's NaN) is a float32 whose low 16 bits
- * are zero, so the codes in c index byte planes of the high halves of the decode table (i8x16.swizzle, 16 entries a
- * plane; an index out of range reads 0). FP4 (bits 4) looks the code up in entries 0…15; FP6 looks the magnitude up
- * in entries 0…31 and ORs the sign in. chk: codes may exceed the format (byte packing), and those read NaN. Each
- * float32 is multiplied once by X, as the table kernel's table[c]·X.
+ * FP4 decode by table lookup: every E2M1 value (and the table's NaN) is a float32 whose low 16 bits are zero, so the
+ * codes in c index the byte planes H, L of the high halves of the decode table (i8x16.swizzle). chk: codes may exceed
+ * 15 (byte or FP6 packing), and those read NaN. Each float32 is multiplied once by X, as the table kernel's
+ * table[c]·X.
  */
-@inline function lut16(c: v128, bits: i32, chk: bool, H0: v128, H1: v128, L0: v128, L1: v128, X: v128, o: usize, K: v128): void {
-  let h: v128, l: v128;
-  if (bits == 4) {
-    h = i8x16.swizzle(H0, c);
-    l = i8x16.swizzle(L0, c);
-  } else {
-    // K: bytes 0x1F (magnitude mask); the sign bit (0x20) moves to 0x80
-    const m = v128.and(c, K);
-    const m1 = i8x16.sub(m, i8x16.splat(16));
-    h = v128.or(v128.or(i8x16.swizzle(H0, m), i8x16.swizzle(H1, m1)), i8x16.shl(v128.andnot(c, K), 2));
-    l = v128.or(i8x16.swizzle(L0, m), i8x16.swizzle(L1, m1));
-  }
+@inline function lut16(c: v128, chk: bool, H: v128, L: v128, X: v128, o: usize): void {
+  let h = i8x16.swizzle(H, c);
+  let l = i8x16.swizzle(L, c);
   if (chk) {
-    const big = i8x16.gt_u(c, i8x16.splat(bits == 4 ? 15 : 63));
-    h = v128.or(v128.andnot(h, big), v128.and(big, i8x16.splat(0x7f)));
-    l = v128.or(v128.andnot(l, big), v128.and(big, i8x16.splat(<i8>0xc0)));
+    const big = i8x16.gt_u(c, i8x16.splat(15));
+    h = v128.or(h, v128.and(big, i8x16.splat(0x7f)));
+    l = v128.or(l, v128.and(big, i8x16.splat(<i8>0xc0)));
   }
   const z = i32x4.splat(0);
   const w0 = i8x16.shuffle(l, h, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -655,18 +672,14 @@ export function mxQuantize(
   const bias = fmt == 0 ? 7 : fmt == 1 ? 15 : fmt == 2 ? 3 : fmt == 5 ? 133 : 1;
   const K1 = f32x4.splat(reinterpret<f32>((254 - bias) << 23)); // 2^(127 − bias); MXINT8 2^-6
   const nanv = i32x4.splat(0x7fc00000);
-  const lut = fmt >= 2 && fmt <= 4;
-  const bits = fmt == 4 ? 4 : 6;
+  const lut = fmt == 4;
+  // E2M1 byte planes of the decode table
+  const H0 = lut ? plane(table, true) : nanv;
+  const L0 = lut ? plane(table, false) : nanv;
   // constants built from a run-time 0 (rows >= 0), so the engine keeps them in registers instead of rebuilding them
   const dz = <i32>(rows >>> 31);
-  const K = i8x16.splat(<i8>(0x1f | dz));
   const P = i32x4.splat(0x3f | dz);
   const S = i32x4.replace_lane(i32x4(0x80020100, 0x80050403, 0x80080706, 0x800b0a09), 0, 0x80020100 | dz);
-  // FP6/FP4 byte planes of the decode table (entries 0…15 and 16…31)
-  const H0 = lut ? plane(table, true) : nanv;
-  const H1 = lut ? plane(table + 64, true) : nanv;
-  const L0 = lut ? plane(table, false) : nanv;
-  const L1 = lut ? plane(table + 64, false) : nanv;
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nB; b++) {
       const start = r * L + b * k;
@@ -685,7 +698,8 @@ export function mxQuantize(
       let i = 0;
       if (pm === 0) {
         const d = data + <usize>ci;
-        if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), bits, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
+        if (fmt == 2 || fmt == 3) for (; i + 16 <= n; i += 16) dec16fp6(v128.load(d + i), fmt, Xv, o + (<usize>i << 2));
+        else if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), true, H0, L0, Xv, o + (<usize>i << 2));
         else for (; i + 16 <= n; i += 16) dec16(v128.load(d + i), fmt, K1, Xv, o + (<usize>i << 2));
         for (; i < n; i++) store<f32>(o + (<usize>i << 2), load<f32>(table + (<usize>load<u8>(d + i) << 2)) * X);
       } else if (pm === 1) {
@@ -694,7 +708,7 @@ export function mxQuantize(
           for (; i + 16 <= n; i += 16) {
             const w = i16x8.extend_low_i8x16_u(v128.load64_zero(d + (i >> 1)));
             const c = v128.or(v128.and(w, i16x8.splat(0x0f)), i16x8.shl(v128.and(w, i16x8.splat(0xf0)), 4));
-            if (lut) lut16(c, 4, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
+            if (lut) lut16(c, false, H0, L0, Xv, o + (<usize>i << 2));
             else dec16(c, fmt, K1, Xv, o + (<usize>i << 2));
           }
         }
@@ -709,8 +723,8 @@ export function mxQuantize(
           for (; i + 16 <= n; i += 16) {
             const q = d + (i >> 2) * 3;
             const bv = v128.load32_lane(q + 8, v128.load64_zero(q), 2);
-            if (bits == 4) lut16(fp6x16(bv, S, P), 4, true, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
-            else lut16(fp6x16(bv, S, P), 6, false, H0, H1, L0, L1, Xv, o + (<usize>i << 2), K);
+            if (fmt == 4) lut16(fp6x16(bv, S, P), true, H0, L0, Xv, o + (<usize>i << 2));
+            else dec16fp6(fp6x16(bv, S, P), fmt, Xv, o + (<usize>i << 2));
           }
         }
         for (; i < n; i++) {
