@@ -30,5 +30,6 @@ export {
   simplicialBackward,
   simplicialForward,
 } from './simplicial.js';
+export { initKernelThreads, kernelThreads } from './simplicial-threads.js';
 export type { MXElementFormat } from './tables.js';
 export { MX_ELEMENT_FORMATS } from './tables.js';

@@ -9,6 +9,7 @@ import { describe, TesseraError } from '@tessera/core';
 import { arr, int, pick, withArgs } from './call.js';
 import { dotAttentionBackwardJs, dotAttentionForwardJs, simplicialBackwardJs, simplicialForwardJs } from './js/simplicial.js';
 import { wasm } from './runtime.js';
+import { simplicialForwardThreaded } from './simplicial-threads.js';
 
 /** Logit forms of 2-simplicial attention: the trilinear form (Eq. 5) and the determinant form (§5, 3-dim chunks). */
 export const SIMPLICIAL_KERNEL_VARIANTS = ['trilinear', 'determinant'] as const;
@@ -63,6 +64,7 @@ const f32 = (a: Float32Array, fn: string, name: string, need: number) => arr<Flo
  * chunks) over `i − w1 < j ≤ i`, `i − w2 < k ≤ i` (causal; otherwise `|i − j| < w1`, `|i − k| < w2`), one softmax over
  * the (j, k) pairs, `out_i = Σ_jk S_ijk (v1_j ⊙ v2_k)` and `lse_i = ln Σ_jk exp(A_ijk)`. Windows above n mean the whole
  * sequence. q, out: `[B, n, Hq, d]`; k1, k2, v1, v2: `[B, n, Hkv, d]`; lse: `[B, Hq, n]`; all row-major float32.
+ * Large calls run on several threads, with the same bits, once {@link initKernelThreads} has started a pool.
  *
  * @throws TesseraError `INVALID_ARGUMENT` for a size or window outside [1, 2^20], Hq not a multiple of Hkv, `causal`
  * not a boolean, `scale` not finite or an unknown variant; `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong
@@ -120,6 +122,8 @@ export function simplicialForward(
     simplicialForwardJs(q, k1, k2, v1, v2, B, n, Hq, Hkv, d, W1, W2, c, s, det, out, lse);
     return;
   }
+  // large calls on the worker pool of the threads build, when initKernelThreads started one (same bits)
+  if (simplicialForwardThreaded([q, k1, k2, v1, v2], [B, n, Hq, Hkv, d, W1, W2], c, s, det, out, lse)) return;
   // scratch: t, u, acc (d floats each), 4 lanes, and the logits of window 2 (at most 2·w2 − 1 of them)
   const scratch = (3 * d + 8 + 2 * W2 + 8) * 4;
   withArgs(

@@ -274,7 +274,7 @@ function zero(p: usize, d: i32): void {
 }
 
 /**
- * Forward. Windows already clipped to n. Scratch: 4·d + w2 + 8 floats (causal) or 4·d + 2·w2 + 8 (not causal).
+ * Forward. Windows already clipped to n. Scratch: 3·d + 8 floats and the logits of window 2 (w2 causal, 2·w2 − 1 not).
  */
 export function simplicialForward(
   q: usize,
@@ -296,6 +296,35 @@ export function simplicialForward(
   scale: f32,
   det: bool,
 ): void {
+  simplicialForwardRows(q, k1, k2, v1, v2, out, lse, scratch, B, n, Hq, Hkv, d, w1, w2, causal, scale, det, 0, B * Hq * n);
+}
+
+/**
+ * The forward of the query rows r in [r0, r1), r = (b·Hq + h)·n + i: each row writes only its own out and lse, so
+ * threads may share a call's rows (the threaded build hands out chunks of rows).
+ */
+export function simplicialForwardRows(
+  q: usize,
+  k1: usize,
+  k2: usize,
+  v1: usize,
+  v2: usize,
+  out: usize,
+  lse: usize,
+  scratch: usize,
+  B: i32,
+  n: i32,
+  Hq: i32,
+  Hkv: i32,
+  d: i32,
+  w1: i32,
+  w2: i32,
+  causal: bool,
+  scale: f32,
+  det: bool,
+  r0: i32,
+  r1: i32,
+): void {
   const group = Hq / Hkv;
   const dB = (<usize>d) << 2;
   const qStride = (<usize>(Hq * d)) << 2;
@@ -305,10 +334,14 @@ export function simplicialForward(
   const acc = u + dB;
   const quad = acc + dB;
   const logits = quad + 16;
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < Hq; h++) {
+  for (let r = r0; r < r1; r++) {
+    const i = r % n;
+    const bh = r / n;
+    const h = bh % Hq;
+    const b = bh / Hq;
+    {
       const kvBase = <usize>(b * n) * kvStride + ((<usize>((h / group) * d)) << 2);
-      for (let i = 0; i < n; i++) {
+      {
         const qo = q + <usize>(b * n + i) * qStride + ((<usize>(h * d)) << 2);
         const j0 = lo(i, w1);
         const j1 = hi(i, w1, n, causal);
