@@ -289,11 +289,12 @@ function checkRows(fn: string, D: number, lds: number, cols: number, ldo: number
 
 /**
  * Row gather (torch.index_select along rows): `out[i·ld + col + d] = src[index[i]·srcLd + srcCol + d]` for i < n,
- * d < D, a plain copy; `src` has `srcRows` rows of stride `srcLd`. Expands the pooled rows of the stored bags of a
- * deduplicated batch (an inverse index) into one row per sample.
+ * d < D, a plain copy; index −1 leaves row i as it is; `src` has `srcRows` rows of stride `srcLd` (`src` and `out`
+ * may be one array when no row read is written). Expands the pooled rows of the stored bags of a deduplicated batch
+ * (an inverse index) into one row per sample.
  *
  * @throws TesseraError `INVALID_ARGUMENT` for bad counts or column blocks, `INDEX_OUT_OF_RANGE` for an index outside
- * [0, srcRows), `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
+ * [−1, srcRows), `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
  * @example
  * ```ts
  * import { indexSelectRows } from '@tessera/kernels';
@@ -322,8 +323,8 @@ export function indexSelectRows(
   arr(index, Int32Array, fn, 'index', n);
   arr(out, Float32Array, fn, 'out', n * ld);
   for (let i = 0; i < n; i++)
-    if (index[i] >>> 0 >= srcRows)
-      throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `index must be in [0, ${srcRows})`, `index[${i}] = ${index[i]}`);
+    if (index[i] < -1 || index[i] >= srcRows)
+      throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `index must be in [-1, ${srcRows})`, `index[${i}] = ${index[i]}`);
   if (n === 0) return;
   const w = wasm();
   if (w === null) {
@@ -345,10 +346,11 @@ export function indexSelectRows(
 
 /**
  * Row scatter-add (torch.index_add_ along rows): `out[index[i]·ld + col + d] += src[i·srcLd + srcCol + d]` for
- * i < n in order of i, float32 adds; `out` has `outRows` rows of stride `ld`. Sums the output-gradient rows of the
- * samples that share a stored bag of a deduplicated batch.
+ * i < n in order of i, float32 adds, index −1 skipping row i; `out` has `outRows` rows of stride `ld` (`src` and
+ * `out` may be one array when no row read is written). Sums the output-gradient rows of the samples that share a
+ * stored bag of a deduplicated batch.
  *
- * @throws TesseraError as {@link indexSelectRows} (an index outside [0, outRows)).
+ * @throws TesseraError as {@link indexSelectRows} (an index outside [−1, outRows)).
  * @example
  * ```ts
  * import { indexAddRows } from '@tessera/kernels';
@@ -377,8 +379,8 @@ export function indexAddRows(
   arr(index, Int32Array, fn, 'index', n);
   arr(out, Float32Array, fn, 'out', outRows * ld);
   for (let i = 0; i < n; i++)
-    if (index[i] >>> 0 >= outRows)
-      throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `index must be in [0, ${outRows})`, `index[${i}] = ${index[i]}`);
+    if (index[i] < -1 || index[i] >= outRows)
+      throw new TesseraError('INDEX_OUT_OF_RANGE', fn, `index must be in [-1, ${outRows})`, `index[${i}] = ${index[i]}`);
   if (n === 0) return;
   const w = wasm();
   if (w === null) {

@@ -100,7 +100,7 @@ const rowsArb = fc
     fc.record({
       c: fc.constant(c),
       src: fc.array(val, { minLength: Math.max(c.srcRows, c.n) * (c.D + c.pad), maxLength: Math.max(c.srcRows, c.n) * (c.D + c.pad) }),
-      index: fc.array(fc.integer({ min: 0, max: c.srcRows - 1 }), { minLength: c.n, maxLength: c.n }),
+      index: fc.array(fc.integer({ min: -1, max: c.srcRows - 1 }), { minLength: c.n, maxLength: c.n }), // −1 skips
     }),
   );
 
@@ -118,11 +118,11 @@ test.prop([rowsArb], { numRuns: 150 })('indexSelectRows / indexAddRows: wasm = J
   });
   expect(sameBits(res[0].sel, res[1].sel)).toBe(true);
   expect(sameBits(res[0].acc, res[1].acc)).toBe(true);
-  // the definition: rows copied and summed in index order from the output's values
+  // the definition: rows copied and summed in index order from the output's values (index −1: row left alone)
   const sel = new Float32Array(c.n * (c.D + 2)).fill(-5);
   const acc = new Float32Array(c.srcRows * c.D).fill(0.5);
   for (let i = 0; i < c.n; i++)
-    for (let d = 0; d < c.D; d++) {
+    for (let d = 0; d < c.D && idx[i] >= 0; d++) {
       sel[i * (c.D + 2) + 1 + d] = S[idx[i] * ld + c.pad + d];
       acc[idx[i] * c.D + d] = Math.fround(acc[idx[i] * c.D + d] + S[i * ld + c.pad + d]);
     }

@@ -64,8 +64,8 @@ export function hostData(t: tf.Tensor): Float32Array {
 
 // Working memory of the pooled ops, kept in kernel memory between calls and grown on demand (WebAssembly memory never
 // shrinks, so a block freed after each call would hold the same pages; keeping it skips the zero-fill of `alloc`):
-// 0 the [rows, width] output or output gradient, 1 the stored-bag block of one IKJT feature, 2 one table gradient.
-const scratch: (KernelArray<Float32Array> | null)[] = [null, null, null];
+// 0 the [rows, width] output or output gradient, 1 one table gradient.
+const scratch: (KernelArray<Float32Array> | null)[] = [null, null];
 
 /** Scratch block `slot` with room for n floats (contents undefined). */
 function scratchOf(slot: number, n: number): KernelArray<Float32Array> {
@@ -104,20 +104,21 @@ export function poolFeatures(
     });
     return out;
   }
-  let tmpSize = 0;
-  for (const f of features) if (f.spec.inverse) tmpSize = Math.max(tmpSize, bagCount(f.spec) * tables[f.table].dim);
   const outK = scratchOf(0, rows * width);
-  const tmpK = tmpSize > 0 ? scratchOf(1, tmpSize) : null;
   features.forEach((f, i) => {
     const { spec: s } = f;
     const t = tables[f.table];
     const U = bagCount(s);
-    // the table view first: caching it may grow the memory, and the output views are read after it
+    // the table view first: caching it may grow the memory, and the output view is read after it
     const T = t.data();
-    if (s.inverse && tmpK) {
-      embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, tmpK.array, t.dim, 0);
-      indexSelectRows(tmpK.array, U, t.dim, 0, t.dim, s.inverse, rows, outK.array, width, cols[i]);
-    } else embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, outK.array, width, cols[i]);
+    if (!s.inverse) {
+      embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, outK.array, width, cols[i]);
+      return;
+    }
+    // stored bag u is pooled into the row of the first sample that uses it; the other samples copy that row
+    const d = firstUse(s.inverse, U);
+    embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, d.first, outK.array, width, cols[i]);
+    if (d.copies > 0) indexSelectRows(outK.array, rows, width, cols[i], t.dim, d.from, rows, outK.array, width, cols[i]);
   });
   return copyOut(outK.array, rows * width);
 }
@@ -140,14 +141,12 @@ export function gradFeatures(
     });
     return grads;
   }
-  let accSize = 0;
   let dTSize = 0;
-  for (const f of features) if (f.spec.inverse) accSize = Math.max(accSize, bagCount(f.spec) * tables[f.table].dim);
   for (const t of tables) dTSize = Math.max(dTSize, t.rows * t.dim);
   const GK = scratchOf(0, G.length);
-  const accK = accSize > 0 ? scratchOf(1, accSize) : null;
-  const dTK = scratchOf(2, dTSize);
+  const dTK = scratchOf(1, dTSize);
   GK.array.set(G);
+  const rows = Math.floor(G.length / width);
   return tables.map((t, ti) => {
     const n = t.rows * t.dim;
     dTK.array.fill(0, 0, n);
@@ -155,21 +154,41 @@ export function gradFeatures(
       if (f.table !== ti) return;
       const s = f.spec;
       const U = bagCount(s);
-      if (!s.inverse || !accK) {
+      if (!s.inverse) {
         embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, null, dTK.array, t.rows);
         return;
       }
-      // the gradient row of stored bag u is Σ_{b: inverse[b] = u} G[b] in b order from zero; bags no sample uses
-      // get none (row −1), as gradIntoJs
-      const acc = accK.array;
-      acc.fill(0, 0, U * t.dim);
-      indexAddRows(GK.array, width, cols[i], t.dim, s.inverse, s.inverse.length, accK.array, U, t.dim, 0);
-      const used = new Int32Array(U).fill(-1);
-      for (let b = 0; b < s.inverse.length; b++) used[s.inverse[b]] = s.inverse[b];
-      embeddingBagBackward(accK.array, t.dim, 0, t.dim, s.ids, s.offsets, s.weights, U, s.mode, used, dTK.array, t.rows);
+      // the gradient of stored bag u is the sum of the rows of its samples in sample order: added into the row of
+      // its first sample (this block is a copy of G), then one scatter per stored bag from that row. gradIntoJs sums
+      // from +0 instead of from the first row, which differs only in the sign of a zero sum, and a zero added to the
+      // table gradient (which starts at +0 and so never holds −0) leaves the same bits.
+      const d = firstUse(s.inverse, U);
+      if (d.copies > 0) indexAddRows(GK.array, width, cols[i], t.dim, d.from, rows, GK.array, rows, width, cols[i]);
+      embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, d.first, dTK.array, t.rows);
     });
     return copyOut(dTK.array, n);
   });
+}
+
+/**
+ * For an inverse index over U stored bags: `first[u]`, the first sample using bag u (−1 when none), and `from[b]`,
+ * that first sample for a later sample b of the same bag (−1 for a first sample); `copies` counts the later samples.
+ */
+function firstUse(inverse: Int32Array, U: number): { first: Int32Array; from: Int32Array; copies: number } {
+  const first = new Int32Array(U).fill(-1);
+  const from = new Int32Array(inverse.length);
+  let copies = 0;
+  for (let b = 0; b < inverse.length; b++) {
+    const u = inverse[b];
+    if (first[u] < 0) {
+      first[u] = b;
+      from[b] = -1;
+    } else {
+      from[b] = first[u];
+      copies++;
+    }
+  }
+  return { first, from, copies };
 }
 
 /** A host copy of the first n values of a kernel-memory array (TypedArray.slice of a WebAssembly memory view is

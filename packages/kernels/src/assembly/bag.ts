@@ -232,35 +232,43 @@ export function bagBackward(
 }
 
 /**
- * out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] for i < n, d < D (torch.index_select on rows; a plain copy).
- * Returns a value of no meaning (the prefetch loads feed it).
+ * out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] for i < n with idx[i] ≥ 0, d < D (torch.index_select on rows;
+ * a plain copy; idx[i] < 0 leaves row i). Returns a value of no meaning (the prefetch loads feed it).
  */
 export function rowsSelect(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): i32 {
   const bytes = <usize>D << 2;
   let sink: i32 = 0;
   for (let i = 0; i < n; i++) {
     const ip = i + PREFETCH < n ? i + PREFETCH : n - 1;
-    sink ^= touchRow(src + ((<usize>load<i32>(idx + (<usize>ip << 2)) * <usize>lds + <usize>cols) << 2), bytes);
-    sink ^= touchRow(out + ((<usize>ip * <usize>ldo + <usize>colo) << 2), bytes);
-    const s = src + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>lds + <usize>cols) << 2);
-    memory.copy(out + ((<usize>i * <usize>ldo + <usize>colo) << 2), s, bytes);
+    const kp = load<i32>(idx + (<usize>ip << 2));
+    if (kp >= 0) {
+      sink ^= touchRow(src + ((<usize>kp * <usize>lds + <usize>cols) << 2), bytes);
+      sink ^= touchRow(out + ((<usize>ip * <usize>ldo + <usize>colo) << 2), bytes);
+    }
+    const k = load<i32>(idx + (<usize>i << 2));
+    if (k < 0) continue;
+    memory.copy(out + ((<usize>i * <usize>ldo + <usize>colo) << 2), src + ((<usize>k * <usize>lds + <usize>cols) << 2), bytes);
   }
   return sink;
 }
 
 /**
- * out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] for i < n in i order, float32 adds (torch.index_add_ on rows).
- * Returns a value of no meaning (the prefetch loads feed it).
+ * out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] for i < n with idx[i] ≥ 0, in i order, float32 adds
+ * (torch.index_add_ on rows; idx[i] < 0 skips row i). Returns a value of no meaning (the prefetch loads feed it).
  */
 export function rowsIndexAdd(src: usize, lds: i32, cols: i32, D: i32, idx: usize, n: i32, out: usize, ldo: i32, colo: i32): i32 {
   const bytes = <usize>D << 2;
   let sink: i32 = 0;
   for (let i = 0; i < n; i++) {
     const ip = i + PREFETCH < n ? i + PREFETCH : n - 1;
-    sink ^= touchRow(src + ((<usize>ip * <usize>lds + <usize>cols) << 2), bytes);
-    sink ^= touchRow(out + ((<usize>load<i32>(idx + (<usize>ip << 2)) * <usize>ldo + <usize>colo) << 2), bytes);
-    const y = out + ((<usize>load<i32>(idx + (<usize>i << 2)) * <usize>ldo + <usize>colo) << 2);
-    add32(y, src + ((<usize>i * <usize>lds + <usize>cols) << 2), D);
+    const kp = load<i32>(idx + (<usize>ip << 2));
+    if (kp >= 0) {
+      sink ^= touchRow(src + ((<usize>ip * <usize>lds + <usize>cols) << 2), bytes);
+      sink ^= touchRow(out + ((<usize>kp * <usize>ldo + <usize>colo) << 2), bytes);
+    }
+    const k = load<i32>(idx + (<usize>i << 2));
+    if (k < 0) continue;
+    add32(out + ((<usize>k * <usize>ldo + <usize>colo) << 2), src + ((<usize>i * <usize>lds + <usize>cols) << 2), D);
   }
   return sink;
 }

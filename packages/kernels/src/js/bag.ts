@@ -64,7 +64,7 @@ export function bagBackwardJs(
   }
 }
 
-/** Row copy out[i·ldo + colo + d] = src[idx[i]·lds + cols + d] (see rowsSelect). @internal */
+/** Row copy out[i·ldo + colo + d] = src[idx[i]·lds + cols + d], idx[i] < 0 skips (see rowsSelect). @internal */
 export function rowsSelectJs(
   src: Float32Array,
   lds: number,
@@ -77,13 +77,14 @@ export function rowsSelectJs(
   colo: number,
 ): void {
   for (let i = 0; i < n; i++) {
+    if (idx[i] < 0) continue;
     const s = idx[i] * lds + cols;
     const o = i * ldo + colo;
     for (let d = 0; d < D; d++) out[o + d] = src[s + d];
   }
 }
 
-/** Row scatter-add out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] in i order (see rowsIndexAdd). @internal */
+/** Row scatter-add out[idx[i]·ldo + colo + d] += src[i·lds + cols + d] in i order, idx[i] < 0 skips (see rowsIndexAdd). @internal */
 export function rowsIndexAddJs(
   src: Float32Array,
   lds: number,
@@ -96,6 +97,7 @@ export function rowsIndexAddJs(
   colo: number,
 ): void {
   for (let i = 0; i < n; i++) {
+    if (idx[i] < 0) continue;
     const o = idx[i] * ldo + colo;
     const s = i * lds + cols;
     for (let d = 0; d < D; d++) out[o + d] += src[s + d];
