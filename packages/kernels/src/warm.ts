@@ -40,6 +40,7 @@ export function prepare(l: Loaded): void {
     for (let r = 0; r <= 64; r++) l.arena.i32[(d >> 2) + r] = r * 32; // a CSR of 64 rows × 32 entries (cols from above)
     e.csrmm(d, c, b, 64, a, 64, d + 4096);
     e.sddmm24(a, 64, 64, a, c, 64, b);
+    e.csrTranspose24(b, c, 64, 64, d + 24576, d + 25600, d + 33792); // the CSR of Aᵀ (spmm24T), past csrmm's output
     // embedding bags: 256 bags of 8 ids over a 64 × 64 table (ids and offsets built in the scratch)
     const i32 = l.arena.i32;
     for (let j = 0; j < 2048; j++) i32[(c >> 2) + j] = (j * 37) & 63;

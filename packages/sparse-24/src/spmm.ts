@@ -18,9 +18,18 @@ function isSparse(x: unknown): x is Sparse24Tensor {
   return typeof x === 'object' && x !== null && 'meta' in x && 'values' in x && 'layout' in x;
 }
 
+/**
+ * Frozen tensors (every one compress24 and the loaders make) already validated: their fields cannot change, and the
+ * kernel form cached for them (built from the validated metadata) keeps every column in its group whatever happens to
+ * the arrays' contents later, so the O(m·k) metadata scan runs once per tensor, not once per product.
+ */
+const VALIDATED = new WeakSet<Sparse24Tensor>();
+
 function checkSparse(fn: string, a: unknown): Sparse24Tensor {
   if (!isSparse(a)) throw new TesseraError('INVALID_ARGUMENT', fn, 'a must be a Sparse24Tensor (see compress24)', a);
+  if (VALIDATED.has(a)) return a;
   validateSparse24(a, fn);
+  if (Object.isFrozen(a)) VALIDATED.add(a);
   return a;
 }
 
