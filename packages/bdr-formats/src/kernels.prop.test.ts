@@ -7,7 +7,7 @@ import { afterAll, describe, expect } from 'vitest';
 import { normalRowArb, rowArb } from '../test/arbitraries.js';
 import { refFakeQuantize } from '../test/reference/bdr.js';
 import { BDR_MX4, BDR_MX6, BDR_MX9, bdrFormat, MSFP12, MSFP16, QUARK_BFP16 } from './format.js';
-import { dequantizeRows, quantizeRowsPacked } from './kernels/bdr-kernel.js';
+import { dequantizeRows, fakeQuantizeRows, quantizeRowsPacked } from './kernels/bdr-kernel.js';
 
 afterAll(() => setKernelBackend(undefined));
 
@@ -49,5 +49,12 @@ describe.each(['wasm', 'js'] as const)('%s kernels = reference loops = naive ref
     expect(new Uint32Array(a.buffer)).toEqual(new Uint32Array(b.buffer));
     const r = Float32Array.from(refFakeQuantize(Array.from(x.subarray(0, L)), f, 'field', rounding));
     expect(new Uint32Array(a.buffer, 0, L)).toEqual(new Uint32Array(r.buffer));
+    // fake quantization (clamp 'field', finite values) on the kernels = its reference loop
+    const fk = new Float32Array(x.length);
+    const fr = new Float32Array(x.length);
+    fakeQuantizeRows(x, rows, L, f, o, fk);
+    fakeQuantizeRows(x, rows, L, f, o, fr, true);
+    expect(new Uint32Array(fk.buffer)).toEqual(new Uint32Array(fr.buffer));
+    expect(new Uint32Array(fk.buffer)).toEqual(new Uint32Array(a.buffer));
   });
 });

@@ -228,10 +228,36 @@ function quantizeRowsReference(src: Float32Array, rows: number, L: number, f: BD
 /**
  * Fake quantization of rows into `out` (same layout, no padding): NaN stays NaN, ±Inf takes ± the largest
  * magnitude of its sub-block's grid, and non-finite values are excluded from the maxima (Quark). `clamp: 'quark'`
- * bounds |q| by (2^(E+1) − 2^p)/2^p (capped at FLT_MAX) instead of 2^m − 1.
+ * bounds |q| by (2^(E+1) − 2^p)/2^p (capped at FLT_MAX) instead of 2^m − 1. With `clamp: 'field'`, a deterministic
+ * rounding and finite values this is bit for bit dequantize(quantize(x)), so that case runs on the @tessera/kernels
+ * kernels (the packed fields are a scratch); anything else, or `generalOnly`, runs the reference loop below.
  * @internal
  */
-export function fakeQuantizeRows(src: Float32Array, rows: number, L: number, f: BDRFormat, o: KernelOptions, out: Float32Array): void {
+export function fakeQuantizeRows(
+  src: Float32Array,
+  rows: number,
+  L: number,
+  f: BDRFormat,
+  o: KernelOptions,
+  out: Float32Array,
+  generalOnly = false,
+): void {
+  if (!generalOnly && o.clamp === 'field' && o.rounding !== 'stochastic' && rows * L > 0) {
+    const sz = planarSizes(f, rows, L);
+    const e = new Uint8Array(sz.exponents);
+    const s = new Uint8Array(sz.microexponents);
+    const c = new Uint8Array(sz.mantissas);
+    // −1: every value finite, fields complete; else a NaN/±Inf, which the reference loop handles as Quark does
+    if (bdrQuantize(src, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, o.rounding, e, s, c) < 0) {
+      bdrDequantize(e, s, c, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, out);
+      return;
+    }
+  }
+  fakeQuantizeReference(src, rows, L, f, o, out);
+}
+
+/** The reference loop of {@link fakeQuantizeRows} (every clamp and rounding, non-finite values). */
+function fakeQuantizeReference(src: Float32Array, rows: number, L: number, f: BDRFormat, o: KernelOptions, out: Float32Array): void {
   const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const { k1, k2, d1, d2, m } = f;
   const nB = Math.ceil(L / k1);
