@@ -232,7 +232,8 @@ function envChoice(): string | undefined {
   return p?.env?.TESSERA_KERNELS;
 }
 
-function decodeBase64(s: string): Uint8Array {
+/** The bytes of a base64 string (Node's Buffer where present, else atob). @internal */
+export function decodeBase64(s: string): Uint8Array {
   const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
   if (B !== undefined) return new Uint8Array(B.from(s, 'base64'));
   const bin = atob(s);

@@ -11,7 +11,7 @@
 // refused there).
 import { TesseraError } from '@tessera/core';
 import { SIMPLICIAL_THREADS_WASM_BASE64, THREADS_MAX_PAGES } from './generated/simplicial-threads-wasm.js';
-import { Arena } from './runtime.js';
+import { Arena, decodeBase64 } from './runtime.js';
 
 /** Most threads a pool may have (the caller included). */
 const MAX_THREADS = 64;
@@ -80,15 +80,6 @@ parentPort.once('message', (m) => {
   }
 });
 `;
-
-function decodeBase64(s: string): Uint8Array {
-  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (B !== undefined) return new Uint8Array(B.from(s, 'base64'));
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /**
  * A Node built-in module through `process.getBuiltinModule` (Node ≥ 20.16): synchronous, and invisible to bundlers,
