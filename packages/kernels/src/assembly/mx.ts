@@ -550,7 +550,7 @@ export function mxQuantize(
  * subnormals, then one rounded multiply by X as the table kernel's; the sign ORed in. E4M3's 0x7F/0xFF and E5M2's
  * codes above Inf, and FP6/FP4 codes ≥ 2^bits, give NaN; E5M2's 0x7C/0xFC ±Inf. MXINT8: two's complement / 64.
  */
-@inline function dec4(c: v128, fmt: i32, K1: v128, X: v128): v128 {
+@inline function dec4(c: v128, fmt: i32, K1: v128, X: v128, sp: bool = true): v128 {
   const nan = i32x4.splat(0x7fc00000);
   if (fmt == 5) return f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(c), K1), X);
   const m = fmt == 0 ? 3 : fmt == 1 ? 2 : fmt == 2 ? 2 : fmt == 3 ? 3 : 1;
@@ -559,6 +559,7 @@ export function mxQuantize(
   const sign = i32x4.shl(v128.and(c, i32x4.splat(signBit)), 32 - bits);
   const mag = v128.and(c, i32x4.splat(signBit - 1));
   const f = v128.or(f32x4.mul(f32x4.mul(i32x4.shl(mag, 23 - m), K1), X), sign);
+  if (fmt <= 1 && !sp) return f;
   if (fmt == 0) return v128.bitselect(nan, f, i32x4.eq(mag, i32x4.splat(0x7f)));
   if (fmt == 1) {
     const special = v128.bitselect(v128.or(i32x4.splat(0x7f800000), sign), nan, i32x4.eq(mag, i32x4.splat(0x7c)));
@@ -572,7 +573,7 @@ export function mxQuantize(
  * (magnitude << (23 − M)) + ((127 − bias) << 23); a subnormal code m (exponent field 0) is built with exponent field 1,
  * 2^(1−bias)·(1 + m/2^M), less 2^(1−bias), which is m·2^(1−bias−M) exactly. Codes ≥ 64 (byte packing) give NaN.
  */
-@inline function dec4fp6(c: v128, fmt: i32, X: v128): v128 {
+@inline function dec4fp6(c: v128, fmt: i32, X: v128, chk: bool): v128 {
   const m = fmt == 2 ? 2 : 3;
   const bias = fmt == 2 ? 3 : 1;
   const mag = v128.and(c, i32x4.splat(0x1f));
@@ -580,17 +581,25 @@ export function mxQuantize(
   const o = i32x4.add(i32x4.add(i32x4.shl(mag, 23 - m), i32x4.splat((127 - bias) << 23)), v128.and(sub, i32x4.splat(1 << 23)));
   const v = f32x4.sub(o, v128.and(sub, i32x4.splat((128 - bias) << 23)));
   const f = v128.or(f32x4.mul(v, X), i32x4.shl(v128.and(c, i32x4.splat(0x20)), 26));
+  if (!chk) return f;
   return v128.bitselect(i32x4.splat(0x7fc00000), f, i32x4.gt_s(c, i32x4.splat(63)));
 }
 
-/** Decodes sixteen FP6 code bytes to float32 at o. */
-@inline function dec16fp6(c: v128, fmt: i32, X: v128, o: usize): void {
+/** Decodes sixteen FP6 code bytes to float32 at o; chk: a code may be 64 or more (byte packing), checked once. */
+@inline function dec16fp6(c: v128, fmt: i32, X: v128, o: usize, chk: bool): void {
   const lo = i16x8.extend_low_i8x16_u(c);
   const hi = i16x8.extend_high_i8x16_u(c);
-  v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(lo), fmt, X));
-  v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(lo), fmt, X), 16);
-  v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(hi), fmt, X), 32);
-  v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(hi), fmt, X), 48);
+  if (chk && v128.any_true(v128.and(c, i8x16.splat(<i8>0xc0)))) {
+    v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(lo), fmt, X, true));
+    v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(lo), fmt, X, true), 16);
+    v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(hi), fmt, X, true), 32);
+    v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(hi), fmt, X, true), 48);
+  } else {
+    v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(lo), fmt, X, false));
+    v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(lo), fmt, X, false), 16);
+    v128.store(o, dec4fp6(i32x4.extend_low_i16x8_u(hi), fmt, X, false), 32);
+    v128.store(o, dec4fp6(i32x4.extend_high_i16x8_u(hi), fmt, X, false), 48);
+  }
 }
 
 /** Decodes sixteen code bytes (fmt's codes; MXINT8 sign-extended) to float32 at o. */
@@ -606,15 +615,21 @@ export function mxQuantize(
   } else {
     lo = i16x8.extend_low_i8x16_u(c);
     hi = i16x8.extend_high_i8x16_u(c);
-    dec8(lo, fmt, K1, X, o);
-    dec8(hi, fmt, K1, X, o + 32);
+    // FP8: the NaN/Inf codes (magnitude 0x7F for E4M3, 0x7C and above for E5M2) are checked once for the sixteen
+    if (fmt <= 1 && !v128.any_true(i8x16.eq(v128.and(c, i8x16.splat(fmt == 0 ? 0x7f : 0x7c)), i8x16.splat(fmt == 0 ? 0x7f : 0x7c)))) {
+      dec8(lo, fmt, K1, X, o, false);
+      dec8(hi, fmt, K1, X, o + 32, false);
+    } else {
+      dec8(lo, fmt, K1, X, o, true);
+      dec8(hi, fmt, K1, X, o + 32, true);
+    }
   }
 }
 
 /** Decodes eight u16 code lanes to float32 at o. */
-@inline function dec8(c: v128, fmt: i32, K1: v128, X: v128, o: usize): void {
-  v128.store(o, dec4(i32x4.extend_low_i16x8_u(c), fmt, K1, X));
-  v128.store(o, dec4(i32x4.extend_high_i16x8_u(c), fmt, K1, X), 16);
+@inline function dec8(c: v128, fmt: i32, K1: v128, X: v128, o: usize, sp: bool): void {
+  v128.store(o, dec4(i32x4.extend_low_i16x8_u(c), fmt, K1, X, sp));
+  v128.store(o, dec4(i32x4.extend_high_i16x8_u(c), fmt, K1, X, sp), 16);
 }
 
 /**
@@ -652,7 +667,7 @@ export function mxQuantize(
 @inline function lut16(c: v128, chk: bool, H: v128, L: v128, X: v128, o: usize): void {
   let h = i8x16.swizzle(H, c);
   let l = i8x16.swizzle(L, c);
-  if (chk) {
+  if (chk && v128.any_true(v128.and(c, i8x16.splat(<i8>0xf0)))) {
     const big = i8x16.gt_u(c, i8x16.splat(15));
     h = v128.or(h, v128.and(big, i8x16.splat(0x7f)));
     l = v128.or(l, v128.and(big, i8x16.splat(<i8>0xc0)));
@@ -698,7 +713,7 @@ export function mxQuantize(
       let i = 0;
       if (pm === 0) {
         const d = data + <usize>ci;
-        if (fmt == 2 || fmt == 3) for (; i + 16 <= n; i += 16) dec16fp6(v128.load(d + i), fmt, Xv, o + (<usize>i << 2));
+        if (fmt == 2 || fmt == 3) for (; i + 16 <= n; i += 16) dec16fp6(v128.load(d + i), fmt, Xv, o + (<usize>i << 2), true);
         else if (lut) for (; i + 16 <= n; i += 16) lut16(v128.load(d + i), true, H0, L0, Xv, o + (<usize>i << 2));
         else for (; i + 16 <= n; i += 16) dec16(v128.load(d + i), fmt, K1, Xv, o + (<usize>i << 2));
         for (; i < n; i++) store<f32>(o + (<usize>i << 2), load<f32>(table + (<usize>load<u8>(d + i) << 2)) * X);
@@ -724,7 +739,7 @@ export function mxQuantize(
             const q = d + (i >> 2) * 3;
             const bv = v128.load32_lane(q + 8, v128.load64_zero(q), 2);
             if (fmt == 4) lut16(fp6x16(bv, S, P), true, H0, L0, Xv, o + (<usize>i << 2));
-            else dec16fp6(fp6x16(bv, S, P), fmt, Xv, o + (<usize>i << 2));
+            else dec16fp6(fp6x16(bv, S, P), fmt, Xv, o + (<usize>i << 2), false);
           }
         }
         for (; i < n; i++) {
