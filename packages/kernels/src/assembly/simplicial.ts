@@ -339,74 +339,70 @@ export function simplicialForwardRows(
     const bh = r / n;
     const h = bh % Hq;
     const b = bh / Hq;
-    {
-      const kvBase = <usize>(b * n) * kvStride + ((<usize>((h / group) * d)) << 2);
-      {
-        const qo = q + <usize>(b * n + i) * qStride + ((<usize>(h * d)) << 2);
-        const j0 = lo(i, w1);
-        const j1 = hi(i, w1, n, causal);
-        const k0 = lo(i, w2);
-        const kEnd = hi(i, w2, n, causal);
-        let m: f32 = -Infinity;
-        let l: f32 = 0;
-        zero(acc, d);
-        for (let j = j0; j <= j1; j++) {
-          const jo = kvBase + <usize>j * kvStride;
-          makeT(t, qo, k1 + jo, scale, d, det);
-          let mj: f32 = -Infinity;
-          let k = k0;
-          for (; k + 3 <= kEnd; k += 4) {
-            const o0 = k2 + kvBase + <usize>k * kvStride;
-            dot4(t, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d, quad);
-            for (let c = 0; c < 4; c++) {
-              const a = load<f32>(quad + ((<usize>c) << 2));
-              store<f32>(logits + ((<usize>(k - k0 + c)) << 2), a);
-              if (a > mj) mj = a;
-            }
-          }
-          for (; k <= kEnd; k++) {
-            const a = dot(t, k2 + kvBase + <usize>k * kvStride, d);
-            store<f32>(logits + ((<usize>(k - k0)) << 2), a);
-            if (a > mj) mj = a;
-          }
-          if (mj > m) {
-            const alpha = expScalar(m - mj);
-            if (alpha !== 1) {
-              const av = f32x4.splat(alpha);
-              let e = 0;
-              for (; e + 3 < d; e += 4) v128.store(acc + ((<usize>e) << 2), f32x4.mul(av, v128.load(acc + ((<usize>e) << 2))));
-              for (; e < d; e++) store<f32>(acc + ((<usize>e) << 2), alpha * load<f32>(acc + ((<usize>e) << 2)));
-              l *= alpha;
-            }
-            m = mj;
-          }
-          zero(u, d);
-          let sum: f32 = 0;
-          for (k = k0; k + 3 <= kEnd; k += 4) {
-            const o0 = v2 + kvBase + <usize>k * kvStride;
-            const lp = logits + ((<usize>(k - k0)) << 2);
-            const pv = exp4(f32x4.sub(v128.load(lp), f32x4.splat(m)));
-            const p0 = f32x4.extract_lane(pv, 0);
-            const p1 = f32x4.extract_lane(pv, 1);
-            const p2 = f32x4.extract_lane(pv, 2);
-            const p3 = f32x4.extract_lane(pv, 3);
-            sum += p0 + p1 + p2 + p3;
-            axpy4(u, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
-          }
-          for (; k <= kEnd; k++) {
-            const p = expScalar(load<f32>(logits + ((<usize>(k - k0)) << 2)) - m);
-            sum += p;
-            axpy(u, p, v2 + kvBase + <usize>k * kvStride, d);
-          }
-          l += sum;
-          addHadamard(acc, u, v1 + jo, d);
+    const kvBase = <usize>(b * n) * kvStride + ((<usize>((h / group) * d)) << 2);
+    const qo = q + <usize>(b * n + i) * qStride + ((<usize>(h * d)) << 2);
+    const j0 = lo(i, w1);
+    const j1 = hi(i, w1, n, causal);
+    const k0 = lo(i, w2);
+    const kEnd = hi(i, w2, n, causal);
+    let m: f32 = -Infinity;
+    let l: f32 = 0;
+    zero(acc, d);
+    for (let j = j0; j <= j1; j++) {
+      const jo = kvBase + <usize>j * kvStride;
+      makeT(t, qo, k1 + jo, scale, d, det);
+      let mj: f32 = -Infinity;
+      let k = k0;
+      for (; k + 3 <= kEnd; k += 4) {
+        const o0 = k2 + kvBase + <usize>k * kvStride;
+        dot4(t, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d, quad);
+        for (let c = 0; c < 4; c++) {
+          const a = load<f32>(quad + ((<usize>c) << 2));
+          store<f32>(logits + ((<usize>(k - k0 + c)) << 2), a);
+          if (a > mj) mj = a;
         }
-        const inv: f32 = 1 / l;
-        const oo = out + (qo - q);
-        for (let e = 0; e < d; e++) store<f32>(oo + ((<usize>e) << 2), load<f32>(acc + ((<usize>e) << 2)) * inv);
-        store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + logScalar(l));
       }
+      for (; k <= kEnd; k++) {
+        const a = dot(t, k2 + kvBase + <usize>k * kvStride, d);
+        store<f32>(logits + ((<usize>(k - k0)) << 2), a);
+        if (a > mj) mj = a;
+      }
+      if (mj > m) {
+        const alpha = expScalar(m - mj);
+        if (alpha !== 1) {
+          const av = f32x4.splat(alpha);
+          let e = 0;
+          for (; e + 3 < d; e += 4) v128.store(acc + ((<usize>e) << 2), f32x4.mul(av, v128.load(acc + ((<usize>e) << 2))));
+          for (; e < d; e++) store<f32>(acc + ((<usize>e) << 2), alpha * load<f32>(acc + ((<usize>e) << 2)));
+          l *= alpha;
+        }
+        m = mj;
+      }
+      zero(u, d);
+      let sum: f32 = 0;
+      for (k = k0; k + 3 <= kEnd; k += 4) {
+        const o0 = v2 + kvBase + <usize>k * kvStride;
+        const lp = logits + ((<usize>(k - k0)) << 2);
+        const pv = exp4(f32x4.sub(v128.load(lp), f32x4.splat(m)));
+        const p0 = f32x4.extract_lane(pv, 0);
+        const p1 = f32x4.extract_lane(pv, 1);
+        const p2 = f32x4.extract_lane(pv, 2);
+        const p3 = f32x4.extract_lane(pv, 3);
+        sum += p0 + p1 + p2 + p3;
+        axpy4(u, p0, p1, p2, p3, o0, o0 + kvStride, o0 + 2 * kvStride, o0 + 3 * kvStride, d);
+      }
+      for (; k <= kEnd; k++) {
+        const p = expScalar(load<f32>(logits + ((<usize>(k - k0)) << 2)) - m);
+        sum += p;
+        axpy(u, p, v2 + kvBase + <usize>k * kvStride, d);
+      }
+      l += sum;
+      addHadamard(acc, u, v1 + jo, d);
     }
+    const inv: f32 = 1 / l;
+    const oo = out + (qo - q);
+    for (let e = 0; e < d; e++) store<f32>(oo + ((<usize>e) << 2), load<f32>(acc + ((<usize>e) << 2)) * inv);
+    store<f32>(lse + ((<usize>((b * Hq + h) * n + i)) << 2), m + logScalar(l));
   }
 }
 
