@@ -369,6 +369,201 @@ fn main(index : i32) {
   }
 }
 
+/** Workgroup memory (bytes) of {@link TiledDqProgram}. @internal */
+export function tiledDqBytes(d: number, s2: number): number {
+  const D4 = d / 4;
+  const RS = D4 + 1;
+  return 16 * (2 * TQ * D4 + 2 * (TJ + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * TQ * TJ * s2;
+}
+
+/**
+ * Tiled dQ, the same tiling as {@link TiledForwardProgram} (FBGEMM `bwd.py`'s dq pass): per chunk, invocation
+ * (query, offset) recomputes its logits and ⟨dO ⊙ v1_j, v2_k⟩ over window 2 from workgroup memory, turns them into
+ * dA = exp(a − lse)·(ds − ⟨dO, O⟩) (no softmax state: lse is saved), and the invocations then accumulate
+ * dq = scale·Σ_j k1_j ⊙ Σ_k dA_jk k2_k per (query, vec4 column). LD = [lse | ⟨dO_i, O_i⟩].
+ */
+class TiledDqProgram implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  variableComponents = [4, 4, 4, 4, 4, 4, 1];
+  workgroupSize: [number, number, number] = [TQ * TJ, 1, 1];
+  uniforms = 'total : i32, n : i32, Hq : i32, Hkv : i32, nbh : i32, scale : f32,';
+  size = false;
+  private readonly s1: number;
+  private readonly s2: number;
+  constructor(
+    outSize: number,
+    private readonly dims: Dims,
+    private readonly o: Resolved,
+  ) {
+    this.outputShape = [outSize];
+    this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
+    this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
+    const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
+    this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
+    this.shaderKey = `tessera_simplicial_tileddq_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const R1 = TJ + TQ - 1;
+    const R2 = TQ + this.s2 - 1;
+    return `
+const D = ${this.dims.d};
+const D4 = ${D4};
+const RS = ${D4 + 1};
+const BQ = ${TQ};
+const JC = ${TJ};
+const WG = ${TQ * TJ};
+const W1 = ${this.o.w1};
+const W2 = ${this.o.w2};
+const S1 = ${this.s1};
+const S2 = ${this.s2};
+const R1 = ${R1};
+const R2 = ${R2};
+const NCH = ${Math.ceil(this.s1 / TJ)};
+const NC = ${Math.ceil(D4 / TJ)};
+var<workgroup> sQ : array<vec4<f32>, ${TQ * D4}>;
+var<workgroup> sDO : array<vec4<f32>, ${TQ * D4}>;
+var<workgroup> sK1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sK2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sA : array<f32, ${TQ * TJ * this.s2}>;
+fn main(index : i32) {
+  let lid = i32(localIndex);
+  let n = uniforms.n;
+  let nT = (n + BQ - 1) / BQ;
+  let wgi = index / WG;
+  let tile = wgi % nT;
+  let bh = wgi / nT;
+  let live = bh < uniforms.nbh;
+  let h = bh % uniforms.Hq;
+  let b = bh / uniforms.Hq;
+  let g = h / (uniforms.Hq / uniforms.Hkv);
+  let i0 = tile * BQ;
+  let qi = lid / JC;
+  let dj = lid - qi * JC;
+  let i = i0 + qi;
+  let qOK = live && i < n;
+  let kvRow = uniforms.Hkv * D4;
+  let kvBase = b * n * kvRow + g * D4;
+  for (var x = lid; x < BQ * D4; x += WG) {
+    let r = x / D4;
+    let ii = i0 + r;
+    var v = vec4<f32>(0.0);
+    var w = vec4<f32>(0.0);
+    if (live && ii < n) {
+      let o = ((b * n + ii) * uniforms.Hq + h) * D4 + x - r * D4;
+      v = Q[o] * uniforms.scale;
+      w = DO[o];
+    }
+    sQ[x] = v;
+    sDO[x] = w;
+  }
+  let kb = i0 - (W2 - 1);
+  for (var x = lid; x < R2 * D4; x += WG) {
+    let r = x / D4;
+    let e4 = x - r * D4;
+    let k = kb + r;
+    var a = vec4<f32>(0.0);
+    var c = vec4<f32>(0.0);
+    if (live && k >= 0 && k < n) {
+      let o = kvBase + k * kvRow + e4;
+      a = K2[o];
+      c = V2[o];
+    }
+    sK2[r * RS + e4] = a;
+    sV2[r * RS + e4] = c;
+  }
+  var lse = 0.0;
+  var dl = 0.0;
+  if (qOK) {
+    lse = LD[bh * n + i];
+    dl = LD[uniforms.total + bh * n + i];
+  }
+  var dq : array<vec4<f32>, NC>;
+  for (var c = 0; c < NC; c++) { dq[c] = vec4<f32>(0.0); }
+  for (var ch = 0; ch < NCH; ch++) {
+    workgroupBarrier();
+    let jb = i0 - (W1 - 1) + ch * JC;
+    for (var x = lid; x < R1 * D4; x += WG) {
+      let r = x / D4;
+      let e4 = x - r * D4;
+      let j = jb + r;
+      var a = vec4<f32>(0.0);
+      var c = vec4<f32>(0.0);
+      if (live && j >= 0 && j < n) {
+        let o = kvBase + j * kvRow + e4;
+        a = K1[o];
+        c = V1[o];
+      }
+      sK1[r * RS + e4] = a;
+      sV1[r * RS + e4] = c;
+    }
+    workgroupBarrier();
+    let dlt = ch * JC + dj;
+    let j = i - (W1 - 1) + dlt;
+    let jOK = qOK && dlt < S1 && j >= 0 && j < n;
+    var lg : array<f32, S2>;
+    var ds : array<f32, S2>;
+    for (var kk = 0; kk < S2; kk++) { lg[kk] = 0.0; ds[kk] = 0.0; }
+    if (jOK) {
+      let rj = (qi + dj) * RS;
+      for (var e4 = 0; e4 < D4; e4++) {
+        let t = sQ[qi * D4 + e4] * sK1[rj + e4];
+        for (var kk = 0; kk < S2; kk++) { lg[kk] += dot(t, sK2[(qi + kk) * RS + e4]); }
+      }
+      for (var e4 = 0; e4 < D4; e4++) {
+        let r = sDO[qi * D4 + e4] * sV1[rj + e4];
+        for (var kk = 0; kk < S2; kk++) { ds[kk] += dot(r, sV2[(qi + kk) * RS + e4]); }
+      }
+    }
+    let pb = lid * S2;
+    for (var kk = 0; kk < S2; kk++) {
+      let k = i - (W2 - 1) + kk;
+      var dA = 0.0;
+      if (jOK && k >= 0 && k < n) { dA = exp(lg[kk] - lse) * (ds[kk] - dl); }
+      sA[pb + kk] = dA;
+    }
+    workgroupBarrier();
+    for (var t = 0; t < JC; t++) {
+      var z : array<vec4<f32>, NC>;
+      for (var c = 0; c < NC; c++) { z[c] = vec4<f32>(0.0); }
+      let pr = (qi * JC + t) * S2;
+      for (var kk = 0; kk < S2; kk++) {
+        let p = sA[pr + kk];
+        let kr = (qi + kk) * RS + dj;
+        for (var c = 0; c < NC; c++) {
+          if (dj + c * JC < D4) { z[c] += p * sK2[kr + c * JC]; }
+        }
+      }
+      let k1r = (qi + t) * RS + dj;
+      for (var c = 0; c < NC; c++) {
+        if (dj + c * JC < D4) { dq[c] += sK1[k1r + c * JC] * z[c]; }
+      }
+    }
+  }
+  if (qOK) {
+    let qo = ((b * n + i) * uniforms.Hq + h) * D;
+    for (var c = 0; c < NC; c++) {
+      let e4 = dj + c * JC;
+      if (e4 < D4) {
+        let v = dq[c] * uniforms.scale;
+        result[qo + 4 * e4] = v.x;
+        result[qo + 4 * e4 + 1] = v.y;
+        result[qo + 4 * e4 + 2] = v.z;
+        result[qo + 4 * e4 + 3] = v.w;
+      }
+    }
+  }
+}
+`;
+  }
+}
+
 /**
  * dQ: one invocation per (b, h, i). LD = [lse | ⟨dO_i, O_i⟩], each [B·Hq·n] (one binding for both: WebGPU's default
  * limit is 8 storage buffers per stage, the output included).
@@ -598,7 +793,7 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
 }
 
 let fwdVariant: 'auto' | 'rows' = 'auto';
-/** Forces the untiled (one invocation per query) forward kernel (tests and benchmarks). @internal */
+/** Forces the untiled (one invocation per query) forward and dQ kernels (tests and benchmarks). @internal */
 export function setSimplicialForwardVariant(v: 'auto' | 'rows'): void {
   fwdVariant = v;
 }
@@ -607,12 +802,12 @@ export function setSimplicialForwardVariant(v: 'auto' | 'rows'): void {
 const TILED_MAX_S2 = 64;
 
 /** Whether the tiled forward runs: d a multiple of 4, span2 ≤ 64, and its workgroup memory within the device limit. */
-function useTiled(be: WebGPUBackendLike, dims: Dims, ro: Resolved): boolean {
+function useTiled(be: WebGPUBackendLike, dims: Dims, ro: Resolved, bytes = tiledForwardBytes): boolean {
   if (fwdVariant === 'rows') return false;
   const s2 = ro.causal ? ro.w2 : 2 * ro.w2 - 1;
   if (dims.d % 4 !== 0 || s2 > TILED_MAX_S2) return false;
   const limits = (be as unknown as { device?: { limits?: { maxComputeWorkgroupStorageSize?: number } } }).device?.limits;
-  return tiledForwardBytes(dims.d, s2) <= (limits?.maxComputeWorkgroupStorageSize ?? 16384);
+  return bytes(dims.d, s2) <= (limits?.maxComputeWorkgroupStorageSize ?? 16384);
 }
 
 /** Result of {@link simplicialAttentionWebGPU}. */
@@ -640,7 +835,12 @@ function backward(
     const ins = [...x, dOut, ld];
     const nq = B * Hq * n;
     const nk = B * Hkv * n;
-    const dq = run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
+    const dq = useTiled(be, dims, ro, tiledDqBytes)
+      ? run(be, new TiledDqProgram(nq * d, dims, ro), ins, [
+          ...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
+          { type: 'float32', data: [ro.scale] },
+        ])
+      : run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
     const d1 = run(be, new Dk1Program('dk1', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
     const d2 = run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
     const kvShape = [B, n, Hkv, d] as [number, number, number, number];
