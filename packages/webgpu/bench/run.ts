@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     ['block', 'mxfp8_e4m3'],
     ['tiled', 'mxint8'],
     ['vec4-structure', 'mxfp8_e4m3'],
+    ['vec4-reload', 'mxfp8_e4m3'],
   ] as [MXKernelVariant, MXFormat][]) {
     setMXKernelVariant(v);
     const t = await measure(() => fakeQuantizeMXWebGPU(xm, { format }));

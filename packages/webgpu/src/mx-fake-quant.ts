@@ -325,6 +325,21 @@ fn main(index : i32) {
  * `structureOnly` (benchmarks) copies the input after the reduction, to separate memory and reduction costs from the
  * per-element arithmetic.
  */
+/** WGSL of the block max read again from global memory by every invocation of the block (the `'vec4-reload'` variant). */
+function reloadMax(T: number, flushEl: boolean): string {
+  if (T === 1) return 'let amax = tm;';
+  return `var amax = 0u;
+  let first = index - lid % ${T};
+  for (var j = 0; j < ${T}; j++) {
+    if (first + j < uniforms.nVec) {
+      var w = bitcast<vec4<u32>>(X[first + j]);
+      ${flushEl ? 'w = select(w, w & vec4<u32>(0x80000000u), (w & vec4<u32>(0x7fffffffu)) < vec4<u32>(0x800000u));' : ''}
+      let g = w & vec4<u32>(0x7fffffffu);
+      amax = max(amax, max(max(g.x, g.y), max(g.z, g.w)));
+    }
+  }`;
+}
+
 class MXFakeQuantVec4Program implements Program {
   outputShape: number[];
   shaderKey: string;
@@ -341,10 +356,11 @@ class MXFakeQuantVec4Program implements Program {
     L: number,
     private readonly o: ResolvedOptions,
     private readonly structureOnly = false,
+    private readonly reload = false,
   ) {
     this.outputShape = [rows, L];
     this.dispatch = flatDispatch((rows * L) / 4, VEC_WG);
-    this.shaderKey = `tessera_mxfq_vec4_${o.format}_${o.scaleMode}_${o.rounding}_${o.subnormals}_${o.blockSize}_${structureOnly}`;
+    this.shaderKey = `tessera_mxfq_vec4_${o.format}_${o.scaleMode}_${o.rounding}_${o.subnormals}_${o.blockSize}_${structureOnly}_${reload}`;
   }
   getUserCode(): string {
     const e = MX_ELEMENTS[this.o.format];
@@ -372,7 +388,7 @@ fn main(index : i32) {
   }
   let f = v & vec4<u32>(0x7fffffffu);
   let tm = max(max(f.x, f.y), max(f.z, f.w));
-  ${wgslBlockMax(this.o.blockSize)}
+  ${this.reload ? reloadMax(this.o.blockSize / 4, flushEl) : wgslBlockMax(this.o.blockSize)}
   if (index >= uniforms.nVec) { return; }
   if (amax >= 0x7f800000u) { result[index] = vec4<f32>(uniforms.NAN); return; }
   ${flushBlock ? `if (amax < 0x800000u) { result[index] = bitcast<vec4<f32>>(${e.isInt ? 'vec4<u32>(0u)' : 'v & vec4<u32>(0x80000000u)'}); return; }` : ''}
@@ -414,9 +430,13 @@ function resolve(o: unknown, rank: number, fn: string): ResolvedOptions {
 }
 
 /** The MX programs: `'auto'` takes `'vec4'` where the blocks allow it, else `'tiled'` up to 256, else `'block'`. @internal */
-export type MXKernelVariant = 'auto' | 'vec4' | 'tiled' | 'block' | 'vec4-structure';
+export type MXKernelVariant = 'auto' | 'vec4' | 'tiled' | 'block' | 'vec4-structure' | 'vec4-reload';
 let variant: MXKernelVariant = 'auto';
-/** Forces one of the MX programs (tests and benchmarks; `'vec4-structure'` computes nothing). @internal */
+/**
+ * Forces one of the MX programs (tests and benchmarks): `'vec4-structure'` computes nothing (loads, block max,
+ * stores), `'vec4-reload'` takes the block max by reading the block again from memory instead of workgroup memory.
+ * @internal
+ */
 export function setMXKernelVariant(v: MXKernelVariant): void {
   variant = v;
 }
@@ -436,7 +456,7 @@ export function registerMXKernel(): void {
       const nB = Math.ceil(L / o.blockSize);
       const be = backend as unknown as import('./program.js').WebGPUBackendLike;
       if ((variant === 'auto' || variant.startsWith('vec4')) && vecBlockOK(o.blockSize, L)) {
-        const program = new MXFakeQuantVec4Program(rows, L, o, variant === 'vec4-structure');
+        const program = new MXFakeQuantVec4Program(rows, L, o, variant === 'vec4-structure', variant === 'vec4-reload');
         return be.runWebGPUProgram(program, [x], 'float32', [{ type: 'int32', data: [(rows * L) / 4] }]);
       }
       const tiled = variant !== 'block' && o.blockSize <= TILE;

@@ -28,7 +28,7 @@ describe(`fakeQuantizeMXWebGPU = mx-formats host quantize→dequantize, bit for 
       const shape = [64, 96];
       const x = mixedData(64 * 96, 7);
       try {
-        for (const v of ['vec4', 'tiled', 'block'] as const) {
+        for (const v of ['vec4', 'vec4-reload', 'tiled', 'block'] as const) {
           setMXKernelVariant(v);
           for (const format of MX_FORMATS)
             for (const scaleMode of v === 'vec4' ? SCALE_MODES : (['floor'] as const))
