@@ -137,9 +137,8 @@ let rm: i32 = 0;
  * ties away (floor(y) + [y − floor(y) ≥ 0.5], exact) or floor, as the JavaScript kernel's float64 y; the integer
  * is read from the bits of the float32 sum with 2^23 (exact: y < 2^23 in every lane the caller keeps).
  */
-@inline function magS(a: v128, mA: v128, mB: v128, r: i32): v128 {
+@inline function magS(a: v128, mA: v128, mB: v128, r: i32, two23: v128): v128 {
   const y = f32x4.mul(f32x4.mul(a, mA), mB);
-  const two23 = f32x4.splat(8388608.0);
   let t: v128;
   if (r == 0) t = f32x4.add(y, two23); // fl(y + 2^23) = 2^23 + y rounded half to even (0 ≤ y < 2^23)
   else if (r == 2) t = f32x4.add(f32x4.floor(y), two23);
@@ -147,14 +146,14 @@ let rm: i32 = 0;
     const f = f32x4.floor(y);
     t = f32x4.add(f32x4.add(f, v128.and(f32x4.ge(f32x4.sub(y, f), f32x4.splat(0.5)), f32x4.splat(1.0))), two23);
   }
-  return i32x4.sub(t, i32x4.splat(0x4b000000));
+  return i32x4.sub(t, two23); // the bits of 2^23 are 0x4B000000
 }
 
 /**
  * Sixteen FP codes of the float32 at p. kind 0: every lane on the element normals; 1: normals and zeros; 2: mixed
  * (lanes below efMin take the subnormal grid through magS).
  */
-@inline function fp16(p: usize, kind: i32, r: i32, C: v128, lsbV: v128, shv: i32, efV: v128, mA: v128, mB: v128, maxB: v128, signB: v128): v128 {
+@inline function fp16(p: usize, kind: i32, r: i32, C: v128, lsbV: v128, shv: i32, efV: v128, mA: v128, mB: v128, maxB: v128, signB: v128, T23: v128): v128 {
   const absm = i32x4.splat(0x7fffffff);
   const v0 = v128.load(p);
   const v1 = v128.load(p, 16);
@@ -176,26 +175,26 @@ let rm: i32 = 0;
     m3 = v128.andnot(m3, i32x4.eq(a3, z));
   } else if (kind == 2) {
     // efV holds efMinBits − 1 (a and efMinBits are below 2^31: a signed compare is exact)
-    m0 = v128.bitselect(m0, magS(a0, mA, mB, r), i32x4.gt_s(a0, efV));
-    m1 = v128.bitselect(m1, magS(a1, mA, mB, r), i32x4.gt_s(a1, efV));
-    m2 = v128.bitselect(m2, magS(a2, mA, mB, r), i32x4.gt_s(a2, efV));
-    m3 = v128.bitselect(m3, magS(a3, mA, mB, r), i32x4.gt_s(a3, efV));
+    m0 = v128.bitselect(m0, magS(a0, mA, mB, r, T23), i32x4.gt_s(a0, efV));
+    m1 = v128.bitselect(m1, magS(a1, mA, mB, r, T23), i32x4.gt_s(a1, efV));
+    m2 = v128.bitselect(m2, magS(a2, mA, mB, r, T23), i32x4.gt_s(a2, efV));
+    m3 = v128.bitselect(m3, magS(a3, mA, mB, r, T23), i32x4.gt_s(a3, efV));
   }
   const m = i8x16.min_u(narrow4(m0, m1, m2, m3), maxB);
   return v128.or(m, v128.and(signBytes(v0, v1, v2, v3), signB));
 }
 
 /** Sixteen MXINT8 codes of the float32 at p (two's complement bytes). */
-@inline function int16(p: usize, r: i32, mA: v128, mB: v128): v128 {
+@inline function int16(p: usize, r: i32, mA: v128, mB: v128, T23: v128): v128 {
   const absm = i32x4.splat(0x7fffffff);
   const v0 = v128.load(p);
   const v1 = v128.load(p, 16);
   const v2 = v128.load(p, 32);
   const v3 = v128.load(p, 48);
-  const m0 = magS(v128.and(v0, absm), mA, mB, r);
-  const m1 = magS(v128.and(v1, absm), mA, mB, r);
-  const m2 = magS(v128.and(v2, absm), mA, mB, r);
-  const m3 = magS(v128.and(v3, absm), mA, mB, r);
+  const m0 = magS(v128.and(v0, absm), mA, mB, r, T23);
+  const m1 = magS(v128.and(v1, absm), mA, mB, r, T23);
+  const m2 = magS(v128.and(v2, absm), mA, mB, r, T23);
+  const m3 = magS(v128.and(v3, absm), mA, mB, r, T23);
   const m = i8x16.min_u(narrow4(m0, m1, m2, m3), i8x16.splat(127));
   const s = signBytes(v0, v1, v2, v3);
   return i8x16.sub(v128.xor(m, s), s);
@@ -399,6 +398,7 @@ function emit(data: usize, pm: i32, irregular: bool, ci: i32, src: usize, cnt: i
   mB: v128,
   maxB: v128,
   signB: v128,
+  T23: v128,
   data: usize,
   pm: i32,
   ci: usize,
@@ -407,17 +407,17 @@ function emit(data: usize, pm: i32, irregular: bool, ci: i32, src: usize, cnt: i
 ): i32 {
   let i = 0;
   for (; i + 16 <= n; i += 16) {
-    const c = fp16(p + (<usize>i << 2), kind, r, C, lsbV, shv, efV, mA, mB, maxB, signB);
+    const c = fp16(p + (<usize>i << 2), kind, r, C, lsbV, shv, efV, mA, mB, maxB, signB, T23);
     if (irr) v128.store(codes + i, c);
     else put16(data, pm, ci + i, c);
   }
   return i;
 }
 
-@inline function intRun(p: usize, n: i32, r: i32, mA: v128, mB: v128, data: usize, pm: i32, ci: usize, irr: bool, codes: usize): i32 {
+@inline function intRun(p: usize, n: i32, r: i32, mA: v128, mB: v128, T23: v128, data: usize, pm: i32, ci: usize, irr: bool, codes: usize): i32 {
   let i = 0;
   for (; i + 16 <= n; i += 16) {
-    const c = int16(p + (<usize>i << 2), r, mA, mB);
+    const c = int16(p + (<usize>i << 2), r, mA, mB, T23);
     if (irr) v128.store(codes + i, c);
     else put16(data, pm, ci + i, c);
   }
@@ -470,6 +470,7 @@ export function mxQuantize(
   const lsbV = i32x4.splat(lsb);
   const maxB = i8x16.splat(<i8>MAXCODE);
   const signB = i8x16.splat(<i8>SIGNBIT);
+  const T23 = f32x4.splat(<f32>(<i32>8388608 + <i32>(rows >>> 31))); // 2^23 (rows >= 0), a local: kept in a register
   const isInt = ISINT;
   const emin = EMIN;
   const mm = M;
@@ -506,20 +507,20 @@ export function mxQuantize(
           subMul = pow2f64(e);
           let i = 0;
           if (isInt) {
-            if (r == 0) i = intRun(p, n, 0, mA, mB, data, pm, ci, irregular, codes);
-            else if (r == 1) i = intRun(p, n, 1, mA, mB, data, pm, ci, irregular, codes);
-            else i = intRun(p, n, 2, mA, mB, data, pm, ci, irregular, codes);
+            if (r == 0) i = intRun(p, n, 0, mA, mB, T23, data, pm, ci, irregular, codes);
+            else if (r == 1) i = intRun(p, n, 1, mA, mB, T23, data, pm, ci, irregular, codes);
+            else i = intRun(p, n, 2, mA, mB, T23, data, pm, ci, irregular, codes);
           } else {
             const efMin = emin + 127 + s;
             efMinBits = <u32>efMin << 23;
             rebias = (efMin - 1) << mm;
             const C = i32x4.splat(bs - ((efMin - 1) << 23));
             const efV = i32x4.splat(efMinBits - 1);
-            if (blockMin >= efMinBits) i = fpRun(p, n, 0, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
-            else if (blockMinNZ >= efMinBits) i = fpRun(p, n, 1, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
-            else if (r == 0) i = fpRun(p, n, 2, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
-            else if (r == 1) i = fpRun(p, n, 2, 1, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
-            else i = fpRun(p, n, 2, 2, C, lsbV, shv, efV, mA, mB, maxB, signB, data, pm, ci, irregular, codes);
+            if (blockMin >= efMinBits) i = fpRun(p, n, 0, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, T23, data, pm, ci, irregular, codes);
+            else if (blockMinNZ >= efMinBits) i = fpRun(p, n, 1, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, T23, data, pm, ci, irregular, codes);
+            else if (r == 0) i = fpRun(p, n, 2, 0, C, lsbV, shv, efV, mA, mB, maxB, signB, T23, data, pm, ci, irregular, codes);
+            else if (r == 1) i = fpRun(p, n, 2, 1, C, lsbV, shv, efV, mA, mB, maxB, signB, T23, data, pm, ci, irregular, codes);
+            else i = fpRun(p, n, 2, 2, C, lsbV, shv, efV, mA, mB, maxB, signB, T23, data, pm, ci, irregular, codes);
           }
           // the rest of the block: scalar codes into the scratch, zero padding, packed after the vector part
           const base = irregular ? 0 : i;
@@ -527,8 +528,11 @@ export function mxQuantize(
             const bits = load<u32>(p + (<usize>j << 2));
             store<u8>(codes + (j - base), isInt ? enc1Int(bits) : enc1FP(bits));
           }
-          if (n < k) memory.fill(codes + (n - base), 0, k - n);
-          emit(data, pm, irregular, ci + base, codes, k - base);
+          if (base < k) {
+            // (no call on the common path: a call makes the engine spill the vector constants around it)
+            if (n < k) memory.fill(codes + (n - base), 0, k - n);
+            emit(data, pm, irregular, ci + base, codes, k - base);
+          }
           continue;
         }
         subMul = pow2f64(mm - emin - s);
