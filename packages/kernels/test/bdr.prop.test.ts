@@ -119,6 +119,10 @@ describe('long inputs (several calls of whole blocks), zero-copy arrays, a NaN f
     [3, 300_001, PRESETS[5], 'even'],
     [2, 270_000, [24, 8, 6, 1, 5] as F, 'nearest'],
     [5, 1_000, [12, 3, 4, 2, 13] as F, 'floor'],
+    [2, 70_000, [65536, 8, 65536, 0, 5] as F, 'even'],
+    [1, 70_000, [4096, 8, 2, 1, 7] as F, 'nearest'],
+    [3, 5_000, [1024, 6, 8, 2, 6] as F, 'floor'],
+    [1, 9_000, [32, 8, 4, 1, 15] as F, 'even'],
   ] as const)('rows %i × L %i, format %j, rounding %s', (rows, L, f, rounding) => {
     expectSame(big(rows * L), rows, L, f as F, rounding);
   });
