@@ -2,10 +2,11 @@
 // against this package's reference loops (the general path of src/kernels/bdr-kernel.ts) and the naive reference:
 // bit-equal fields and values, on both kernel backends.
 import { fc, test } from '@fast-check/vitest';
-import { setKernelBackend } from '@tessera/kernels';
-import { afterAll, describe, expect } from 'vitest';
+import { alloc, setKernelBackend } from '@tessera/kernels';
+import { afterAll, describe, expect, test as unit } from 'vitest';
 import { normalRowArb, rowArb } from '../test/arbitraries.js';
 import { refFakeQuantize } from '../test/reference/bdr.js';
+import { dequantizeBDRArray, quantizeBDRArray } from './bdr-tensor.js';
 import { BDR_MX4, BDR_MX6, BDR_MX9, bdrFormat, MSFP12, MSFP16, QUARK_BFP16 } from './format.js';
 import { dequantizeRows, fakeQuantizeRows, quantizeRowsPacked } from './kernels/bdr-kernel.js';
 
@@ -57,4 +58,24 @@ describe.each(['wasm', 'js'] as const)('%s kernels = reference loops = naive ref
     expect(new Uint32Array(fk.buffer)).toEqual(new Uint32Array(fr.buffer));
     expect(new Uint32Array(fk.buffer)).toEqual(new Uint32Array(a.buffer));
   });
+});
+
+unit('host data in kernel memory (alloc): quantizeBDRArray reads it and dequantizeBDRArray writes it in place', () => {
+  setKernelBackend(undefined);
+  const n = 3 * 1000;
+  const x = alloc(Float32Array, n);
+  const out = alloc(Float32Array, n);
+  try {
+    x.array.set(Array.from({ length: n }, (_, i) => Math.sin(i) * 2 ** ((i % 9) - 4)));
+    const plain = Float32Array.from(x.array);
+    const a = quantizeBDRArray(x.array, [3, 1000], BDR_MX6);
+    const b = quantizeBDRArray(plain, [3, 1000], BDR_MX6);
+    expect(Array.from(a.mantissas)).toEqual(Array.from(b.mantissas));
+    expect(Array.from(a.microexponents)).toEqual(Array.from(b.microexponents));
+    dequantizeBDRArray(a, out.array);
+    expect(new Uint32Array(out.array.buffer, out.array.byteOffset, n)).toEqual(new Uint32Array(dequantizeBDRArray(b).buffer));
+  } finally {
+    x.free();
+    out.free();
+  }
 });
