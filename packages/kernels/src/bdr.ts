@@ -78,12 +78,18 @@ function spans(rows: number, L: number, k1: number, whole: boolean): Span[] {
   return out;
 }
 
-/** Kernel-memory bytes the largest span needs: values, the three fields and the scratch, each 64-byte aligned. */
-function scratchOf(sp: Span[], f: Fmt): number {
+/**
+ * Kernel-memory bytes the largest span needs: the values and the three fields that are not already in kernel memory
+ * (`copied`: values, exponents, microexponents, mantissas) and the scratch, each 64-byte aligned.
+ */
+function scratchOf(sp: Span[], f: Fmt, copied: readonly boolean[]): number {
   let m = 0;
   for (const p of sp) {
     const b = fieldBytes(f, p.nb);
-    m = Math.max(m, p.nx * 4 + b.e + b.s + b.c + f.k1 * 5 + 64 + 5 * 64);
+    const sizes = [p.nx * 4, b.e, b.s, b.c];
+    let bytes = f.k1 * 5 + 64 + 5 * 64;
+    for (let i = 0; i < 4; i++) if (copied[i]) bytes += sizes[i];
+    m = Math.max(m, bytes);
   }
   return m;
 }
@@ -162,7 +168,8 @@ export function bdrQuantize(
   const w = wasm();
   if (w === null) return bdrQuantizeJs(src, rows, L, k1, d1, k2, d2, m, rm, exponents, microexponents, mantissas);
   const sp = spans(rows, L, k1, w.arena.owns(src));
-  [src, exponents, microexponents, mantissas] = reserve(w.arena, fn, scratchOf(sp, f), [src, exponents, microexponents, mantissas]);
+  const copied = [src, exponents, microexponents, mantissas].map((a) => !w.arena.owns(a));
+  [src, exponents, microexponents, mantissas] = reserve(w.arena, fn, scratchOf(sp, f, copied), [src, exponents, microexponents, mantissas]);
   let bad = -1;
   for (const p of sp) {
     const lo = fieldBytes(f, p.b0);
@@ -226,7 +233,8 @@ export function bdrDequantize(
     return;
   }
   const sp = spans(rows, L, k1, w.arena.owns(out));
-  [exponents, microexponents, mantissas, out] = reserve(w.arena, fn, scratchOf(sp, f), [exponents, microexponents, mantissas, out]);
+  const copied = [out, exponents, microexponents, mantissas].map((a) => !w.arena.owns(a));
+  [exponents, microexponents, mantissas, out] = reserve(w.arena, fn, scratchOf(sp, f, copied), [exponents, microexponents, mantissas, out]);
   for (const p of sp) {
     const lo = fieldBytes(f, p.b0);
     const hi = fieldBytes(f, p.b0 + p.nb);

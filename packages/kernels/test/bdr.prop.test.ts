@@ -152,6 +152,28 @@ describe('long inputs (several calls of whole blocks), zero-copy arrays, a NaN f
     }
   });
 
+  test('zero-copy calls reserve no kernel memory for the arrays already there', () => {
+    setKernelBackend('wasm');
+    const n = 2 ** 23; // 32 MiB of input: more than any free space earlier tests left behind
+    const f = PRESETS[0];
+    const z = sizes(f, 1, n);
+    const x = alloc(Float32Array, n);
+    const e = alloc(Uint8Array, z.e);
+    const s = alloc(Uint8Array, z.s);
+    const c = alloc(Uint8Array, z.c);
+    const out = alloc(Float32Array, n);
+    try {
+      x.array.fill(1.5);
+      const before = x.array.buffer.byteLength;
+      expect(bdrQuantize(x.array, 1, n, ...f, 'even', e.array, s.array, c.array)).toBe(-1);
+      bdrDequantize(e.array, s.array, c.array, 1, n, ...f, out.array);
+      expect(x.array.buffer.byteLength - before).toBeLessThan(1 << 20);
+      expect(out.array[n - 1]).toBe(1.5);
+    } finally {
+      for (const a of [x, e, s, c, out]) a.free();
+    }
+  });
+
   test('the flat index of the first NaN/±Inf, in a later call', () => {
     const x = big(700_001);
     x[650_001] = Number.NEGATIVE_INFINITY;
