@@ -239,6 +239,14 @@ function emitBytes(g: v128, w: i32): void {
   }
 }
 
+/** Stores 8 code bytes (the low half of c; w = 8) or their w packed bytes at mPtr, without writing past mEnd. */
+@inline function emit8(c: v128, w: i32): void {
+  const g = w === 8 ? i64x2.extract_lane(c, 0) : i64x2.extract_lane(compress16(c, w), 0);
+  if (mPtr + 8 <= mEnd) store<u64>(mPtr, g);
+  else for (let j = 0; j < w; j++) store<u8>(mPtr + <usize>j, <u8>(g >> (<i64>(j << 3))));
+  mPtr += <usize>w;
+}
+
 /** The block exponent of a finite block max (magnitude bits). */
 @inline function blockE(amax: u32): i32 {
   let E = <i32>(amax >>> 23) - 127;
@@ -359,6 +367,37 @@ function firstNonFinite(p: usize, n: i32): i32 {
     if (factorsInRange(E))
       pairs16(v0, v1, v2, v3, a0, a1, a2, a3, pm01, pm23, i32x4.splat((E + 127) << 23), i32x4.splat((127 + MB - 1 - E) << 23), r);
     else quantizeBlockExact(q, E);
+  }
+  return -1;
+}
+
+/** nBlocks whole BFP blocks of 8 (d2 = 0, m ≤ 7: AMD Quark's bfp16) at p: one pass per block, one factor. */
+@inline function runBFP8(p: usize, nBlocks: i32, exps: usize, r: i32): i32 {
+  const absm = i32x4.splat(0x7fffffff);
+  const limV = f32x4.splat(<f32>LIM);
+  const signBit = i8x16.splat(<i8>(<i32>1 << MB));
+  for (let b = 0; b < nBlocks; b++) {
+    const q = p + (<usize>b << 5);
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    const a0 = v128.and(v0, absm);
+    const a1 = v128.and(v1, absm);
+    let mx = i32x4.max_s(a0, a1);
+    mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    mx = i32x4.max_s(mx, i8x16.shuffle(mx, mx, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    const amax = <u32>i32x4.extract_lane(mx, 0);
+    if (amax >= 0x7f800000) return (b << 3) + firstNonFinite(q, 8);
+    const E = blockE(amax);
+    store<u8>(exps + <usize>b, <u8>(E + BIAS));
+    if (!factorsInRange(E)) {
+      quantizeBlockExact(q, E);
+      continue;
+    }
+    const inv = i32x4.splat((127 + MB - 1 - E) << 23);
+    const s16 = i16x8.narrow_i32x4_s(i32x4.shr_s(v0, 31), i32x4.shr_s(v1, 31));
+    const sg = i8x16.narrow_i16x8_s(s16, s16);
+    const m16 = i16x8.narrow_i32x4_u(mag4(a0, inv, r, limV), mag4(a1, inv, r, limV));
+    emit8(v128.or(i8x16.narrow_i16x8_u(m16, m16), v128.and(sg, signBit)), W);
   }
   return -1;
 }
@@ -525,6 +564,11 @@ function quantizeRun(p: usize, nBlocks: i32, exps: usize, codes: usize): i32 {
     if (RM === 0) return runBFP16(p, nBlocks, exps, 0);
     return runBFP16(p, nBlocks, exps, RM);
   }
+  if (K1 === 8 && D2 === 0 && MB <= 7) {
+    flushM(false);
+    if (RM === 0) return runBFP8(p, nBlocks, exps, 0);
+    return runBFP8(p, nBlocks, exps, RM);
+  }
   if (MB <= 7 && (K1 & 3) === 0 && (D2 === 0 || (K2 & 3) === 0)) {
     if (RM === 0) return runUniform(p, nBlocks, exps, codes, 0);
     return runUniform(p, nBlocks, exps, codes, RM);
@@ -682,6 +726,32 @@ function dequantizeRunPairs(dst: usize, nBlocks: i32, exps: usize): void {
   }
 }
 
+/** nBlocks whole BFP blocks of 8 (d2 = 0, m ≤ 7) into float32 at dst: one step per block. */
+function dequantizeRunBFP8(dst: usize, nBlocks: i32, exps: usize): void {
+  const magMask = i32x4.splat((1 << MB) - 1);
+  const mshift = MB;
+  const w = W;
+  for (let b = 0; b < nBlocks; b++) {
+    const E = <i32>load<u8>(exps + <usize>b) - BIAS;
+    const q0 = dst + (<usize>b << 5);
+    if (!stepsInRange(E)) {
+      dequantizeBlockExact(E, q0);
+      continue;
+    }
+    // the 8 codes: w whole bytes of the stream
+    let g: u64 = 0;
+    if (mPtr + 8 <= mEnd) g = load<u64>(mPtr);
+    else for (let j = 0; j < w; j++) g |= (<u64>load<u8>(mPtr + <usize>j)) << (<u64>(j << 3));
+    mPtr += <usize>w;
+    let c = i64x2.splat(g);
+    if (w !== 8) c = expand16(c, w);
+    const st = i32x4.splat((127 + E - MB + 1) << 23);
+    const lo = i16x8.extend_low_i8x16_u(c);
+    v128.store(q0, values4(i32x4.extend_low_i16x8_u(lo), st, magMask, mshift));
+    v128.store(q0, values4(i32x4.extend_high_i16x8_u(lo), st, magMask, mshift), 16);
+  }
+}
+
 /** nBlocks whole BFP blocks of 16 (d2 = 0, m ≤ 7) into float32 at dst: one step per block. */
 function dequantizeRunBFP16(dst: usize, nBlocks: i32, exps: usize): void {
   const magMask = i32x4.splat((1 << MB) - 1);
@@ -737,6 +807,7 @@ function dequantizeRunUniform(dst: usize, nBlocks: i32, exps: usize, codes: usiz
 function dequantizeRun(dst: usize, nBlocks: i32, exps: usize, codes: usize): void {
   if (K2 === 2 && D2 === 1 && (K1 & 15) === 0 && MB <= 7) dequantizeRunPairs(dst, nBlocks, exps);
   else if (K1 === 16 && D2 === 0 && MB <= 7) dequantizeRunBFP16(dst, nBlocks, exps);
+  else if (K1 === 8 && D2 === 0 && MB <= 7) dequantizeRunBFP8(dst, nBlocks, exps);
   else if (MB <= 7 && (K1 & 3) === 0 && (D2 === 0 || (K2 & 3) === 0)) dequantizeRunUniform(dst, nBlocks, exps, codes);
   else for (let b = 0; b < nBlocks; b++) dequantizeBlockExact(<i32>load<u8>(exps + <usize>b) - BIAS, dst + (<usize>(b * K1) << 2));
 }
