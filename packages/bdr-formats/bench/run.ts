@@ -12,6 +12,7 @@ import {
   dequantizeBDRArray,
   MSFP12,
   MSFP16,
+  QUARK_BFP16,
   quantizeBDRArray,
   sweep,
 } from '../src/index.js';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const backend = kernelBackend();
   const fr: { fmt: string; q: number; dq: number; kq: number; kdq: number }[] = [];
   let copyRate = 0;
-  for (const f of [BDR_MX4, BDR_MX6, BDR_MX9, MSFP12, MSFP16] as BDRFormat[]) {
+  for (const f of [BDR_MX4, BDR_MX6, BDR_MX9, MSFP12, MSFP16, QUARK_BFP16] as BDRFormat[]) {
     const args = [f.k1, f.d1, f.k2, f.d2, f.m] as const;
     // the copy is timed again for every format, right before its rows (the load of a shared machine drifts)
     const copy = await timeIt(() => dst.set(x), { minReps: 10, minTimeMs: 300 });
