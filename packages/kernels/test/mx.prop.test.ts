@@ -31,7 +31,7 @@ test.prop(
   [
     hardFloat32Arb(),
     fc.constantFrom(...MX_ELEMENT_FORMATS),
-    fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 16, 32, 33),
+    fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 16, 32, 33, 48),
     fc.constantFrom(...MX_SCALE_MODES),
     fc.constantFrom(...MX_ROUNDINGS),
     fc.integer({ min: 0, max: 7 }),
