@@ -176,7 +176,7 @@ export function spmm24T(values: Float32Array, cols: Int32Array, m: number, k: nu
   // in registers
   const nnz = (m * k) / 2;
   const csrBytes = (((k + 1) * 4 + 15) & ~15) + 8 * nnz;
-  const pack = packBytes(k, m, n) && m * NB * 4;
+  const pack = packBytes(k, m, n);
   withArgs(
     w.arena,
     fn,

@@ -316,23 +316,27 @@ export function mask24Compress(x: usize, n: i32, k: i32, by: i32, mask: usize, v
 
 /**
  * CSR times dense: out[rows×n] row r = Σ_{t ∈ [rowPtr[r], rowPtr[r+1])} vals[t]·b[idx[t], :] with b bRows × n
- * (16-column panels in registers, two entries per step, as spmm24; pack ≠ 0: scratch of bRows × NB float32 where each
- * column block of b is copied first). spmm24T runs on it with the CSR of Aᵀ, so each output row is summed in
+ * (16-column panels in registers, two entries per step, as spmm24; pack ≠ 0: scratch of bRows × (n rounded down to
+ * 16) float32 where b's column blocks are packed first). spmm24T runs on it with the CSR of Aᵀ, so each output row is summed in
  * registers instead of being read and written once per kept entry.
  */
 export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usize, n: i32, out: usize, pack: usize, bRows: i32): void {
   const n16 = n & ~15;
   const di = idx - vals;
+  // every column block of b packed once (block jb at bRows·jb), then row blocks of RB output rows: a block's CSR
+  // entries stay in L2 across all column blocks, as spmm24's row blocks of a
+  if (pack !== 0) packChunk(b, n, n16, 0, bRows, pack);
+  for (let rb = 0; rb < rows; rb += RB) {
+  const rbe = min<i32>(rows, rb + RB);
   for (let jb = 0; jb < n16; jb += NB) {
     const je = min<i32>(n16, jb + NB);
     let base = b + (<usize>jb << 2);
     let stride = <usize>n << 2;
     if (pack !== 0) {
-      packB(b, n, 0, bRows, jb, je - jb, pack);
       stride = <usize>(je - jb) << 2;
-      base = pack;
+      base = pack + ((<usize>bRows * <usize>jb) << 2);
     }
-    for (let r = 0; r < rows; r++) {
+    for (let r = rb; r < rbe; r++) {
       const s = load<i32>(rowPtr + (<usize>r << 2));
       const e = load<i32>(rowPtr + (<usize>r << 2), 4);
       const qs = vals + (<usize>s << 2);
@@ -370,6 +374,7 @@ export function csrmm(rowPtr: usize, idx: usize, vals: usize, rows: i32, b: usiz
         v128.store(o, c3, 48);
       }
     }
+  }
   }
   if (n16 < n) {
     for (let r = 0; r < rows; r++) {
