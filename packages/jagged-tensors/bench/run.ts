@@ -122,7 +122,7 @@ for (const s of [1, 2, 4, 8]) {
 notes.push(
   `Backend ${info.name}; the pooled lookup is a host CSR kernel (forward sum into the output, backward scatter-add) in tf.customGrad, so backends differ little. ` +
     'Goal: the speedup is compared with the dedup ratio (K·B/ΣU over bags). The ratio of pooled ids (the pooling work saved) is higher, because the deduplicated session features have the long bags; the detail column gives the share of it reached.',
-  'Fixed costs not reduced by dedup: the dense [R, D] table gradients tfjs requires (no sparse gradients: 26 × 20,000 × 64 floats zero-filled and returned per backward), the [B, 26·64] output and its gradient, and the O(B·D) expansion copy / scatter. They bound the speedup below the id ratio.',
+  'Fixed costs not reduced by dedup: the dense [R, D] table gradients tfjs requires (no sparse gradients: 26 × 20,000 × 64 floats returned per backward) and the [B, 26·64] output, each a fresh host array (about 160 MB per forward+backward whose pages the OS must fault in and zero; under load this is most of a backward), the output gradient copied into kernel memory, and the O(B·D) expansion copy / gradient sum. They bound the speedup below the id ratio.',
   `dedup/forward at 4×: ${dedupFrac4.toFixed(3)}.`,
   'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. On a shared 2-core machine the ratios swing by ±20% between runs; a quiet 16-core machine gave 0.98×, 1.42×, 2.05×, 2.22× at 1×/2×/4×/8× with this script.',
 );

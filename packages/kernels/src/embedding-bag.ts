@@ -46,7 +46,6 @@ function checkBags(
   return m;
 }
 
-
 // ---- what a call copies into kernel memory ----
 // Arrays already in kernel memory (alloc) are used in place. Of the others only what the bags read is copied: the
 // ids and weights of offsets[0] .. offsets[nBags] (a KJT's features share one ids array) with the offsets rebased

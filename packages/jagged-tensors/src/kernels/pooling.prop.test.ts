@@ -37,46 +37,49 @@ test('the default pooling kernels are the WebAssembly ones unless TESSERA_KERNEL
   expect(kernelBackend()).toBe(process.env.TESSERA_KERNELS === 'js' ? 'js' : 'wasm');
 });
 
-test.prop([caseArb], { numRuns: 200 })('poolFeatures / gradFeatures (default kernels) = JavaScript bit for bit', ({ c, table, ids, w, inv, g }) => {
-  const U = c.lens.length;
-  // absolute offsets into a shared ids array (the first `lead` ids belong to another feature)
-  const offsets = new Int32Array(U + 1);
-  offsets[0] = c.lead;
-  for (let u = 0; u < U; u++) offsets[u + 1] = offsets[u] + c.lens[u];
-  const spec: BagSpec = {
-    ids: Int32Array.from(ids),
-    offsets,
-    weights: c.weighted ? Float32Array.from(w) : null,
-    mode: c.mode,
-    inverse: c.dedup ? Int32Array.from(inv) : null,
-    fn: 'test',
-    table: 't',
-    feature: 'f',
-  };
-  const rows = spec.inverse ? spec.inverse.length : U;
-  // two features side by side: this one (columns 3 .. 3+D) behind a 3-wide one of the same bags over a second table
-  const T = Float32Array.from(table);
-  const T2 = Float32Array.from({ length: c.R * 3 }, (_, i) => Math.fround(Math.sin(i) * 2));
-  const ld = c.D + 3;
-  const tables = [
-    { data: () => T2, rows: c.R, dim: 3 },
-    { data: () => T, rows: c.R, dim: c.D },
-  ];
-  const features = [
-    { table: 0, spec: { ...spec, weights: null, mode: 'sum' as const } },
-    { table: 1, spec },
-  ];
-  const a = poolFeatures(tables, features, rows, ld, [0, 3]);
-  const b = new Float32Array(rows * ld);
-  poolIntoJs(T2, 3, features[0].spec, b, ld, 0);
-  poolIntoJs(T, c.D, spec, b, ld, 3);
-  expect(bits(a)).toEqual(bits(b));
-  const G = Float32Array.from(g.slice(0, rows * ld));
-  const [dA2, dA] = gradFeatures(G, tables, features, ld, [0, 3]);
-  const dB = new Float32Array(c.R * c.D);
-  const dB2 = new Float32Array(c.R * 3);
-  gradIntoJs(G, ld, 3, c.D, spec, dB);
-  gradIntoJs(G, ld, 0, 3, features[0].spec, dB2);
-  expect(bits(dA)).toEqual(bits(dB));
-  expect(bits(dA2)).toEqual(bits(dB2));
-});
+test.prop([caseArb], { numRuns: 200 })(
+  'poolFeatures / gradFeatures (default kernels) = JavaScript bit for bit',
+  ({ c, table, ids, w, inv, g }) => {
+    const U = c.lens.length;
+    // absolute offsets into a shared ids array (the first `lead` ids belong to another feature)
+    const offsets = new Int32Array(U + 1);
+    offsets[0] = c.lead;
+    for (let u = 0; u < U; u++) offsets[u + 1] = offsets[u] + c.lens[u];
+    const spec: BagSpec = {
+      ids: Int32Array.from(ids),
+      offsets,
+      weights: c.weighted ? Float32Array.from(w) : null,
+      mode: c.mode,
+      inverse: c.dedup ? Int32Array.from(inv) : null,
+      fn: 'test',
+      table: 't',
+      feature: 'f',
+    };
+    const rows = spec.inverse ? spec.inverse.length : U;
+    // two features side by side: this one (columns 3 .. 3+D) behind a 3-wide one of the same bags over a second table
+    const T = Float32Array.from(table);
+    const T2 = Float32Array.from({ length: c.R * 3 }, (_, i) => Math.fround(Math.sin(i) * 2));
+    const ld = c.D + 3;
+    const tables = [
+      { data: () => T2, rows: c.R, dim: 3 },
+      { data: () => T, rows: c.R, dim: c.D },
+    ];
+    const features = [
+      { table: 0, spec: { ...spec, weights: null, mode: 'sum' as const } },
+      { table: 1, spec },
+    ];
+    const a = poolFeatures(tables, features, rows, ld, [0, 3]);
+    const b = new Float32Array(rows * ld);
+    poolIntoJs(T2, 3, features[0].spec, b, ld, 0);
+    poolIntoJs(T, c.D, spec, b, ld, 3);
+    expect(bits(a)).toEqual(bits(b));
+    const G = Float32Array.from(g.slice(0, rows * ld));
+    const [dA2, dA] = gradFeatures(G, tables, features, ld, [0, 3]);
+    const dB = new Float32Array(c.R * c.D);
+    const dB2 = new Float32Array(c.R * 3);
+    gradIntoJs(G, ld, 3, c.D, spec, dB);
+    gradIntoJs(G, ld, 0, 3, features[0].spec, dB2);
+    expect(bits(dA)).toEqual(bits(dB));
+    expect(bits(dA2)).toEqual(bits(dB2));
+  },
+);
