@@ -9,7 +9,7 @@ shared; both sides of every ratio must see the same load):
   {"op": "setup_bag", "id", "R", "D", "nBags", "table", "ids", "offsets", "weights", "gout"}
   {"op": "setup_mm", "id", "M", "K", "N", "A", "B"}
   {"op": "setup_mx", "id", "n", "x"}
-  {"op": "time", "id", "variant", "reps"}        -> {"ms": [...]}
+  {"op": "time", "id", "variant", "reps"}        -> {"ms": [...], "cpuMs": [...]} (wall clock, process CPU time)
   {"op": "quit"}
 
 Single thread (torch.set_num_threads(1)). Each setup writes torch's results next to the inputs (<id>_*.out.bin) so
@@ -141,11 +141,14 @@ def setup_mx(c):
 def time_it(c):
     fn = STATE[c["id"]][c["variant"]]
     ms = []
+    cpu = []
     for _ in range(c["reps"]):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         ms.append((time.perf_counter() - t0) * 1e3)
-    return {"ms": ms}
+        cpu.append((time.process_time() - c0) * 1e3)
+    return {"ms": ms, "cpuMs": cpu}
 
 
 def main():
