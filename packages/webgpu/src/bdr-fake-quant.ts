@@ -139,6 +139,19 @@ fn main(index : i32) {
   }
 }
 
+/** WGSL of the block's finite max read again from memory by each of its T invocations (the `'vec4-reload'` variant). */
+function reloadMax(T: number): string {
+  if (T === 1) return 'let amax = tm;';
+  return `var amax = 0u;
+  let first = index - lid % ${T};
+  for (var j = 0; j < ${T}; j++) {
+    if (first + j < uniforms.nVec) {
+      let w = bitcast<vec4<u32>>(X[first + j]);
+      amax = max(amax, max(max(bdrFin(w.x), bdrFin(w.y)), max(bdrFin(w.z), bdrFin(w.w))));
+    }
+  }`;
+}
+
 /**
  * Whole blocks of k1 ∈ {4, 8, …, 256} with sub-blocks of 1, 2 or 4 elements (or one per block, or no
  * microexponents): one invocation per 4 elements (vec4 loads and stores), the block max reduced in workgroup memory.
@@ -158,10 +171,11 @@ class BDRVec4Program implements Program {
     rows: number,
     L: number,
     private readonly r: Resolved,
+    private readonly reload = false,
   ) {
     this.outputShape = [rows, L];
     this.dispatch = flatDispatch((rows * L) / 4, VEC_WG);
-    this.shaderKey = `tessera_bdrfq_vec4_${key(r)}`;
+    this.shaderKey = `tessera_bdrfq_vec4_${key(r)}_${reload}`;
   }
   getUserCode(): string {
     const { k1, k2, d2, m } = this.r;
@@ -200,7 +214,7 @@ fn main(index : i32) {
   if (index < uniforms.nVec) { v = bitcast<vec4<u32>>(X[index]); }
   let f = vec4<u32>(bdrFin(v.x), bdrFin(v.y), bdrFin(v.z), bdrFin(v.w));
   let tm = max(max(f.x, f.y), max(f.z, f.w));
-  ${wgslBlockMax(k1)}
+  ${this.reload ? reloadMax(k1 / 4) : wgslBlockMax(k1)}
   if (index >= uniforms.nVec) { return; }
   let E = clamp(bdrFieldExp(amax), BDR_EMIN, BDR_EMAX);
   ${body}
@@ -212,9 +226,12 @@ fn main(index : i32) {
 /** Name of the tfjs kernel (backend `webgpu`) that BDR-fake-quantizes the rows of a 2-D float32 tensor. */
 export const BDR_FAKE_QUANTIZE_KERNEL = 'TesseraBDRFakeQuantize';
 
-let variant: 'auto' | 'block' = 'auto';
-/** Forces the thread-per-block BDR program (tests and benchmarks). @internal */
-export function setBDRKernelVariant(v: 'auto' | 'block'): void {
+let variant: 'auto' | 'block' | 'vec4-reload' = 'auto';
+/**
+ * Forces the thread-per-block BDR program, or the vectorised one with the block max re-read from memory instead of
+ * reduced in workgroup memory (tests and benchmarks). @internal
+ */
+export function setBDRKernelVariant(v: 'auto' | 'block' | 'vec4-reload'): void {
   variant = v;
 }
 
@@ -235,8 +252,10 @@ function register(): void {
       const r = attrs as unknown as Resolved;
       const [rows, L] = x.shape;
       const be = backend as unknown as WebGPUBackendLike;
-      if (variant === 'auto' && bdrVecEligible(r, L))
-        return be.runWebGPUProgram(new BDRVec4Program(rows, L, r), [x], 'float32', [{ type: 'int32', data: [(rows * L) / 4] }]);
+      if (variant !== 'block' && bdrVecEligible(r, L))
+        return be.runWebGPUProgram(new BDRVec4Program(rows, L, r, variant === 'vec4-reload'), [x], 'float32', [
+          { type: 'int32', data: [(rows * L) / 4] },
+        ]);
       const nB = Math.ceil(L / r.k1);
       const u = [rows * nB, L, nB].map((v) => ({ type: 'int32', data: [v] }));
       return be.runWebGPUProgram(new BDRBlockProgram(rows, L, r), [x], 'float32', u);

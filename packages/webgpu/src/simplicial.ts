@@ -156,6 +156,9 @@ fn main(index : i32) {
   }
 }
 
+/** 0, 1, …, n − 1 (WGSL generation: the tiled kernels unroll their window-2 and column loops into scalars). */
+const range = (n: number) => [...Array(n).keys()];
+
 /** Queries per workgroup, and window-1 rows per chunk, of {@link TiledForwardProgram}. */
 const TQ = 8;
 const TJ = 8;
@@ -205,6 +208,13 @@ class TiledForwardProgram implements Program {
   getUserCode(): string {
     const D4 = this.dims.d / 4;
     const NC = Math.ceil(D4 / TJ);
+    const S2 = this.s2;
+    const cols = range(NC);
+    const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (dj + ${c * TJ} < D4) { ${st} }`);
+    const zeros = (v: string) =>
+      range(S2)
+        .map((kk) => `var ${v}${kk} = 0.0;`)
+        .join(' ');
     return `
 const D = ${this.dims.d};
 const D4 = ${D4};
@@ -271,7 +281,7 @@ fn main(index : i32) {
   }
   var m = NEG;
   var l = 0.0;
-  var acc : array<vec4<f32>, NC>;
+  ${cols.map((c) => `var acc${c} = vec4<f32>(0.0);`).join(' ')}
   for (var ch = 0; ch < NCH; ch++) {
     workgroupBarrier();
     let jb = i0 - (W1 - 1) + ch * JC;
@@ -290,26 +300,26 @@ fn main(index : i32) {
       sV1[r * RS + e4] = c;
     }
     workgroupBarrier();
-    // logits of (query i, window-1 offset ch·JC + dj) over window 2, in registers
+    // logits of (query i, window-1 offset ch·JC + dj) over window 2, in registers (unrolled: one scalar each)
     let dlt = ch * JC + dj;
     let j = i - (W1 - 1) + dlt;
     let jOK = qOK && dlt < S1 && j >= 0 && j < n;
-    // explicitly zeroed: loop-local arrays are not reliably re-zeroed per iteration by every compiler
-    var lg : array<f32, S2>;
-    for (var kk = 0; kk < S2; kk++) { lg[kk] = 0.0; }
-    var lm = NEG;
+    ${zeros('a')}
     if (jOK) {
       let rj = (qi + dj) * RS;
       for (var e4 = 0; e4 < D4; e4++) {
         let t = sQ[qi * D4 + e4] * sK1[rj + e4];
-        for (var kk = 0; kk < S2; kk++) { lg[kk] += dot(t, sK2[(qi + kk) * RS + e4]); }
-      }
-      for (var kk = 0; kk < S2; kk++) {
-        let k = i - (W2 - 1) + kk;
-        if (k < 0 || k >= n) { lg[kk] = NEG; }
-        lm = max(lm, lg[kk]);
+        let kr = qi * RS + e4;
+        ${range(S2)
+          .map((kk) => `a${kk} += dot(t, sK2[kr + ${kk * (D4 + 1)}]);`)
+          .join('\n        ')}
       }
     }
+    let k0 = i - (W2 - 1);
+    var lm = NEG;
+    ${range(S2)
+      .map((kk) => `if (!jOK || k0 + ${kk} < 0 || k0 + ${kk} >= n) { a${kk} = NEG; }\n    lm = max(lm, a${kk});`)
+      .join('\n    ')}
     sMax[lid] = lm;
     workgroupBarrier();
     var cm = NEG;
@@ -317,12 +327,9 @@ fn main(index : i32) {
     let mNew = max(m, cm);
     var ps = 0.0;
     let pb = lid * S2;
-    for (var kk = 0; kk < S2; kk++) {
-      var p = 0.0;
-      if (jOK && lg[kk] > NEG) { p = exp(lg[kk] - mNew); }
-      sP[pb + kk] = p;
-      ps += p;
-    }
+    ${range(S2)
+      .map((kk) => `{ var p = 0.0; if (a${kk} > NEG) { p = exp(a${kk} - mNew); } sP[pb + ${kk}] = p; ps += p; }`)
+      .join('\n    ')}
     sSum[lid] = ps;
     workgroupBarrier();
     // (query qi, vec4 columns dj + c·JC): rescale, then acc += Σ_t v1 ⊙ Σ_k p v2
@@ -331,37 +338,23 @@ fn main(index : i32) {
     for (var t = 0; t < JC; t++) { cs += sSum[qi * JC + t]; }
     l = l * alpha + cs;
     m = mNew;
-    for (var c = 0; c < NC; c++) { acc[c] *= alpha; }
+    ${cols.map((c) => `acc${c} *= alpha;`).join(' ')}
     for (var t = 0; t < JC; t++) {
-      var u : array<vec4<f32>, NC>;
-      for (var c = 0; c < NC; c++) { u[c] = vec4<f32>(0.0); }
+      ${cols.map((c) => `var u${c} = vec4<f32>(0.0);`).join(' ')}
       let pr = (qi * JC + t) * S2;
+      let vr = qi * RS + dj;
       for (var kk = 0; kk < S2; kk++) {
         let p = sP[pr + kk];
-        let vr = (qi + kk) * RS + dj;
-        for (var c = 0; c < NC; c++) {
-          if (dj + c * JC < D4) { u[c] += p * sV2[vr + c * JC]; }
-        }
+        ${cols.map((c) => guard(c, `u${c} += p * sV2[vr + kk * RS + ${c * TJ}];`)).join('\n        ')}
       }
       let v1r = (qi + t) * RS + dj;
-      for (var c = 0; c < NC; c++) {
-        if (dj + c * JC < D4) { acc[c] += sV1[v1r + c * JC] * u[c]; }
-      }
+      ${cols.map((c) => guard(c, `acc${c} += sV1[v1r + ${c * TJ}] * u${c};`)).join('\n      ')}
     }
   }
   if (qOK) {
     let inv = 1.0 / l;
     let qo = ((b * n + i) * uniforms.Hq + h) * D;
-    for (var c = 0; c < NC; c++) {
-      let e4 = dj + c * JC;
-      if (e4 < D4) {
-        let v = acc[c] * inv;
-        result[qo + 4 * e4] = v.x;
-        result[qo + 4 * e4 + 1] = v.y;
-        result[qo + 4 * e4 + 2] = v.z;
-        result[qo + 4 * e4 + 3] = v.w;
-      }
-    }
+    ${cols.map((c) => guard(c, `{ let v = acc${c} * inv; let o = qo + 4 * (dj + ${c * TJ}); result[o] = v.x; result[o + 1] = v.y; result[o + 2] = v.z; result[o + 3] = v.w; }`)).join('\n    ')}
     if (dj == 0) { result[uniforms.total * D + bh * n + i] = m + log(l); }
   }
 }
@@ -410,6 +403,13 @@ class TiledDqProgram implements Program {
     const D4 = this.dims.d / 4;
     const R1 = TJ + TQ - 1;
     const R2 = TQ + this.s2 - 1;
+    const S2 = this.s2;
+    const cols = range(Math.ceil(D4 / TJ));
+    const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (dj + ${c * TJ} < D4) { ${st} }`);
+    const zeros = (v: string) =>
+      range(S2)
+        .map((kk) => `var ${v}${kk} = 0.0;`)
+        .join(' ');
     return `
 const D = ${this.dims.d};
 const D4 = ${D4};
@@ -484,8 +484,7 @@ fn main(index : i32) {
     lse = LD[bh * n + i];
     dl = LD[uniforms.total + bh * n + i];
   }
-  var dq : array<vec4<f32>, NC>;
-  for (var c = 0; c < NC; c++) { dq[c] = vec4<f32>(0.0); }
+  ${cols.map((c) => `var dq${c} = vec4<f32>(0.0);`).join(' ')}
   for (var ch = 0; ch < NCH; ch++) {
     workgroupBarrier();
     let jb = i0 - (W1 - 1) + ch * JC;
@@ -507,57 +506,43 @@ fn main(index : i32) {
     let dlt = ch * JC + dj;
     let j = i - (W1 - 1) + dlt;
     let jOK = qOK && dlt < S1 && j >= 0 && j < n;
-    var lg : array<f32, S2>;
-    var ds : array<f32, S2>;
-    for (var kk = 0; kk < S2; kk++) { lg[kk] = 0.0; ds[kk] = 0.0; }
+    ${zeros('a')}
+    ${zeros('s')}
     if (jOK) {
       let rj = (qi + dj) * RS;
       for (var e4 = 0; e4 < D4; e4++) {
         let t = sQ[qi * D4 + e4] * sK1[rj + e4];
-        for (var kk = 0; kk < S2; kk++) { lg[kk] += dot(t, sK2[(qi + kk) * RS + e4]); }
-      }
-      for (var e4 = 0; e4 < D4; e4++) {
         let r = sDO[qi * D4 + e4] * sV1[rj + e4];
-        for (var kk = 0; kk < S2; kk++) { ds[kk] += dot(r, sV2[(qi + kk) * RS + e4]); }
+        let kr = qi * RS + e4;
+        ${range(S2)
+          .map((kk) => `a${kk} += dot(t, sK2[kr + ${kk * (D4 + 1)}]); s${kk} += dot(r, sV2[kr + ${kk * (D4 + 1)}]);`)
+          .join('\n        ')}
       }
     }
     let pb = lid * S2;
-    for (var kk = 0; kk < S2; kk++) {
-      let k = i - (W2 - 1) + kk;
-      var dA = 0.0;
-      if (jOK && k >= 0 && k < n) { dA = exp(lg[kk] - lse) * (ds[kk] - dl); }
-      sA[pb + kk] = dA;
-    }
+    let k0 = i - (W2 - 1);
+    ${range(S2)
+      .map(
+        (kk) =>
+          `{ var dA = 0.0; if (jOK && k0 + ${kk} >= 0 && k0 + ${kk} < n) { dA = exp(a${kk} - lse) * (s${kk} - dl); } sA[pb + ${kk}] = dA; }`,
+      )
+      .join('\n    ')}
     workgroupBarrier();
     for (var t = 0; t < JC; t++) {
-      var z : array<vec4<f32>, NC>;
-      for (var c = 0; c < NC; c++) { z[c] = vec4<f32>(0.0); }
+      ${cols.map((c) => `var z${c} = vec4<f32>(0.0);`).join(' ')}
       let pr = (qi * JC + t) * S2;
+      let kr = qi * RS + dj;
       for (var kk = 0; kk < S2; kk++) {
         let p = sA[pr + kk];
-        let kr = (qi + kk) * RS + dj;
-        for (var c = 0; c < NC; c++) {
-          if (dj + c * JC < D4) { z[c] += p * sK2[kr + c * JC]; }
-        }
+        ${cols.map((c) => guard(c, `z${c} += p * sK2[kr + kk * RS + ${c * TJ}];`)).join('\n        ')}
       }
       let k1r = (qi + t) * RS + dj;
-      for (var c = 0; c < NC; c++) {
-        if (dj + c * JC < D4) { dq[c] += sK1[k1r + c * JC] * z[c]; }
-      }
+      ${cols.map((c) => guard(c, `dq${c} += sK1[k1r + ${c * TJ}] * z${c};`)).join('\n      ')}
     }
   }
   if (qOK) {
     let qo = ((b * n + i) * uniforms.Hq + h) * D;
-    for (var c = 0; c < NC; c++) {
-      let e4 = dj + c * JC;
-      if (e4 < D4) {
-        let v = dq[c] * uniforms.scale;
-        result[qo + 4 * e4] = v.x;
-        result[qo + 4 * e4 + 1] = v.y;
-        result[qo + 4 * e4 + 2] = v.z;
-        result[qo + 4 * e4 + 3] = v.w;
-      }
-    }
+    ${cols.map((c) => guard(c, `{ let v = dq${c} * uniforms.scale; let o = qo + 4 * (dj + ${c * TJ}); result[o] = v.x; result[o + 1] = v.y; result[o + 2] = v.z; result[o + 3] = v.w; }`)).join('\n    ')}
   }
 }
 `;

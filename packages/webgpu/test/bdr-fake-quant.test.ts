@@ -42,10 +42,10 @@ describe(`fakeQuantizeBDRWebGPU = bdr-formats host fake quantization, bit for bi
     const shape = [32, 96];
     const x = data(32 * 96, 5);
     try {
-      for (const v of ['auto', 'block'] as const) {
+      for (const v of ['auto', 'vec4-reload', 'block'] as const) {
         setBDRKernelVariant(v);
         for (const f of PRESETS)
-          for (const rounding of ROUNDINGS)
+          for (const rounding of v === 'vec4-reload' ? (['rne'] as const) : ROUNDINGS)
             for (const clamp of ['field', 'quark'] as const) {
               const o = { rounding, clamp };
               expectBitsEqual(await gpu(x, shape, f, o), host(x, shape, f, o), { label: `${v} ${f.name} ${JSON.stringify(o)}` });
