@@ -2,7 +2,8 @@
 // the shim into the reference DLRM_Net (test/fixtures/torch/dlrm_net.py, trimmed from facebookresearch/dlrm
 // `dlrm_s_pytorch.py`) with a strict load_state_dict, and its predictions on a small batch equal tessera's within
 // 1e-5; the `--load-model` dict the shim writes reloads to the same predictions. Needs a Python with torch and numpy
-// ($TESSERA_PYTHON, else /usr/bin/python3, python3, python): without one (as in CI) the test is skipped and says why.
+// ($TESSERA_PYTHON alone when set, else /usr/bin/python3, python3, python): without one (as in CI) the test is skipped and
+// says why.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,9 @@ import { type DlrmConfig, DlrmModel, exportSafetensors } from '../src/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 function findTorchPython(): string | null {
-  const candidates = [process.env.TESSERA_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter(
-    (c): c is string => typeof c === 'string' && c !== '',
-  );
+  // $TESSERA_PYTHON, when set, is the only candidate
+  const env = process.env.TESSERA_PYTHON;
+  const candidates = env !== undefined && env !== '' ? [env] : ['/usr/bin/python3', 'python3', 'python'];
   for (const exe of candidates) {
     const r = spawnSync(exe, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
     if (r.status === 0) return exe;

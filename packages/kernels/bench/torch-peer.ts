@@ -5,7 +5,7 @@
 // bench/torch_peer.py, which reads the same files; the two sides are then timed in interleaved rounds (tessera k
 // calls, torch k calls, tessera, torch, …), one JSON command per round over stdin, and the best call of each side is
 // compared (the VM is shared: both sides must see the same load, and preemption only ever adds time). Each case also
-// checks that both sides computed the same result. Python: $TESSERA_PYTHON, else the first of /usr/bin/python3,
+// checks that both sides computed the same result. Python: $TESSERA_PYTHON alone when set, else the first of /usr/bin/python3,
 // python3, python that imports torch and numpy; without one this says so and exits 0 without writing results.
 // Writes bench/results/torch-peer.json (torch-peer-quick.json with --quick).
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
@@ -34,9 +34,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The first Python that imports torch and numpy, with its torch version; null when there is none. */
 function findPython(): { exe: string; torch: string } | null {
-  const candidates = [process.env.TESSERA_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter(
-    (c): c is string => typeof c === 'string' && c !== '',
-  );
+  // $TESSERA_PYTHON, when set, is the only candidate
+  const env = process.env.TESSERA_PYTHON;
+  const candidates = env !== undefined && env !== '' ? [env] : ['/usr/bin/python3', 'python3', 'python'];
   for (const exe of candidates) {
     const r = spawnSync(exe, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
     if (r.status === 0) return { exe, torch: r.stdout.trim() };
