@@ -136,7 +136,9 @@ describe('dotAttentionForward / dotAttentionBackward', () => {
       expect(relDiff(r.out, ref.out)).toBeLessThan(1e-5);
       expect(relDiff(r.lse, ref.lse, 1)).toBeLessThan(1e-5);
       const want = [ref.dq, ref.dk, ref.dv];
-      for (let i = 0; i < 3; i++) expect(relDiff(r.grads[i], want[i], 1e-2), `gradient ${i}`).toBeLessThan(5e-5);
+      // the backward takes out and lse as float32 (as the forward stored them): dS = P·(dP − rowsum(dOut·out)) cancels
+      // when dP ≈ D, so sharp softmaxes (scales up to 1.5) leave ~1e-6 absolute; same budget as the simplicial case
+      for (let i = 0; i < 3; i++) expect(relDiff(r.grads[i], want[i], 1e-2), `gradient ${i}`).toBeLessThan(5e-4);
     },
   );
 
