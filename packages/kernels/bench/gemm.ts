@@ -107,7 +107,7 @@ export async function benchGemm(quick: boolean): Promise<void> {
         baseline: 'tf.matMul on the wasm backend, dense transpose (incl. dataSync)',
         ratio: tmT.minMs / tT.minMs,
         ratioMeaning: 'speedup (×)',
-        detail: `${gf(tT.minMs)} vs ${gf(tmT.minMs)}; ${med(tmT, tT)}; includes building the CSR of Aᵀ (JavaScript)`,
+        detail: `${gf(tT.minMs)} vs ${gf(tmT.minMs)}; ${med(tmT, tT)}; includes building the CSR of Aᵀ (in WebAssembly)`,
       });
       Bt.free();
       OT.free();

@@ -47,8 +47,10 @@ function checkDense(fn: string, name: string, b: unknown): tf.Tensor {
 /**
  * 2:4-sparse × dense matrix product `decompress(a) · b`. `a` is `[m, k]` (any layout and value dtype;
  * float16 values are decoded exactly, int8 values used as integers), `b` float32 `[k, n]`; returns float32
- * `[m, n]` (caller owns it). The host kernel computes `out[r,:] += v·b[col,:]` over the kept entries only, with
- * products summed in float64 and stored as float32.
+ * `[m, n]` (caller owns it). The host kernel (`@tessera/kernels`' `spmm24`) computes `out[r,:] += v·b[col,:]` over
+ * the kept entries only, summed in float32 by the WebAssembly SIMD kernel (in float64 by its JavaScript twin under
+ * `TESSERA_KERNELS=js`), within float32 tolerance of a float64 reference. The decoded operand is kept in kernel memory
+ * once per tensor, so later products read it in place.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (not a Sparse24Tensor / bad option), `INVALID_FORMAT`, `INVALID_DTYPE`,
  * `INVALID_SHAPE` (`b` not `[k, n]`), `UNSUPPORTED` (`b` sparse).
