@@ -44,6 +44,12 @@ function findPython(): { exe: string; torch: string } | null {
   return null;
 }
 
+/** The Debian package version of python3-torch, when dpkg knows it (Debian's 1.13.1 reports itself as 1.13.0a0). */
+function debianTorch(): string {
+  const r = spawnSync('dpkg-query', ['-W', `-f=${'$'}{Version}`, 'python3-torch'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '' ? ` (Debian python3-torch ${r.stdout.trim()})` : '';
+}
+
 /** The torch side: one JSON command per line, one JSON answer per line. */
 class TorchPeer {
   private readonly lines: AsyncIterator<string>;
@@ -471,7 +477,7 @@ async function main(): Promise<void> {
     title: 'PyTorch peer (single thread, same data, one run): embedding-bag, spmm24/gemm vs torch.matmul, MX fake quant',
     rows,
     notes: [
-      `torch ${info.torch} (${py.exe}, numpy ${info.numpy}, Python ${info.python}), torch.set_num_threads(1) (threads = ${info.threads}), CPU capability ${info.capability}, BLAS_INFO ${info.blas}, MKL-DNN ${info.mkldnn}; tessera kernel backend ${backend} (kernelBackend() = ${kernelBackend()}), one thread`,
+      `torch ${info.torch}${debianTorch()} (${py.exe}, numpy ${info.numpy}, Python ${info.python}), torch.set_num_threads(1) (threads = ${info.threads}), CPU capability ${info.capability}, BLAS_INFO ${info.blas} (loaded: ${(info.blasLibs as string[]).join(', ') || 'none found'}), MKL-DNN ${info.mkldnn}; tessera kernel backend ${backend} (kernelBackend() = ${kernelBackend()}), one thread`,
       'the two sides run in two processes on the same files, timed in interleaved rounds (tessera k calls, torch k calls, …); ratios of the best call of each side (ratio of medians and of best process CPU times in each detail: the CPU-time ratio ignores preemption); the VM is shared (2 cores) and was under load',
       'torch indices are int64 (converted once, untimed); the forward runs under torch.no_grad(); ids are uniform over the table (no locality), so lookups are bound by memory latency',
       ...checks,
