@@ -116,7 +116,7 @@ export function poolFeatures(
       return;
     }
     // stored bag u is pooled into the row of the first sample that uses it; the other samples copy that row
-    const d = firstUse(s.inverse, U);
+    const d = firstUse(s, U);
     embeddingBagForward(T, t.rows, t.dim, s.ids, s.offsets, s.weights, U, s.mode, d.first, outK.array, width, cols[i]);
     if (d.copies > 0) indexSelectRows(outK.array, rows, width, cols[i], t.dim, d.from, rows, outK.array, width, cols[i]);
   });
@@ -162,7 +162,7 @@ export function gradFeatures(
       // its first sample (this block is a copy of G), then one scatter per stored bag from that row. gradIntoJs sums
       // from +0 instead of from the first row, which differs only in the sign of a zero sum, and a zero added to the
       // table gradient (which starts at +0 and so never holds −0) leaves the same bits.
-      const d = firstUse(s.inverse, U);
+      const d = firstUse(s, U);
       if (d.copies > 0) indexAddRows(GK.array, width, cols[i], t.dim, d.from, rows, GK.array, rows, width, cols[i]);
       embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, d.first, dTK.array, t.rows);
     });
@@ -170,11 +170,23 @@ export function gradFeatures(
   });
 }
 
+interface FirstUse {
+  first: Int32Array;
+  from: Int32Array;
+  copies: number;
+}
+// Per bag spec (one per feature of one pooled op): the forward's plan is reused by its backward.
+const firstUses = new WeakMap<BagSpec, FirstUse>();
+
 /**
- * For an inverse index over U stored bags: `first[u]`, the first sample using bag u (−1 when none), and `from[b]`,
- * that first sample for a later sample b of the same bag (−1 for a first sample); `copies` counts the later samples.
+ * For the inverse index of `s` over U stored bags: `first[u]`, the first sample using bag u (−1 when none), and
+ * `from[b]`, that first sample for a later sample b of the same bag (−1 for a first sample); `copies` counts the
+ * later samples.
  */
-function firstUse(inverse: Int32Array, U: number): { first: Int32Array; from: Int32Array; copies: number } {
+function firstUse(s: BagSpec, U: number): FirstUse {
+  let d = firstUses.get(s);
+  if (d !== undefined) return d;
+  const inverse = s.inverse as Int32Array;
   const first = new Int32Array(U).fill(-1);
   const from = new Int32Array(inverse.length);
   let copies = 0;
@@ -188,7 +200,9 @@ function firstUse(inverse: Int32Array, U: number): { first: Int32Array; from: In
       copies++;
     }
   }
-  return { first, from, copies };
+  d = { first, from, copies };
+  firstUses.set(s, d);
+  return d;
 }
 
 /** A host copy of the first n values of a kernel-memory array (TypedArray.slice of a WebAssembly memory view is
