@@ -49,9 +49,9 @@ function checkBags(
 // ---- what a call copies into kernel memory ----
 // Arrays already in kernel memory (alloc) are used in place. Of the others only what the bags read is copied: the
 // ids and weights of offsets[0] .. offsets[nBags] (a KJT's features share one ids array) with the offsets rebased
-// to 0, and, for a table or table gradient in host memory, the rows the bags touch when those are few (the ids
-// renumbered to a compact block of distinct rows, gathered in and, for the gradient, written back): a lookup then
-// costs what its ids cost, not what the table costs.
+// to 0, and, for a table or table gradient in host memory, only the rows the bags touch when they read few of its
+// rows (the ids renumbered to a compact block of distinct rows, gathered in and, for the gradient, written back): a
+// lookup then costs what its ids cost, not what the table costs.
 
 /** Tables of at most this many rows renumber ids through a reused Int32Array; larger ones through a Map. */
 const SLOT_MAP_MAX = 1 << 24;
@@ -93,24 +93,36 @@ function compactIds(ids: Int32Array, s: number, e: number, tableRows: number): {
   return { list, count, local };
 }
 
-/** Rows list[0 .. count) of a D-wide table, gathered into a compact block. */
-function gatherRows(table: Float32Array, D: number, list: Int32Array, count: number): Float32Array {
-  const out = new Float32Array(count * D);
-  for (let i = 0; i < count; i++) {
-    const s = list[i] * D;
-    const o = i * D;
-    for (let d = 0; d < D; d++) out[o + d] = table[s + d];
-  }
-  return out;
+/**
+ * Gathers rows list[0 .. count) of a D-wide host table into a new block of kernel memory (no host-side copy in
+ * between); returns its byte address. The caller frees it.
+ */
+function gatherRows(arena: Arena, fn: string, table: Float32Array, D: number, list: Int32Array, count: number): number {
+  const ptr = arena.alloc(count * D * 4, fn);
+  const f = arena.f32;
+  const base = ptr >> 2;
+  // a row of 16 floats or more is one memcpy (TypedArray.set of a subarray); shorter rows are copied by element
+  if (D >= 16) for (let i = 0; i < count; i++) f.set(table.subarray(list[i] * D, list[i] * D + D), base + i * D);
+  else
+    for (let i = 0; i < count; i++) {
+      const s = list[i] * D;
+      const o = base + i * D;
+      for (let d = 0; d < D; d++) f[o + d] = table[s + d];
+    }
+  return ptr;
 }
 
-/** Writes the compact block back to rows list[0 .. count) of the table. */
-function scatterRows(block: Float32Array, D: number, list: Int32Array, count: number, table: Float32Array): void {
-  for (let i = 0; i < count; i++) {
-    const s = i * D;
-    const o = list[i] * D;
-    for (let d = 0; d < D; d++) table[o + d] = block[s + d];
-  }
+/** Writes the compact block at `ptr` back to rows list[0 .. count) of the host table. */
+function scatterRows(arena: Arena, ptr: number, D: number, list: Int32Array, count: number, table: Float32Array): void {
+  const f = arena.f32;
+  const base = ptr >> 2;
+  if (D >= 16) for (let i = 0; i < count; i++) table.set(f.subarray(base + i * D, base + i * D + D), list[i] * D);
+  else
+    for (let i = 0; i < count; i++) {
+      const s = base + i * D;
+      const o = list[i] * D;
+      for (let d = 0; d < D; d++) table[o + d] = f[s + d];
+    }
 }
 
 /** The bags' ids, weights and offsets as the kernel reads them: the used range, offsets rebased to it. */
@@ -131,11 +143,12 @@ function bagRange(
 }
 
 /**
- * Whether to renumber the ids of a host-memory table of `tableRows` rows to a compact block: worth it when the
- * bags touch few of its rows (a gathered row costs about four copied ones).
+ * Whether to renumber the ids of a host-memory table of `tableRows` rows to a compact block of the rows they touch:
+ * a random row gathered from a large host array costs about as much as copying 8–16 rows in sequence (cache and TLB
+ * misses that a JavaScript loop cannot overlap), so only when the bags read fewer than an eighth of its rows.
  */
 function compactWorth(arena: Arena, a: Float32Array, n: number, tableRows: number): boolean {
-  return !arena.owns(a) && n < tableRows;
+  return !arena.owns(a) && n * 8 < tableRows;
 }
 
 /**
@@ -143,8 +156,8 @@ function compactWorth(arena: Arena, a: Float32Array, n: number, tableRows: numbe
  * offsets[u+1]) of a `D`-wide float32 table with `tableRows` rows), `out[row·ld + col + d]` = Σ w_j·table[ids[j]·D + d]
  * (w_j = weights[j], or 1 when weights is null), divided by the bag size for `'mean'`; row = rows[u] (−1 skips the
  * bag), or u when rows is null. The accumulator is float32, each weighted term formed in float64. A table in kernel
- * memory ({@link alloc}) is read in place; a table in host memory is copied per call, only the rows the bags touch
- * when they are fewer than its rows.
+ * memory ({@link alloc}) is read in place; a table in host memory is copied per call: only the rows the bags touch
+ * when the bags read fewer ids than an eighth of its rows, else all of it.
  *
  * @throws TesseraError `INVALID_ARGUMENT` for bad counts or offsets, `INDEX_OUT_OF_RANGE` for an id or row out of
  * range, `INVALID_DTYPE`/`INVALID_SHAPE` for arrays of the wrong type or too short.
@@ -186,33 +199,41 @@ export function embeddingBagForward(
   let T = table;
   let nT = tableRows * D;
   let bagIds = r.ids;
-  if (compactWorth(w.arena, table, r.n, tableRows)) {
-    const c = compactIds(r.ids, 0, r.n, tableRows);
-    T = gatherRows(table, D, c.list, c.count);
-    nT = c.count * D;
-    bagIds = c.local;
+  let block = -1;
+  try {
+    if (compactWorth(w.arena, table, r.n, tableRows)) {
+      const c = compactIds(r.ids, 0, r.n, tableRows);
+      block = gatherRows(w.arena, fn, table, D, c.list, c.count);
+      nT = c.count * D;
+      // a view of the block, taken after its allocation: withArgs reads its address before allocating anything
+      T = new Float32Array(w.arena.buffer, block, nT);
+      bagIds = c.local;
+    }
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: T, n: nT, dir: 'in' },
+        { a: bagIds, n: r.n, dir: 'in' },
+        { a: r.offsets, n: nBags + 1, dir: 'in' },
+        { a: r.weights, n: r.n, dir: 'in' },
+        { a: rows, n: nBags, dir: 'in' },
+        { a: out, n: outRows * ld, dir: 'inout' },
+      ],
+      0,
+      (p) => w.exports.bagForward(p[0], D, p[1], p[2], p[3], nBags, m, p[4], p[5], ld, col),
+    );
+  } finally {
+    if (block >= 0) w.arena.free(block);
   }
-  withArgs(
-    w.arena,
-    fn,
-    [
-      { a: T, n: nT, dir: 'in' },
-      { a: bagIds, n: r.n, dir: 'in' },
-      { a: r.offsets, n: nBags + 1, dir: 'in' },
-      { a: r.weights, n: r.n, dir: 'in' },
-      { a: rows, n: nBags, dir: 'in' },
-      { a: out, n: outRows * ld, dir: 'inout' },
-    ],
-    0,
-    (p) => w.exports.bagForward(p[0], D, p[1], p[2], p[3], nBags, m, p[4], p[5], ld, col),
-  );
 }
 
 /**
  * Embedding-bag backward: scatter-adds the pooled gradient rows `g[row·ld + col .. + D)` of every bag into the
  * table gradient `dT` (`tableRows × D`, accumulated into: zero it first), `dT[ids[j]·D + d] += c_j·g[…]` with
  * c_j = w_j·(1/size for `'mean'`) formed in float64; rows as in {@link embeddingBagForward}. A `dT` in host memory
- * is copied per call, only the rows the bags touch when they are fewer than its rows.
+ * is copied in and out per call: only the rows the bags touch when the bags read fewer ids than an eighth of its rows,
+ * else all of it.
  *
  * @throws TesseraError as {@link embeddingBagForward}.
  * @example
@@ -252,28 +273,35 @@ export function embeddingBagBackward(
   let Y = dT;
   let nY = tableRows * D;
   let bagIds = r.ids;
-  let c: ReturnType<typeof compactIds> | null = null;
-  if (compactWorth(w.arena, dT, r.n, tableRows)) {
-    c = compactIds(r.ids, 0, r.n, tableRows);
-    Y = gatherRows(dT, D, c.list, c.count);
-    nY = c.count * D;
-    bagIds = c.local;
+  let block = -1;
+  try {
+    let c: ReturnType<typeof compactIds> | null = null;
+    if (compactWorth(w.arena, dT, r.n, tableRows)) {
+      c = compactIds(r.ids, 0, r.n, tableRows);
+      block = gatherRows(w.arena, fn, dT, D, c.list, c.count);
+      nY = c.count * D;
+      // a view of the block, taken after its allocation: withArgs reads its address before allocating anything
+      Y = new Float32Array(w.arena.buffer, block, nY);
+      bagIds = c.local;
+    }
+    withArgs(
+      w.arena,
+      fn,
+      [
+        { a: g, n: gRows * ld, dir: 'in' },
+        { a: bagIds, n: r.n, dir: 'in' },
+        { a: r.offsets, n: nBags + 1, dir: 'in' },
+        { a: r.weights, n: r.n, dir: 'in' },
+        { a: rows, n: nBags, dir: 'in' },
+        { a: Y, n: nY, dir: 'inout' },
+      ],
+      0,
+      (p) => w.exports.bagBackward(p[0], ld, col, D, p[1], p[2], p[3], nBags, m, p[4], p[5]),
+    );
+    if (c !== null) scatterRows(w.arena, block, D, c.list, c.count, dT);
+  } finally {
+    if (block >= 0) w.arena.free(block);
   }
-  withArgs(
-    w.arena,
-    fn,
-    [
-      { a: g, n: gRows * ld, dir: 'in' },
-      { a: bagIds, n: r.n, dir: 'in' },
-      { a: r.offsets, n: nBags + 1, dir: 'in' },
-      { a: r.weights, n: r.n, dir: 'in' },
-      { a: rows, n: nBags, dir: 'in' },
-      { a: Y, n: nY, dir: 'inout' },
-    ],
-    0,
-    (p) => w.exports.bagBackward(p[0], ld, col, D, p[1], p[2], p[3], nBags, m, p[4], p[5]),
-  );
-  if (c !== null) scatterRows(Y, D, c.list, c.count, dT);
 }
 
 function checkRows(fn: string, D: number, lds: number, cols: number, ldo: number, colo: number): void {
