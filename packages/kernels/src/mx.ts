@@ -80,12 +80,24 @@ function spans(rows: number, L: number, k: number, pm: number, whole: boolean): 
   return out;
 }
 
-/** Kernel-memory bytes one span may need: its float32 values, codes, scales and scratch, each 64-byte aligned. */
-function scratchOf(sp: Span[], pm: number, extra: number): number {
+/**
+ * Kernel-memory bytes one span may need: those of its float32 values, codes and scales that are not already in kernel
+ * memory (`copied`, in that order), and the scratch, each 64-byte aligned. An array from `alloc` costs nothing more.
+ */
+function scratchOf(sp: Span[], pm: number, extra: number, copied: readonly [boolean, boolean, boolean]): number {
   let m = 0;
-  for (const p of sp) m = Math.max(m, p.nx * 4 + packedBytes(pm, p.nc) + p.ns + extra + 4 * 64);
+  for (const p of sp) {
+    const sizes = [p.nx * 4, packedBytes(pm, p.nc), p.ns];
+    let bytes = extra + 4 * 64;
+    for (let i = 0; i < 3; i++) if (copied[i]) bytes += sizes[i];
+    m = Math.max(m, bytes);
+  }
   return m;
 }
+
+/** Which of (values, codes, scales) a call must copy through kernel memory. */
+const copiedOf = (owns: (a: Uint8Array | Float32Array) => boolean, values: Float32Array, codes: Uint8Array, scales: Uint8Array) =>
+  [!owns(values), !owns(codes), !owns(scales)] as const;
 
 /**
  * MX quantize+pack of `rows` rows of `L` float32 values (row-major, the blocked axis last) in blocks of
@@ -138,7 +150,8 @@ export function mxQuantize(
     return;
   }
   const sp = spans(rows, L, k, pm, w.arena.owns(src));
-  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, pm, k * 5 + 64), [src, data, scales]);
+  const own = (a: Uint8Array | Float32Array) => w.arena.owns(a);
+  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, pm, k * 5 + 64, copiedOf(own, src, data, scales)), [src, data, scales]);
   for (const p of sp) {
     const d0 = packedBytes(pm, p.c0);
     const d1 = packedBytes(pm, p.c0 + p.nc);
@@ -197,7 +210,8 @@ export function mxDequantize(
     return;
   }
   const sp = spans(rows, L, k, pm, w.arena.owns(out));
-  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, pm, 0), [data, scales, out]);
+  const own = (a: Uint8Array | Float32Array) => w.arena.owns(a);
+  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, pm, 0, copiedOf(own, out, data, scales)), [data, scales, out]);
   for (const p of sp) {
     const d0 = packedBytes(pm, p.c0);
     const d1 = packedBytes(pm, p.c0 + p.nc);
@@ -264,7 +278,8 @@ export function nvfp4Quantize(
     return;
   }
   const sp = spans(rows, L, 16, 1, w.arena.owns(src));
-  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, 1, 0), [src, data, scales]);
+  const own = (a: Uint8Array | Float32Array) => w.arena.owns(a);
+  [src, data, scales] = reserve(w.arena, fn, scratchOf(sp, 1, 0, copiedOf(own, src, data, scales)), [src, data, scales]);
   for (const p of sp) {
     withArgs(
       w.arena,
@@ -316,7 +331,8 @@ export function nvfp4Dequantize(
     return;
   }
   const sp = spans(rows, L, 16, 1, w.arena.owns(out));
-  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, 1, 0), [data, scales, out]);
+  const own = (a: Uint8Array | Float32Array) => w.arena.owns(a);
+  [data, scales, out] = reserve(w.arena, fn, scratchOf(sp, 1, 0, copiedOf(own, out, data, scales)), [data, scales, out]);
   for (const p of sp) {
     withArgs(
       w.arena,

@@ -61,3 +61,25 @@ test('NVFP4 long rows split into spans = JavaScript', () => {
   expect(same(res[0].scales, res[1].scales)).toBe(true);
   expect(sameBits(res[0].out, res[1].out)).toBe(true);
 });
+
+test('zero-copy MX and NVFP4 calls reserve no kernel memory for the arrays already there', () => {
+  setKernelBackend('wasm');
+  const n = 2 ** 23; // 32 MiB of input: more than any free space earlier tests left behind
+  const x = alloc(Float32Array, n);
+  const data = alloc(Uint8Array, n);
+  const scales = alloc(Uint8Array, n / 16);
+  const out = alloc(Float32Array, n);
+  try {
+    x.array.fill(1.5);
+    const before = x.array.buffer.byteLength;
+    mxQuantize(x.array, 1, n, 32, 'fp8_e4m3', 'floor', 'even', 0, 'byte', data.array, scales.array);
+    mxDequantize(data.array, 'byte', scales.array, 1, n, 32, 'fp8_e4m3', out.array);
+    expect(out.array[n - 1]).toBe(1.5);
+    nvfp4Quantize(x.array, 1, n, 1, 'exact', data.array, scales.array);
+    nvfp4Dequantize(data.array, scales.array, 1, n, 1, out.array);
+    expect(out.array[n - 1]).toBe(1.5);
+    expect(x.array.buffer.byteLength - before).toBeLessThan(1 << 20);
+  } finally {
+    for (const a of [x, data, scales, out]) a.free();
+  }
+});
