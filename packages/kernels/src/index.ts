@@ -6,6 +6,8 @@ export type { BDRRounding } from './bdr.js';
 export { BDR_ROUNDINGS, bdrDequantize, bdrQuantize } from './bdr.js';
 export { MAX_ELEMENTS } from './call.js';
 export { embeddingBagBackward, embeddingBagForward, indexAddRows, indexSelectRows } from './embedding-bag.js';
+export type { FusedOptimizer } from './embedding-bag-fused.js';
+export { embeddingBagBackwardFused, FUSED_OPTIMIZERS } from './embedding-bag-fused.js';
 export { gemm, mask24Compress, sddmm24, spmm24, spmm24T } from './matmul.js';
 export type { MXKernelPacking, MXRounding, MXScaleMode } from './mx.js';
 export {

@@ -97,6 +97,8 @@ export interface WasmExports {
   ): void;
   rowsSelect(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
   rowsIndexAdd(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
+  /** Fused embedding-bag backward + exact SGD / row-wise Adagrad update; returns the rows updated. */
+  bagFusedUpdate(...args: number[]): number;
   simplicialForward(...args: number[]): void;
   simplicialBackward(...args: number[]): void;
   dotAttentionForward(...args: number[]): void;

@@ -50,6 +50,11 @@ export function prepare(l: Loaded): void {
     e.bagBackward(b, 64, 0, 64, c, d, a, 256, 0, 0, a);
     e.rowsSelect(a, 64, 0, 64, c, 256, b, 64, 0); // 256 rows of 64: the 64 KiB at b
     e.rowsIndexAdd(b, 64, 0, 64, c, 256, a, 64, 0);
+    // fused backward + update: exact SGD, then row-wise Adagrad with its state in the scratch after b's 64 rows
+    // (slot map of 64 rows zeroed at d + 2048, distinct ids and their accumulator rows after it)
+    i32.fill(0, (d + 2048) >> 2, (d + 2048 + 256) >> 2);
+    e.bagFusedUpdate(b, 64, 0, 64, c, d, 0, 256, 0, 0, a, 0, 0, 0.01, 0, d + 2048, d + 2304, d + 2560);
+    e.bagFusedUpdate(b, 64, 0, 64, c, d, a, 256, 1, 0, a, b + 16384, 1, 0.01, 1e-8, d + 2048, d + 2304, d + 2560);
     // attention: B 1, n 64, one head of d 16, windows 16 and 8, causal then not, trilinear then determinant
     // (4 KiB per array from p: q, k1, k2, v1, v2, out, lse, dOut, five gradients, then scratch)
     for (let i = 0; i < 13 * 1024; i++) x[(p >> 2) + i] = Math.sin(i) * 0.5;

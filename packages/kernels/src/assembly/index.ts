@@ -2,6 +2,7 @@
 // Every export works on raw byte addresses into the imported memory; the JavaScript loader (src/wasm.ts) checks all
 // sizes before a call, so no kernel here bounds-checks.
 export { bagBackward, bagForward, rowsIndexAdd, rowsSelect } from './bag';
+export { bagFusedUpdate } from './bag-fused';
 export { bdrDequantize, bdrQuantize } from './bdr';
 export { csrmm, csrTranspose24, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
 export { mxDequantize, mxQuantize } from './mx';
