@@ -1,3 +1,4 @@
+import { dedupBags } from '@tessera/kernels';
 import { fail } from './errors.js';
 import { type Groups, InverseKeyedJaggedTensor, KeyedJaggedTensor, resolveGroups } from './keyed-jagged-tensor.js';
 import { checkLiveOperand } from './kjt-validator.js';
@@ -14,7 +15,7 @@ export interface DedupOptions {
  * (same ids and the same float32 **bit patterns** of values and weights) are stored once. Unique bags are kept in
  * first-occurrence order (never sorted) and `inverse.idx` maps each sample to its stored bag, so
  * `expand(dedup(x))` is a bitwise identity. Work is O(nnz + B) per group on the host (hash of each bag, full
- * comparison on hash hits) plus one gather of the kept value rows.
+ * comparison on hash hits; the `dedupBags` kernel of `@tessera/kernels`) plus one gather of the kept value rows.
  *
  * The result is an {@link InverseKeyedJaggedTensor}; `result.stats` gives `{ keys, batch, unique, ratio }` per group
  * (and `const { ikjt, stats } = dedup(x)` works too).
@@ -51,95 +52,25 @@ export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {})
   const w = x.values.shape[1] ?? 1;
   const vbits = bitsOf(x.values);
   const wbits = x.weights ? bitsOf(x.weights) : null;
-  const offs = x.offsets;
-  const lens = x.lengths;
-
-  const hashBag = (bag: number, h0: number): number => {
-    let h = Math.imul(h0 ^ lens[bag], 0x01000193);
-    const s = offs[bag];
-    const e = offs[bag + 1];
-    for (let i = s * w; i < e * w; i++) h = Math.imul(h ^ vbits[i], 0x01000193);
-    if (wbits) for (let i = s; i < e; i++) h = Math.imul(h ^ wbits[i], 0x01000193);
-    return h;
-  };
-  const sameBag = (p: number, q: number): boolean => {
-    const len = lens[p];
-    if (lens[q] !== len) return false;
-    const sp = offs[p] * w;
-    const sq = offs[q] * w;
-    for (let i = 0; i < len * w; i++) if (vbits[sp + i] !== vbits[sq + i]) return false;
-    if (wbits) {
-      const a = offs[p];
-      const b = offs[q];
-      for (let i = 0; i < len; i++) if (wbits[a + i] !== wbits[b + i]) return false;
-    }
-    return true;
-  };
-
+  // One kernel call for every group (@tessera/kernels dedupBags: WebAssembly by default, its JavaScript twin under
+  // TESSERA_KERNELS=js or without WebAssembly SIMD): per group, an open-addressing hash table over the bags' words
+  // with a full comparison on each hash hit, and a sample equal to the previous one (session batches put a user's
+  // samples next to each other) taking its stored bag without hashing.
+  const G = groups.length;
+  const groupStarts = new Int32Array(G + 1);
+  for (let g = 0; g < G; g++) groupStarts[g + 1] = groupStarts[g] + groups[g].length;
+  const groupKeys = new Int32Array(groupStarts[G]);
+  for (let g = 0, j = 0; g < G; g++) for (const k of groups[g]) groupKeys[j++] = x.keys.indexOf(k);
+  const idxAll = new Int32Array(G * B);
+  const repsAll = new Int32Array(G * B);
+  const counts = new Int32Array(G);
+  dedupBags(vbits, w, wbits, x.offsets, B, groupKeys, groupStarts, G, idxAll, repsAll, counts);
   const rowOfKey = new Map<string, Int32Array>();
   const repsOfKey = new Map<string, Int32Array>();
-  for (const g of groups) {
-    const ks = g.map((k) => x.keys.indexOf(k));
-    const idx = new Int32Array(B);
-    const reps = new Int32Array(B);
-    let U = 0;
-    // Open-addressing hash table (linear probing) of unique samples: slot → u + 1 (0 = empty), plus each u's hash.
-    let cap = 16;
-    while (cap < 2 * B) cap <<= 1;
-    const slots = new Int32Array(cap);
-    const hashes = new Int32Array(B);
-    const mask = cap - 1;
-    for (let b = 0; b < B; b++) {
-      // session batches put a user's samples next to each other: a sample whose bags equal the previous sample's
-      // takes its stored bag without hashing (same result as the table lookup below, which would find it)
-      if (b > 0) {
-        let same = true;
-        for (const k of ks) {
-          if (!sameBag(k * B + b, k * B + b - 1)) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
-          idx[b] = idx[b - 1];
-          continue;
-        }
-      }
-      let h = 0x811c9dc5;
-      for (const k of ks) h = hashBag(k * B + b, h);
-      h ^= h >>> 15; // finalise so the low bits index well
-      h = Math.imul(h, 0x2c1b3c6d);
-      h ^= h >>> 12;
-      let i = h & mask;
-      let found = -1;
-      while (slots[i] !== 0) {
-        const u = slots[i] - 1;
-        if (hashes[u] === h) {
-          const r = reps[u];
-          let same = true;
-          for (const k of ks) {
-            if (!sameBag(k * B + b, k * B + r)) {
-              same = false;
-              break;
-            }
-          }
-          if (same) {
-            found = u;
-            break;
-          }
-        }
-        i = (i + 1) & mask;
-      }
-      if (found < 0) {
-        found = U++;
-        reps[found] = b;
-        hashes[found] = h;
-        slots[i] = found + 1;
-      }
-      idx[b] = found;
-    }
-    const r = reps.slice(0, U);
-    for (const k of g) {
+  for (let g = 0; g < G; g++) {
+    const idx = idxAll.slice(g * B, g * B + B);
+    const r = repsAll.slice(g * B, g * B + counts[g]);
+    for (const k of groups[g]) {
       rowOfKey.set(k, idx);
       repsOfKey.set(k, r);
     }

@@ -5,6 +5,7 @@ export { alloc } from './alloc.js';
 export type { BDRRounding } from './bdr.js';
 export { BDR_ROUNDINGS, bdrDequantize, bdrQuantize } from './bdr.js';
 export { MAX_ELEMENTS } from './call.js';
+export { DEDUP_MAX_BATCH, dedupBags } from './dedup.js';
 export { embeddingBagBackward, embeddingBagForward, indexAddRows, indexSelectRows } from './embedding-bag.js';
 export type { FusedOptimizer } from './embedding-bag-fused.js';
 export { embeddingBagBackwardFused, FUSED_OPTIMIZERS } from './embedding-bag-fused.js';

@@ -95,6 +95,20 @@ export interface WasmExports {
     rows: number,
     dT: number,
   ): void;
+  dedupBags(
+    values: number,
+    w: number,
+    weights: number,
+    offsets: number,
+    B: number,
+    groupKeys: number,
+    groupStarts: number,
+    nGroups: number,
+    idx: number,
+    reps: number,
+    counts: number,
+    scratch: number,
+  ): void;
   rowsSelect(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
   rowsIndexAdd(src: number, lds: number, cols: number, D: number, idx: number, n: number, out: number, ldo: number, colo: number): void;
   /** Fused embedding-bag backward + exact SGD / row-wise Adagrad update; returns the rows updated. */

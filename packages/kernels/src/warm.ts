@@ -55,6 +55,12 @@ export function prepare(l: Loaded): void {
     i32.fill(0, (d + 2048) >> 2, (d + 2048 + 256) >> 2);
     e.bagFusedUpdate(b, 64, 0, 64, c, d, 0, 256, 0, 0, a, 0, 0, 0.01, 0, d + 2048, d + 2304, d + 2560);
     e.bagFusedUpdate(b, 64, 0, 64, c, d, a, 256, 1, 0, a, b + 16384, 1, 0.01, 1e-8, d + 2048, d + 2304, d + 2560);
+    // dedup: the 256 bags of 8 ids above (every 8th bag repeats) as 2 keys × 128 samples in one group, then each key
+    for (let j = 0; j < 2048; j++) i32[(c >> 2) + j] = ((j >> 3) & 7) * 8 + (j & 7);
+    for (let j = 0; j < 4; j++) i32[(a >> 2) + j] = [0, 1, 0, 1][j];
+    for (let j = 0; j < 4; j++) i32[(a >> 2) + 4 + j] = [0, 2, 3, 4][j];
+    e.dedupBags(c, 1, 0, d, 128, a, a + 16, 1, b, b + 1024, b + 2048, b + 4096);
+    e.dedupBags(c, 1, c, d, 128, a, a + 20, 2, b, b + 1024, b + 2048, b + 4096);
     // attention: B 1, n 64, one head of d 16, windows 16 and 8, causal then not, trilinear then determinant
     // (4 KiB per array from p: q, k1, k2, v1, v2, out, lse, dOut, five gradients, then scratch)
     for (let i = 0; i < 13 * 1024; i++) x[(p >> 2) + i] = Math.sin(i) * 0.5;

@@ -4,6 +4,7 @@
 export { bagBackward, bagForward, rowsIndexAdd, rowsSelect } from './bag';
 export { bagFusedUpdate } from './bag-fused';
 export { bdrDequantize, bdrQuantize } from './bdr';
+export { dedupBags } from './dedup';
 export { csrmm, csrTranspose24, gemm, mask24Compress, sddmm24, spmm24 } from './gemm';
 export { mxDequantize, mxQuantize } from './mx';
 export { nvfp4Dequantize, nvfp4Quantize } from './nvfp4';
