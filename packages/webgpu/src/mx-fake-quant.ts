@@ -430,8 +430,8 @@ function resolve(o: unknown, rank: number, fn: string): ResolvedOptions {
 }
 
 /**
- * The MX programs: `'auto'` takes `'vec4-reload'` where the blocks allow it, else `'tiled'` up to 256, else `'block'`;
- * `'vec4'` is the vectorised program with the block max reduced in workgroup memory. @internal
+ * The MX programs: `'auto'` takes `'vec4'` (the vectorised program, block max reduced in workgroup memory) where the
+ * blocks allow it, else `'tiled'` up to 256, else `'block'`. @internal
  */
 export type MXKernelVariant = 'auto' | 'vec4' | 'tiled' | 'block' | 'vec4-structure' | 'vec4-reload';
 let variant: MXKernelVariant = 'auto';
@@ -459,14 +459,9 @@ export function registerMXKernel(): void {
       const nB = Math.ceil(L / o.blockSize);
       const be = backend as unknown as import('./program.js').WebGPUBackendLike;
       if ((variant === 'auto' || variant.startsWith('vec4')) && vecBlockOK(o.blockSize, L)) {
-        // 'auto' re-reads the block (it ran at 0.78 of the add rate on an H200 against 0.47 with workgroup memory)
-        const program = new MXFakeQuantVec4Program(
-          rows,
-          L,
-          o,
-          variant === 'vec4-structure',
-          variant === 'vec4-reload' || variant === 'auto',
-        );
+        // 'auto' reduces the block max in workgroup memory: side by side on an H200 (the BDR programs, same structure),
+        // re-reading the block from memory instead was 15–20 % slower
+        const program = new MXFakeQuantVec4Program(rows, L, o, variant === 'vec4-structure', variant === 'vec4-reload');
         return be.runWebGPUProgram(program, [x], 'float32', [{ type: 'int32', data: [(rows * L) / 4] }]);
       }
       const tiled = variant !== 'block' && o.blockSize <= TILE;
