@@ -3,16 +3,28 @@
 //    synthetic session batches at duplication 1×, 2×, 4×, 8× (B 4096, 26 features: 13 session-scoped user histories
 //    with pooling ~20, 13 sample-scoped item features with pooling 1–4).
 // 2. dedup cost as a fraction of one pooled forward over the KJT.
-// Run: npm run bench -w @tessera/jagged-tensors   (--quick: B 512, results not written)
+// 3. Training step with a fused optimizer (FusedEmbeddingBagCollection: forward, then the backward fused with an
+//    EXACT_SGD / EXACT_ROWWISE_ADAGRAD update of the touched rows, no dense table gradient) over the IKJT vs the KJT.
+// Run: npm run bench -w @tessera/jagged-tensors   (--quick: B 512, results not written; --fused: part 3 only)
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tessera/core';
 import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
-import { dedup, defaultSessionFeatures, EmbeddingBagCollection, generateSessionBatch, type KeyedJaggedTensor } from '../src/index.js';
+import {
+  dedup,
+  defaultSessionFeatures,
+  EmbeddingBagCollection,
+  FusedEmbeddingBagCollection,
+  type FusedOptimizer,
+  generateSessionBatch,
+  type KeyedJaggedTensor,
+} from '../src/index.js';
 
 const quick = process.argv.includes('--quick');
+// --fused: only the fused-optimizer rows (3.), written to their own results file
+const fusedOnly = process.argv.includes('--fused');
 // cpu by default: the lookup runs on the host, and the cpu backend hands over tensor data without a copy. The cpu
 // backend is also imported statically so that a bundled copy of this script runs where node_modules is absent.
 const info = await initBackend((process.env.TESSERA_BACKEND as 'cpu' | 'wasm' | undefined) ?? 'cpu', { log: null }).catch(async () => {
@@ -69,7 +81,7 @@ async function interleavedN(fs: (() => unknown)[], reps: number): Promise<{ medi
 const rows: BenchRow[] = [];
 const notes: string[] = [];
 let dedupFrac4 = 0;
-for (const s of [1, 2, 4, 8]) {
+for (const s of fusedOnly ? [] : [1, 2, 4, 8]) {
   const { kjt } = generateSessionBatch({ batchSize: B, meanSessionLength: s, features, seed: 100 + s });
   const ikjt = dedup(kjt);
   const nnzK = kjt.values.shape[0];
@@ -126,7 +138,61 @@ notes.push(
   `dedup/forward at 4×: ${dedupFrac4.toFixed(3)}.`,
   'Timings: each repetition calls the KJT and IKJT sides alternately (a GC runs before each call, outside the timing); medians of the repetitions. On a shared 2-core machine the ratios swing by ±20% between runs; a quiet 16-core machine gave 0.98×, 1.42×, 2.05×, 2.22× at 1×/2×/4×/8× with this script.',
 );
-if (!quick)
+// 3. fused optimizer: forward + fused backward per step, IKJT vs KJT, both optimizers, medians of interleaved reps
+const fusedRows: BenchRow[] = [];
+if (!process.argv.includes('--no-fused')) {
+  const gHost = G;
+  const make = (optimizer: FusedOptimizer) =>
+    new FusedEmbeddingBagCollection({
+      tables: features.map((f) => ({ name: `t_${f.name}`, numEmbeddings: ROWS, embeddingDim: D, featureNames: [f.name] })),
+      seed: 1,
+      optimizer,
+      learningRate: 1e-3,
+    });
+  const step = (m: FusedEmbeddingBagCollection, x: KeyedJaggedTensor) => () => {
+    const kt = m.forward(x);
+    m.backward(x, gHost as tf.Tensor2D);
+    kt.dispose();
+  };
+  for (const optimizer of ['exact_rowwise_adagrad', 'exact_sgd'] as const) {
+    const mK = make(optimizer);
+    const mI = make(optimizer);
+    for (const s of [1, 2, 4, 8]) {
+      const { kjt } = generateSessionBatch({ batchSize: B, meanSessionLength: s, features, seed: 100 + s });
+      const ikjt = dedup(kjt);
+      const [tK, tI] = await interleaved(step(mK, kjt), step(mI, ikjt), REPS);
+      const speed = tK.medianMs / tI.medianMs;
+      const ratio = ikjt.dedupRatio;
+      const reached = speed / ratio;
+      console.log(
+        `fused ${optimizer} dup ${s}×: fwd+fused bwd KJT ${fmt(tK.medianMs)} IKJT ${fmt(tI.medianMs)} → ${speed.toFixed(2)}× (dedup ratio ${ratio.toFixed(2)}, ${(100 * reached).toFixed(0)}% reached)`,
+      );
+      fusedRows.push({
+        case: `pooled lookup fwd + fused ${optimizer} bwd over IKJT, duplication ${s}×`,
+        baseline: 'same step over the equivalent KJT',
+        ratio: speed,
+        ratioMeaning: 'speedup (KJT time / IKJT time)',
+        ...(s >= 4 ? { goal: `≥ ${(0.8 * ratio).toFixed(2)} (80% of dedup ratio ${ratio.toFixed(2)})` } : {}),
+        detail: `B ${B}, ${NF} features, D ${D}, ${ROWS} rows per table; dedup ratio (bags) ${ratio.toFixed(2)}, ${(100 * reached).toFixed(0)}% of it reached${s >= 4 ? (reached >= 0.8 ? ' (goal met)' : ' (goal missed)') : ''}; KJT ${fmt(tK.medianMs)}, IKJT ${fmt(tI.medianMs)}`,
+      });
+      kjt.dispose();
+      ikjt.dispose();
+    }
+    mK.dispose();
+    mI.dispose();
+  }
+}
+if (!quick && fusedRows.length > 0)
+  writeBenchReport(process.env.BENCH_RESULTS_FUSED ?? 'bench/results/ikjt-fused-optimizer.json', {
+    package: '@tessera/jagged-tensors',
+    title: 'IKJT (RecD dedup) vs KJT pooled lookup trained with a fused optimizer',
+    rows: fusedRows,
+    notes: [
+      `Backend ${info.name}; FusedEmbeddingBagCollection: tables resident in kernel memory, forward pooled there, backward fused with the optimizer (FBGEMM EXACT_SGD / EXACT_ROWWISE_ADAGRAD): no dense [R, D] table gradient, the rows touched are updated in place. Over the IKJT the sample gradients are summed per stored bag (indexAddRows) and one fused update per stored bag follows.`,
+      'Each repetition times one step (forward + fused backward) on the KJT side and on the IKJT side alternately (a GC before each call, outside the timing); medians. Shared 2-core machine under load from parallel work: ratios are noisy.',
+    ],
+  });
+if (!quick && !fusedOnly)
   writeBenchReport(process.env.BENCH_RESULTS ?? 'bench/results/ikjt-pooled-lookup.json', {
     package: '@tessera/jagged-tensors',
     title: 'IKJT (RecD dedup) vs KJT pooled lookup',

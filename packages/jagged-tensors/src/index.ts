@@ -5,6 +5,8 @@ export type { EmbeddingBagConfig, EmbeddingBagTable } from './embedding-bag-coll
 export { EmbeddingBagCollection } from './embedding-bag-collection.js';
 export type { EmbeddingConfig } from './embedding-collection.js';
 export { EmbeddingCollection } from './embedding-collection.js';
+export type { FusedEmbeddingBagOptions, FusedOptimizer } from './fused-embedding-bag-collection.js';
+export { FusedEmbeddingBagCollection } from './fused-embedding-bag-collection.js';
 export type { IntArrayLike } from './int-array.js';
 export { completeCumsum } from './int-array.js';
 export type { TorchrecKjt } from './interchange.js';

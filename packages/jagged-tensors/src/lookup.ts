@@ -46,8 +46,12 @@ function checkInput(fn: string, x: KeyedJaggedTensor): InverseKeyedJaggedTensor 
   return ikjt;
 }
 
-/** Pooled lookup of every feature of `tables` (already validated). @internal */
-export function pooledLookupCore(fn: string, tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): KeyedTensor {
+/** The pooled features of `x` over `tables` (already validated), in output order. @internal */
+export function pooledFeaturesOf(
+  fn: string,
+  tables: readonly Pick<EmbeddingTable, 'name' | 'featureNames' | 'pooling'>[],
+  x: KeyedJaggedTensor,
+): PooledFeature[] {
   const ikjt = checkInput(fn, x);
   const ids = x.values.dataSync() as Int32Array;
   const weights = x.weights ? (x.weights.dataSync() as Float32Array) : null;
@@ -73,6 +77,12 @@ export function pooledLookupCore(fn: string, tables: readonly EmbeddingTable[], 
       };
     }),
   );
+  return features;
+}
+
+/** Pooled lookup of every feature of `tables` (already validated). @internal */
+export function pooledLookupCore(fn: string, tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): KeyedTensor {
+  const features = pooledFeaturesOf(fn, tables, x);
   const values = pooledOp(
     tables.map((t) => t.weight),
     features,

@@ -12,7 +12,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   alloc,
   embeddingBagBackward,
+  embeddingBagBackwardFused,
   embeddingBagForward,
+  type FusedOptimizer,
   indexAddRows,
   indexSelectRows,
   type KernelArray,
@@ -167,6 +169,125 @@ export function gradFeatures(
       embeddingBagBackward(GK.array, width, cols[i], t.dim, s.ids, s.offsets, s.weights, U, s.mode, d.first, dTK.array, t.rows);
     });
     return copyOut(dTK.array, n);
+  });
+}
+
+/** A table trained by a fused optimizer: values (and row-wise Adagrad state) resident in kernel memory. @internal */
+export interface FusedTable {
+  weight: KernelArray<Float32Array>;
+  momentum: KernelArray<Float32Array> | null;
+  rows: number;
+  dim: number;
+}
+
+/**
+ * The fused backward of a pooled op (FBGEMM TBE with a fused optimizer): given the output gradient `G`
+ * (`[rows, width]`), updates the rows of each table that its features touched, in place, with no dense gradient.
+ * Over an IKJT the gradient rows of the samples of each stored bag are first summed into the row of its first sample
+ * (indexAddRows), so the fused kernel scatters U stored bags, not B samples. Features sharing a table are gathered
+ * into one call (one optimizer step per table, as one TBE table batch). @internal
+ */
+export function fusedUpdateFeatures(
+  G: Float32Array,
+  tables: readonly FusedTable[],
+  features: readonly PooledFeature[],
+  width: number,
+  cols: readonly number[],
+  optimizer: FusedOptimizer,
+  learningRate: number,
+  eps: number,
+): void {
+  const rows = Math.floor(G.length / width);
+  const GK = scratchOf(0, G.length);
+  GK.array.set(G);
+  // summed gradient rows of the stored bags, in the row of their first sample
+  const plans = features.map((f, i) => {
+    const s = f.spec;
+    const U = bagCount(s);
+    if (!s.inverse) return null;
+    const d = firstUse(s, U);
+    if (d.copies > 0) indexAddRows(GK.array, width, cols[i], tables[f.table].dim, d.from, rows, GK.array, rows, width, cols[i]);
+    return d;
+  });
+  tables.forEach((t, ti) => {
+    const mine = features.flatMap((f, i) => (f.table === ti ? [i] : []));
+    if (mine.length === 0) return;
+    if (mine.length === 1) {
+      const i = mine[0];
+      const s = features[i].spec;
+      const d = plans[i];
+      // views re-read per call: a kernel-memory view detaches when the memory grows
+      embeddingBagBackwardFused(
+        GK.array,
+        width,
+        cols[i],
+        t.dim,
+        s.ids,
+        s.offsets,
+        s.weights,
+        bagCount(s),
+        s.mode,
+        d === null ? null : d.first,
+        t.weight.array,
+        t.rows,
+        optimizer,
+        learningRate,
+        eps,
+        t.momentum === null ? null : t.momentum.array,
+      );
+      return;
+    }
+    // several features on one table: their bags concatenated (features in order), gradient rows gathered into a
+    // D-wide block, then one fused call — the same order as the dense scatter of the features in turn
+    let nBags = 0;
+    let nIds = 0;
+    for (const i of mine) {
+      const s = features[i].spec;
+      nBags += bagCount(s);
+      nIds += s.offsets[bagCount(s)] - s.offsets[0];
+    }
+    const anyWeights = mine.some((i) => features[i].spec.weights !== null);
+    const ids = new Int32Array(nIds);
+    const weights = anyWeights ? new Float32Array(nIds).fill(1) : null;
+    const offsets = new Int32Array(nBags + 1);
+    const gRow = new Int32Array(nBags);
+    const mode = features[mine[0]].spec.mode;
+    const GB = scratchOf(1, nBags * t.dim);
+    let u0 = 0;
+    let j0 = 0;
+    for (const i of mine) {
+      const s = features[i].spec;
+      const U = bagCount(s);
+      const a = s.offsets[0];
+      const e = s.offsets[U];
+      ids.set(s.ids.subarray(a, e), j0);
+      if (weights !== null && s.weights !== null) weights.set(s.weights.subarray(a, e), j0);
+      for (let u = 0; u < U; u++) offsets[u0 + u + 1] = s.offsets[u + 1] - a + j0;
+      const d = plans[i];
+      for (let u = 0; u < U; u++) gRow[u0 + u] = d === null ? u : d.first[u];
+      indexSelectRows(GK.array, rows, width, cols[i], t.dim, gRow.subarray(u0, u0 + U), U, GB.array.subarray(u0 * t.dim), t.dim, 0);
+      for (let u = 0; u < U; u++) if (gRow[u0 + u] >= 0) gRow[u0 + u] = u0 + u;
+      u0 += U;
+      j0 += e - a;
+    }
+    embeddingBagBackwardFused(
+      GB.array,
+      t.dim,
+      0,
+      t.dim,
+      ids,
+      offsets,
+      weights,
+      nBags,
+      mode,
+      gRow,
+      t.weight.array,
+      t.rows,
+      optimizer,
+      learningRate,
+      eps,
+      t.momentum === null ? null : t.momentum.array,
+    );
   });
 }
 
