@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fail } from './errors.js';
 import { concatInt32, readInt32 } from './int-array.js';
 import type { Groups, InverseIndices, KjtParts, KjtView } from './kjt-validator.js';
-import { bagRows, gatherRows, takeRanges } from './rows.js';
+import { bagRows, gatherBagRowsInt32, gatherRows, takeRanges } from './rows.js';
 
 /** `[0, cumsum]` without the overflow check (inputs already validated). @internal */
 export function cumsum(l: Int32Array): Int32Array {
@@ -85,11 +85,12 @@ export function withBagsParts(
 ): KjtParts {
   const lengths = new Int32Array(bags.length);
   for (let i = 0; i < bags.length; i++) lengths[i] = x.lengths[bags[i]];
-  const rows = bagRows(x.offsets, bags);
-  const values = gatherRows(x.values, rows);
+  // int32 ids without weights (no row list needed): one range copy per bag
+  const rows = x.values.dtype === 'int32' && !x.weights ? null : bagRows(x.offsets, bags);
+  const values = rows === null ? gatherBagRowsInt32(x.values, x.offsets, bags) : gatherRows(x.values, rows);
   let weights: tf.Tensor1D | null = null;
   try {
-    weights = x.weights ? (gatherRows(x.weights, rows) as tf.Tensor1D) : null;
+    weights = x.weights ? (gatherRows(x.weights, rows as Int32Array) as tf.Tensor1D) : null;
   } catch (e) {
     values.dispose();
     throw e;

@@ -83,6 +83,29 @@ export function bagRows(offsets: Int32Array, bagIdx: ArrayLike<number>): Int32Ar
   return out;
 }
 
+/**
+ * Int32 rows of the bags `bagIdx` (each bag the row range `[offsets[b], offsets[b+1])` of `x`), concatenated in
+ * order: `gatherRows(x, bagRows(offsets, bagIdx))` without the row list, each bag one range copy. @internal
+ */
+export function gatherBagRowsInt32(x: tf.Tensor, offsets: Int32Array, bagIdx: ArrayLike<number>): tf.Tensor {
+  const w = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  let n = 0;
+  for (let i = 0; i < bagIdx.length; i++) n += offsets[bagIdx[i] + 1] - offsets[bagIdx[i]];
+  if (n === 0) return emptyRows(x);
+  const src = x.dataSync() as Int32Array;
+  const out = new Int32Array(n * w);
+  let p = 0;
+  for (let i = 0; i < bagIdx.length; i++) {
+    const s = offsets[bagIdx[i]] * w;
+    const e = offsets[bagIdx[i] + 1] * w;
+    // long ranges as one memcpy (TypedArray.set of a subarray), short ones element by element
+    if (e - s >= 32) out.set(src.subarray(s, e), p);
+    else for (let j = s; j < e; j++) out[p + j - s] = src[j];
+    p += e - s;
+  }
+  return tf.tensor(out, [n, ...x.shape.slice(1)], 'int32');
+}
+
 /** Element bit patterns of an int32/float32 tensor's data, as an Int32Array view (no copy). @internal */
 export function bitsOf(x: tf.Tensor): Int32Array {
   const d = x.dataSync() as Int32Array | Float32Array;
