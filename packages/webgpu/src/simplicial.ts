@@ -2,7 +2,7 @@
 // the forward and the three backward kernels follow pytorch/FBGEMM
 // fbgemm_gpu/experimental/simplicial_attention/simplicial/ops/triton/{fwd,bwd}.py in what they save and recompute
 // (only lse is saved; logits and probabilities are recomputed from it; nothing of size n·w1·w2 is stored) and the
-// host kernels of @tessera/simplicial-attention (src/host-simplicial.ts) in their per-query order: for each j of
+// JavaScript attention kernels of @tessera/kernels (src/js/simplicial.ts) in their per-query order: for each j of
 // window 1, t = s·(q_i ⊙ k1_j), logits ⟨t, k2_k⟩ over window 2, an online max/sum, acc += v1_j ⊙ Σ_k p_k v2_k.
 // One invocation per query (forward, dQ) or per key row (dK1/dV1, dK2/dV2: the key-side gradients are gathered
 // over the queries whose windows contain the key, so no float atomics are needed). Trilinear form only.
