@@ -94,15 +94,26 @@ export function gatherBagRowsInt32(x: tf.Tensor, offsets: Int32Array, bagIdx: Ar
   if (n === 0) return emptyRows(x);
   const src = x.dataSync() as Int32Array;
   const out = new Int32Array(n * w);
+  // bags that follow each other in x (consecutive kept bags) merge into one range; long ranges are one memcpy
+  // (TypedArray.set of a subarray), short ones are copied element by element
   let p = 0;
+  let rs = 0;
+  let re = 0;
+  const flush = () => {
+    if (re - rs >= 32) out.set(src.subarray(rs, re), p);
+    else for (let j = rs; j < re; j++) out[p + j - rs] = src[j];
+    p += re - rs;
+  };
   for (let i = 0; i < bagIdx.length; i++) {
     const s = offsets[bagIdx[i]] * w;
     const e = offsets[bagIdx[i] + 1] * w;
-    // long ranges as one memcpy (TypedArray.set of a subarray), short ones element by element
-    if (e - s >= 32) out.set(src.subarray(s, e), p);
-    else for (let j = s; j < e; j++) out[p + j - s] = src[j];
-    p += e - s;
+    if (s !== re) {
+      flush();
+      rs = s;
+    }
+    re = e;
   }
+  flush();
   return tf.tensor(out, [n, ...x.shape.slice(1)], 'int32');
 }
 

@@ -101,7 +101,7 @@ test.prop([caseArb], { numRuns: 250 })('dedupBags: wasm = JavaScript = naive ref
   check(build(c, lens, words));
 });
 
-plain('dedupBags: a large batch of few distinct bags (many equal hashes) and the all-equal / all-distinct extremes', () => {
+plain('dedupBags: large batches of few distinct bags (many equal hashes), long bags, and the all-equal / all-distinct extremes', () => {
   let s = 12345;
   const rnd = (n: number) => {
     s = (Math.imul(s, 1103515245) + 12345) | 0;
@@ -109,13 +109,16 @@ plain('dedupBags: a large batch of few distinct bags (many equal hashes) and the
   };
   const B = 3000;
   const K = 2;
-  for (const shape of ['mixed', 'equal', 'distinct']) {
+  for (const shape of ['mixed', 'equal', 'distinct', 'long']) {
     const offsets = new Int32Array(K * B + 1);
     const vals: number[] = [];
     for (let i = 0; i < K * B; i++) {
       const b = i % B;
-      const len = shape === 'equal' ? 2 : shape === 'distinct' ? 1 : rnd(3);
-      for (let j = 0; j < len; j++) vals.push(shape === 'equal' ? 5 : shape === 'distinct' ? b : rnd(4));
+      // 'long': bags of 8–40 words (the wasm hash's four-lane path) from 6 patterns, one in 4 bags a random one
+      const pat = rnd(8);
+      const len = shape === 'equal' ? 2 : shape === 'distinct' ? 1 : shape === 'long' ? 8 + (pat % 6) * 6 + (pat >> 2) : rnd(3);
+      for (let j = 0; j < len; j++)
+        vals.push(shape === 'equal' ? 5 : shape === 'distinct' ? b : shape === 'long' ? (pat < 6 ? (pat * 7 + j) % 5 : rnd(5)) : rnd(4));
       offsets[i + 1] = vals.length;
     }
     const x: Batch = { values: Int32Array.from(vals), w: 1, weights: null, offsets, B, groups: [[0, 1]] };

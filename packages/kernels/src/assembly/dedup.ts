@@ -31,14 +31,25 @@ function sameBag(values: usize, w: i32, weights: usize, offsets: usize, p: i32, 
   return true;
 }
 
-/** FNV-1a style hash of bag `bag` continued from h. */
+/** FNV-1a style hash of bag `bag` continued from h (any hash gives the same result: hits are compared in full). */
 @inline
 function hashBag(values: usize, w: i32, weights: usize, offsets: usize, bag: i32, h0: i32): i32 {
   const s = load<i32>(offsets + (<usize>bag << 2));
   const e = load<i32>(offsets + (<usize>(bag + 1) << 2));
   let h = (h0 ^ (e - s)) * PRIME;
   const end = values + (<usize>e * <usize>w << 2);
-  for (let p = values + (<usize>s * <usize>w << 2); p < end; p += 4) h = (h ^ load<i32>(p)) * PRIME;
+  let p = values + (<usize>s * <usize>w << 2);
+  if (p + 32 <= end) {
+    // four interleaved chains (word j to lane j mod 4) folded at the end: a quarter of the multiply latency
+    let v = i32x4.splat(h);
+    const m = i32x4.splat(PRIME);
+    for (; p + 16 <= end; p += 16) v = i32x4.mul(v128.xor(v, v128.load(p)), m);
+    h = (h ^ i32x4.extract_lane(v, 0)) * PRIME;
+    h = (h ^ i32x4.extract_lane(v, 1)) * PRIME;
+    h = (h ^ i32x4.extract_lane(v, 2)) * PRIME;
+    h = (h ^ i32x4.extract_lane(v, 3)) * PRIME;
+  }
+  for (; p < end; p += 4) h = (h ^ load<i32>(p)) * PRIME;
   if (weights != 0) {
     const we = weights + (<usize>e << 2);
     for (let p = weights + (<usize>s << 2); p < we; p += 4) h = (h ^ load<i32>(p)) * PRIME;
