@@ -229,8 +229,9 @@ export class FusedEmbeddingBagCollection {
 
   private table(fn: string, name: string): Table {
     this.check(fn);
+    if (typeof name !== 'string') fail('INVALID_ARGUMENT', fn, 'name must be a string', name);
     const t = this.t.find((x) => x.name === name);
-    if (t === undefined) fail('INVALID_KEY', fn, `no table named '${String(name)}'`, name);
+    if (t === undefined) fail('INVALID_KEY', fn, `no table named '${name}'`, name);
     return t;
   }
 

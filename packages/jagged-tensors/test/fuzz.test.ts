@@ -159,6 +159,24 @@ const collectionOptions = orHostile(
     trainable: orHostile(fc.boolean()),
   }),
 );
+const fusedOptions = orHostile(
+  fc.record({
+    tables: orHostile(fc.array(orHostile(tableConfig), { maxLength: 2 })),
+    optimizer: orHostile(fc.constantFrom('exact_sgd', 'exact_rowwise_adagrad')),
+    learningRate: fc.oneof(fc.constantFrom(0, 0.1), edgeNumberArb(), hostileValueArb()),
+    eps: fc.oneof(fc.constant(undefined), fc.constant(1e-8), edgeNumberArb()),
+    seed: orHostile(fc.nat()),
+  }),
+);
+const fusedV = lazyValue(
+  'fused ebc',
+  () =>
+    new api.FusedEmbeddingBagCollection({
+      tables: [{ name: 't', numEmbeddings: 10, embeddingDim: 2, featureNames: ['a', 'b'] }],
+      optimizer: 'exact_rowwise_adagrad',
+      learningRate: 0.1,
+    }),
+);
 const lookupTables = orHostile(
   fc.array(
     orHostile(
@@ -244,6 +262,27 @@ const entries: Entry[] = [
   ['generateSessionBatch', api.generateSessionBatch, [sessionOptions]],
   ['EmbeddingBagCollection', (o: unknown) => new api.EmbeddingBagCollection(o as never), [collectionOptions]],
   ['EmbeddingCollection', (o: unknown) => new api.EmbeddingCollection(o as never), [collectionOptions]],
+  ['FusedEmbeddingBagCollection', (o: unknown) => new api.FusedEmbeddingBagCollection(o as never), [fusedOptions]],
+  [
+    'FusedEmbeddingBagCollection.forward',
+    (e: unknown, x: unknown) => (e as api.FusedEmbeddingBagCollection).forward(x as never),
+    [fusedV, kjtArb],
+  ],
+  [
+    'FusedEmbeddingBagCollection.backward',
+    (e: unknown, x: unknown, g: unknown) => (e as api.FusedEmbeddingBagCollection).backward(x as never, g as never),
+    [fusedV, kjtArb, fc.oneof(tensorArb, ktArb)],
+  ],
+  [
+    'FusedEmbeddingBagCollection.weight',
+    (e: unknown, n: unknown) => (e as api.FusedEmbeddingBagCollection).weight(n as never),
+    [fusedV, fc.oneof(fc.constantFrom('t', 'x'), hostileValueArb())],
+  ],
+  [
+    'FusedEmbeddingBagCollection.momentum',
+    (e: unknown, n: unknown) => (e as api.FusedEmbeddingBagCollection).momentum(n as never),
+    [fusedV, fc.oneof(fc.constantFrom('t', 'x'), hostileValueArb())],
+  ],
   [
     'EmbeddingBagCollection.forward',
     (e: unknown, x: unknown) => (e as api.EmbeddingBagCollection).forward(x as never),
