@@ -11,6 +11,7 @@ import vm from 'node:vm';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tessera/core';
+import { kernelBackend, setKernelBackend } from '@tessera/kernels';
 import { type BenchRow, timeIt, writeBenchReport } from '@tessera/testing';
 import {
   dedup,
@@ -59,9 +60,6 @@ async function interleaved(a: () => unknown, b: () => unknown, reps: number): Pr
   const [x, y] = await interleavedN([a, b], reps);
   return [x, y];
 }
-async function interleaved3(a: () => unknown, b: () => unknown, c: () => unknown, reps: number) {
-  return interleavedN([a, b, c], reps);
-}
 // A full GC before each timed call (outside the timing): each backward frees ~130 MB of dense table gradients, and
 // without this the collection lands in whichever later call happens to trigger it.
 v8.setFlagsFromString('--expose-gc');
@@ -88,12 +86,21 @@ for (const s of fusedOnly ? [] : [1, 2, 4, 8]) {
   const nnzI = ikjt.values.shape[0];
   const idealIds = nnzK / nnzI;
   const [tK, tI] = await interleaved(fwdBwd(kjt), fwdBwd(ikjt), REPS);
-  const [tFwdK, tFwdI, tDedup] = await interleaved3(fwd(kjt), fwd(ikjt), () => dedup(kjt).dispose(), REPS);
+  // dedup with the default kernels and with the JavaScript twin of its kernel (TESSERA_KERNELS=js), in the same run
+  const dedupJs = () => {
+    setKernelBackend('js');
+    try {
+      dedup(kjt).dispose();
+    } finally {
+      setKernelBackend(undefined);
+    }
+  };
+  const [tFwdK, tFwdI, tDedup, tDedupJs] = await interleavedN([fwd(kjt), fwd(ikjt), () => dedup(kjt).dispose(), dedupJs], REPS);
   const speed = tK.medianMs / tI.medianMs;
   const bytesK = nnzK * 4 + kjt.lengths.length * 4;
   const bytesI = nnzI * 4 + ikjt.lengths.length * 4 + ikjt.inverse.idx.length * B * 4;
   console.log(
-    `dup ${s}×: ids ${nnzK} → ${nnzI} (ideal ${idealIds.toFixed(2)}×, bags ${ikjt.dedupRatio.toFixed(2)}×), fwd+bwd KJT ${fmt(tK.medianMs)} IKJT ${fmt(tI.medianMs)} → ${speed.toFixed(2)}×; fwd KJT ${fmt(tFwdK.medianMs)} IKJT ${fmt(tFwdI.medianMs)}; dedup ${fmt(tDedup.medianMs)}`,
+    `dup ${s}×: ids ${nnzK} → ${nnzI} (ideal ${idealIds.toFixed(2)}×, bags ${ikjt.dedupRatio.toFixed(2)}×), fwd+bwd KJT ${fmt(tK.medianMs)} IKJT ${fmt(tI.medianMs)} → ${speed.toFixed(2)}×; fwd KJT ${fmt(tFwdK.medianMs)} IKJT ${fmt(tFwdI.medianMs)}; dedup ${fmt(tDedup.medianMs)} (JS twin ${fmt(tDedupJs.medianMs)})`,
   );
   // Goal: within 20% of the ideal dedup ratio (the IKJT's dedupRatio, K·B/ΣU over bags). The ratio of
   // pooled ids (the work actually saved) is higher and reported beside it.
@@ -126,7 +133,7 @@ for (const s of fusedOnly ? [] : [1, 2, 4, 8]) {
     ratio: frac,
     ratioMeaning: 'time fraction (dedup / pooled forward)',
     goal: '< 0.25',
-    detail: `dedup ${fmt(tDedup.medianMs)}, forward KJT ${fmt(tFwdK.medianMs)}, forward IKJT ${fmt(tFwdI.medianMs)}`,
+    detail: `dedup ${fmt(tDedup.medianMs)} (${kernelBackend()} kernel; its JavaScript twin ${fmt(tDedupJs.medianMs)}, ${(tDedupJs.medianMs / tDedup.medianMs).toFixed(2)}× slower), forward KJT ${fmt(tFwdK.medianMs)}, forward IKJT ${fmt(tFwdI.medianMs)}`,
   });
   kjt.dispose();
   ikjt.dispose();
