@@ -123,11 +123,38 @@ export function bagForward(
         store<f32>(o + (<usize>d0 << 2), c);
       }
     } else {
-      memory.fill(o, 0, rowBytes);
-      for (let j = a; j < e; j++) {
-        sink ^= touch(table, rowBytes, ids, j, last);
-        const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes;
-        axpy64(o, x, <f64>load<f32>(weights + (<usize>j << 2)), D);
+      // Each step is y = fl32(y + w·x) with w·x exact and the sum in float64 (as the JavaScript twin's Float32Array
+      // update). Eight columns at a time stay in registers as float64 pairs holding float32 values, rounded to
+      // float32 after every step, so nothing goes through memory between the ids of a bag.
+      let d0 = 0;
+      for (; d0 + 8 <= D; d0 += 8) {
+        let y0 = f64x2.splat(0);
+        let y1 = y0;
+        let y2 = y0;
+        let y3 = y0;
+        for (let j = a; j < e; j++) {
+          if (d0 === 0) sink ^= touch(table, rowBytes, ids, j, last);
+          const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2);
+          const c = f64x2.splat(<f64>load<f32>(weights + (<usize>j << 2)));
+          const xa = v128.load(x);
+          const xb = v128.load(x, 16);
+          y0 = round32(f64x2.add(y0, f64x2.mul(c, f64x2.promote_low_f32x4(xa))));
+          y1 = round32(f64x2.add(y1, f64x2.mul(c, f64x2.promote_low_f32x4(shuffleHi(xa)))));
+          y2 = round32(f64x2.add(y2, f64x2.mul(c, f64x2.promote_low_f32x4(xb))));
+          y3 = round32(f64x2.add(y3, f64x2.mul(c, f64x2.promote_low_f32x4(shuffleHi(xb)))));
+        }
+        const od = o + (<usize>d0 << 2);
+        v128.store(od, join32(y0, y1));
+        v128.store(od, join32(y2, y3), 16);
+      }
+      if (d0 < D) {
+        const rest = o + (<usize>d0 << 2);
+        memory.fill(rest, 0, <usize>(D - d0) << 2);
+        for (let j = a; j < e; j++) {
+          if (d0 === 0) sink ^= touch(table, rowBytes, ids, j, last);
+          const x = table + <usize>load<i32>(ids + (<usize>j << 2)) * rowBytes + (<usize>d0 << 2);
+          axpy64(rest, x, <f64>load<f32>(weights + (<usize>j << 2)), D - d0);
+        }
       }
     }
     if (mode === 1 && e > a) {
@@ -145,6 +172,21 @@ export function bagForward(
     }
   }
   return sink;
+}
+
+/** The upper two float32 lanes moved to the lower two. */
+@inline function shuffleHi(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/** A float64 pair rounded to float32 and back (exact: the result holds float32 values). */
+@inline function round32(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
+
+/** Two float64 pairs of float32 values as one float32x4 (lo, hi). */
+@inline function join32(lo: v128, hi: v128): v128 {
+  return i8x16.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
 /** y[0 .. D) = fl32(y + c·x) with the product and sum in float64. */
