@@ -20,6 +20,7 @@ export {
 export type { TesseraErrorCode, TesseraErrorDetails } from './errors.js';
 export { DESCRIBE_MAX_DEPTH, DESCRIBE_MAX_LENGTH, describe, TESSERA_ERROR_CODES, TesseraError } from './errors.js';
 export { registerAllGradients } from './gradients.js';
+export { canReadSync, readSync } from './host-read.js';
 export { sqnrDb } from './metrics.js';
 export type { Rng } from './rng.js';
 export { rng } from './rng.js';

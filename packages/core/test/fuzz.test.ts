@@ -150,6 +150,8 @@ const entries: Entry[] = [
   ['checkSize', api.checkSize, [num, name, name, fc.record({ min: fc.nat(10), max: fc.nat(100) })]],
   ['checkStringArray', api.checkStringArray, [hostileValueArb(), name, name, fc.record({ unique: fc.boolean() })]],
   ['checkBoolean', api.checkBoolean, [hostileValueArb(), name, name, fc.oneof(fc.constant(undefined), fc.boolean())]],
+  ['canReadSync', api.canReadSync, [orHostile(fc.constantFrom('cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow'))]],
+  ['readSync', api.readSync, [anyTensor, name, name, fc.oneof(fc.constant(undefined), name)]],
   // only values that cannot switch the process's backend (a valid name would change it under the other tests)
   ['initBackend', api.initBackend, [hostileValueArb().filter((v) => v !== undefined && typeof v !== 'string'), hostileValueArb()]],
 ];
