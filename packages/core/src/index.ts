@@ -1,3 +1,5 @@
+export type { Accelerator } from './accelerators.js';
+export { accelerator, registerAccelerator } from './accelerators.js';
 export type { AxisLayout } from './axis-layout.js';
 export { axisLayout, moveAxisBack, moveAxisLast } from './axis-layout.js';
 export type { BackendInfo, BackendName, InitBackendOptions } from './backend.js';

@@ -150,6 +150,16 @@ const entries: Entry[] = [
   ['checkSize', api.checkSize, [num, name, name, fc.record({ min: fc.nat(10), max: fc.nat(100) })]],
   ['checkStringArray', api.checkStringArray, [hostileValueArb(), name, name, fc.record({ unique: fc.boolean() })]],
   ['checkBoolean', api.checkBoolean, [hostileValueArb(), name, name, fc.oneof(fc.constant(undefined), fc.boolean())]],
+  [
+    'registerAccelerator',
+    (op: unknown, b: unknown, f: unknown) => {
+      // a valid registration is removed again at once, so the fuzz run leaves no accelerator behind
+      const remove = api.registerAccelerator(op as string, b as string, f as never);
+      remove();
+    },
+    [orHostile(fc.constantFrom('fuzzOp', '')), orHostile(fc.constantFrom('cpu', 'fuzzBackend')), orHostile(fc.constant(() => 1))],
+  ],
+  ['accelerator', api.accelerator, [hostileValueArb(), fc.oneof(fc.constant(undefined), hostileValueArb())]],
   ['canReadSync', api.canReadSync, [orHostile(fc.constantFrom('cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow'))]],
   ['readSync', api.readSync, [anyTensor, name, name, fc.oneof(fc.constant(undefined), name)]],
   // only values that cannot switch the process's backend (a valid name would change it under the other tests)
