@@ -37,7 +37,34 @@ const CAUSES = [
   [/Test timed out/, 'timeout'],
   [/bits?|ulp|toEqual|toBe|expected/i, 'value mismatch'],
 ];
-const classify = (msg) => CAUSES.find(([re]) => re.test(msg))?.[1] ?? 'other';
+// A synchronous read is the test's own (its assertion reads a result) when the first stack frame outside
+// node_modules is a test file, the library's when it is a package source file.
+const TEST_READ = "the test's own dataSync/arraySync on webgpu in Node (its assertion reads a result synchronously)";
+const LIB_READ = 'a library host path read synchronously on webgpu in Node (raw dataSync, no OffscreenCanvas)';
+const CLEAR_READ = 'a host-only path refused on webgpu in Node with the TesseraError of readSync (no device path)';
+function classify(msg) {
+  if (/cannot do synchronously in this runtime/.test(msg)) return CLEAR_READ;
+  if (/OffscreenCanvas is not defined/.test(msg)) {
+    const frame = firstFrame(msg);
+    if (frame === undefined) return CAUSES[0][1];
+    return /\.test\.ts|\/test\//.test(frame) ? TEST_READ : LIB_READ;
+  }
+  return CAUSES.find(([re]) => re.test(msg))?.[1] ?? 'other';
+}
+// first stack frame ("❯ fn path:line:col" in vitest's log, "at fn (path:line:col)" in raw stacks) outside
+// node_modules and node internals, after the error line
+function firstFrame(msg) {
+  if (/foreign-error: ReferenceError: OffscreenCanvas/.test(msg)) return 'src/(fuzzed public function)';
+  const start = msg.indexOf('OffscreenCanvas is not defined');
+  const lines = msg.slice(start >= 0 ? start : 0).split('\n');
+  for (const l of lines) {
+    const m = /(?:❯|\bat) (?:\S+ \(?)?\(?((?:file:\/\/)?[^\s()]+?\.[cm]?[jt]s):\d+/.exec(l);
+    if (!m) continue;
+    if (/node_modules|node:internal/.test(m[1])) continue;
+    return m[1];
+  }
+  return undefined;
+}
 
 function runOne(pkg) {
   return new Promise((resolve) => {
