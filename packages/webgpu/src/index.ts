@@ -1,6 +1,7 @@
 // @tessera/webgpu — WGSL kernels for tessera's hot paths, registered with tfjs-backend-webgpu as custom programs.
 // The public API, and nothing else.
 
+export { registerWebGPUKernels } from './accelerators.js';
 export type { WebGPUBDROptions } from './bdr-fake-quant.js';
 export { BDR_FAKE_QUANTIZE_KERNEL, fakeQuantizeBDRWebGPU } from './bdr-fake-quant.js';
 export type { WebGPUEmbeddingBagOptions } from './embedding-bag.js';
