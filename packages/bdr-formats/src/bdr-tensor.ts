@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
+import { axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, readSync, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
 import { dequantizeRows, planarSizes, quantizeRowsPacked } from './kernels/bdr-kernel.js';
 import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
@@ -93,7 +93,8 @@ export function quantizeBDRArray(values: Float32Array, shape: readonly number[],
  * Quantizes a float32 tensor to a packed BDR format ([BDR] §III): per level-1 block of k1 elements along `axis`, a
  * shared exponent E from the exponent field of the block's max |x| (a zero or float32-subnormal max counts as −127,
  * as AMD Quark does); per sub-block of k2, a shift s = clamp(E − e_j, 0, 2^d2 − 1) from its own max; each element
- * rounded to q·2^(E − s − (m − 1)) with |q| ≤ 2^m − 1. The input is read with `dataSync` and not disposed.
+ * rounded to q·2^(E − s − (m − 1)) with |q| ≤ 2^m − 1. The input is read with `dataSync` and not disposed (where
+ * that is impossible, webgpu in Node, it throws `UNSUPPORTED`: read with `await x.data()` and call {@link quantizeBDRArray}).
  *
  * @throws TesseraError `INVALID_DTYPE` when x is not float32; `INVALID_ARGUMENT` for an invalid format or option,
  * `clamp: 'quark'`, or a NaN/±Inf element (no encoding exists); `INVALID_SHAPE` for a scalar, or a partial block with
@@ -117,7 +118,9 @@ export function quantizeBDR(x: tf.Tensor, f: BDRFormat, options?: BDROptions): B
   const fmt = checkFormat(f, fn);
   const o = resolveBDROptions(options, x.rank, fn);
   if (o.clamp !== 'field') throw new TesseraError('INVALID_ARGUMENT', fn, "clamp must be 'field' when packing (2^m has no code)", o.clamp);
-  return quantizeResolved(x.dataSync() as Float32Array, x.shape, fmt, o, fn);
+  const values =
+    x.size === 0 ? new Float32Array(0) : readSync(x, fn, "'x'", 'await x.data() and pass the Float32Array to quantizeBDRArray');
+  return quantizeResolved(values as Float32Array, x.shape, fmt, o, fn);
 }
 
 /**

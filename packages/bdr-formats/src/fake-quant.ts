@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { axisLayout, checkTensor, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
+import { accelerator, axisLayout, checkTensor, moveAxisBack, moveAxisLast, readSync, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
 import { fakeQuantizeRows } from './kernels/bdr-kernel.js';
 import { type BDROptions, type ResolvedBDROptions, resolveBDROptions } from './options.js';
@@ -19,17 +19,24 @@ export function fakeQuantizeResolved(values: Float32Array, shape: readonly numbe
   return moveAxisBack(tmp, g, out);
 }
 
+/** What an accelerator of `'fakeQuantizeBDR'` receives (see `registerAccelerator` of @tessera/core). @internal */
+export type FakeQuantizeBDRAccelerator = (x: tf.Tensor, format: BDRFormat, options: BDROptions | undefined) => tf.Tensor | undefined;
+
 /**
  * Fake BDR quantization for quantization-aware training: the forward value is the quantize→dequantize value
  * (bit for bit `dequantizeBDR(quantizeBDR(x, f, o))` for finite x with `clamp: 'field'`), the gradient is the
- * identity (straight-through estimator via `tf.customGrad`). The forward runs on the host (`dataSync`, the exact
- * kernel, upload), so it works on every tfjs backend. Non-finite inputs follow AMD Quark's
+ * identity (straight-through estimator via `tf.customGrad`). An accelerator registered for the active backend through
+ * `registerAccelerator('fakeQuantizeBDR', backend, impl)` of @tessera/core runs first (`impl(x, format, options)` with
+ * the arguments as given, e.g. the WGSL kernel of `@tessera/webgpu` after `registerWebGPUKernels()`; `undefined`
+ * declines). Otherwise the forward runs on the host (`dataSync`, the exact kernel, upload), which works on every tfjs
+ * backend that can read synchronously (not webgpu in Node: there it throws `UNSUPPORTED`). Non-finite inputs follow AMD Quark's
  * `fake_quantize_mx6_mx9`: they are left out of the block and sub-block maxima, NaN stays NaN, ±Inf becomes ± the
  * largest magnitude of its sub-block's grid. `clamp: 'quark'` reproduces Quark's bound (a shifted sub-block may
  * reach 2^m; an Inf in a shifted sub-block becomes (2^(m+1) − 1)·2^p).
  *
  * @throws TesseraError `INVALID_DTYPE` when x is not float32; `INVALID_ARGUMENT` for an invalid format or option;
- * `INVALID_SHAPE` for a scalar, or a partial block with `padding: 'error'`.
+ * `INVALID_SHAPE` for a scalar, or a partial block with `padding: 'error'`; `UNSUPPORTED` where the host kernel must
+ * run on a backend that cannot read synchronously (webgpu in Node without a registered accelerator).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -54,9 +61,16 @@ export function fakeQuantizeBDR(x: tf.Tensor, f: BDRFormat, options?: BDROptions
       `shape[${o.axis}] must be a multiple of k1 = ${fmt.k1} with padding 'error'`,
       `shape [${x.shape.join(', ')}]`,
     );
+  if (x.size > 0) {
+    const r = accelerator<FakeQuantizeBDRAccelerator>(fn)?.(x, f, options);
+    if (r !== undefined) return r;
+  }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args[0] as tf.Tensor;
-    const v = fakeQuantizeResolved(t.dataSync() as Float32Array, t.shape, fmt, o);
+    // no elements: no read and no kernel (tfjs-backend-webgpu cannot upload an empty input)
+    const host =
+      t.size === 0 ? new Float32Array(0) : readSync(t, fn, "'x'", 'register the @tessera/webgpu kernels (registerWebGPUKernels())');
+    const v = fakeQuantizeResolved(host as Float32Array, t.shape, fmt, o);
     return { value: tf.tensor(v, t.shape, 'float32'), gradFunc: (dy: tf.Tensor) => dy };
   });
   return op(x) as tf.Tensor;

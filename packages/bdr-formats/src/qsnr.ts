@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { describe, TesseraError } from '@tessera/core';
+import { describe, readSync, TesseraError } from '@tessera/core';
 import { type BDRFormat, checkFormat } from './format.js';
 
 function hostValues(v: unknown, fn: string, name: string): { data: ArrayLike<number>; shape?: readonly number[] } {
@@ -8,7 +8,8 @@ function hostValues(v: unknown, fn: string, name: string): { data: ArrayLike<num
     const t = v as Tensor;
     if (t.isDisposed) throw new TesseraError('INVALID_ARGUMENT', fn, `${name} must not be disposed`, 'a disposed tensor');
     if (t.dtype !== 'float32') throw new TesseraError('INVALID_DTYPE', fn, `${name} must be float32`, t.dtype);
-    return { data: t.dataSync() as Float32Array, shape: t.shape };
+    const data = t.size === 0 ? new Float32Array(0) : readSync(t, fn, name, 'await t.data() and pass Float32Arrays');
+    return { data: data as Float32Array, shape: t.shape };
   }
   throw new TesseraError('INVALID_ARGUMENT', fn, `${name} must be a Float32Array or a float32 tf.Tensor`, describe(v));
 }
@@ -16,7 +17,8 @@ function hostValues(v: unknown, fn: string, name: string): { data: ArrayLike<num
 /**
  * Quantization signal-to-noise ratio in dB: QSNR(x, x̂) = −10·log10(Σ(x̂ − x)² / Σx²), sums in float64 over the whole
  * array (Rouhani et al., arXiv:2302.08007 §IV-A, E‖Q(x) − x‖²/E‖x‖² over the data; equal to torchao's
- * `compute_error` SQNR). x̂ = x gives +Infinity. Tensors are read with `dataSync` and not disposed.
+ * `compute_error` SQNR). x̂ = x gives +Infinity. Tensors are read with `dataSync` (on webgpu in Node, `UNSUPPORTED`: pass Float32Arrays
+ * read with `await t.data()`) and not disposed.
  *
  * @throws TesseraError `INVALID_ARGUMENT` when an argument is not a Float32Array or tensor, x is all zeros, or a
  * value is NaN/±Inf; `INVALID_DTYPE` for a non-float32 tensor; `INVALID_SHAPE` when lengths or shapes differ.
