@@ -16,7 +16,7 @@ import { accuracy, logLoss, normalizedEntropy, rocAuc } from './metrics.js';
 import { type DlrmBatch, DlrmModel } from './model.js';
 import { adagrad, rowWiseSparseAdagrad, type SparseAwareOptimizer, sgd } from './optimizers.js';
 import { syntheticCriteo } from './synthetic.js';
-import { disposeBatch, trainStep } from './train.js';
+import { disposeBatch, trainStepAsync } from './train.js';
 
 const dashList = (v: string): number[] => {
   const xs = v.split('-').map(Number);
@@ -106,8 +106,8 @@ async function evaluate(model: DlrmModel, batches: Iterable<DlrmBatch> | AsyncIt
   const ys: number[] = [];
   for await (const b of batches) {
     const p = model.forward(b);
-    ps.push(...p.dataSync());
-    ys.push(...(b.labels as tf.Tensor).dataSync());
+    ps.push(...(await p.data()));
+    ys.push(...(await (b.labels as tf.Tensor).data()));
     p.dispose();
     disposeBatch(b);
   }
@@ -330,7 +330,7 @@ async function train(o: CommonOpts & Record<string, unknown>, out: (s: string) =
         }
         try {
           const stepLr = sched.lrAt(sched.stepCount + 1);
-          const { loss } = trainStep(model, opt, b, o.lossFunction as LossKind, { lr: stepLr, classWeights: lw });
+          const { loss } = await trainStepAsync(model, opt, b, o.lossFunction as LossKind, { lr: stepLr, classWeights: lw });
           sched.step();
           running = steps === 0 ? loss : 0.98 * running + 0.02 * loss;
           steps++;

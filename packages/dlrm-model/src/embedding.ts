@@ -6,6 +6,7 @@
 // into the touched rows. With an IKJT (RecD, arXiv 2211.05239 §4) only the U_k unique bags are pooled and the
 // duplicate samples' output gradients are summed into their unique bag before the scatter (torchrec's unsharded
 // `EmbeddingBagCollection` variable-batch path).
+import { readSync } from '@tessera/core';
 import { InverseKeyedJaggedTensor, KeyedJaggedTensor } from '@tessera/jagged-tensors';
 import { fail } from './errors.js';
 
@@ -45,8 +46,11 @@ export function resolveSparse(fn: string, sparse: unknown, featureNames: readonl
     fail('UNSUPPORTED', fn, 'a variable-batch KJT needs inverse indices (an IKJT)', 'stridePerKeyPerRank set');
   if (kjt.values.dtype !== 'int32' || kjt.values.rank !== 1)
     fail('INVALID_DTYPE', fn, 'batch.sparse values must be int32 ids of rank 1', `${kjt.values.dtype} rank ${kjt.values.rank}`);
-  const ids = kjt.values.dataSync() as Int32Array;
-  const weights = kjt.weights ? (kjt.weights.dataSync() as Float32Array) : null;
+  // Both paths index the tables with host ids (and check their range here): on a backend without synchronous reads
+  // the KJT's values must still be host-resident (built from host arrays, not yet used by a device kernel).
+  const alt = 'build the KJT from host arrays (its ids index the tables on the host), or read it with await values.data() first';
+  const ids = readSync(kjt.values, fn, 'batch.sparse values', alt) as Int32Array;
+  const weights = kjt.weights ? (readSync(kjt.weights, fn, 'batch.sparse weights', alt) as Float32Array) : null;
   const B = kjt.stride;
   const features = featureNames.map((name, f) => {
     const ki = kjt.indexPerKey[name];

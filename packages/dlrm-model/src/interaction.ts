@@ -6,8 +6,45 @@
 // its backward scatters into dx and dE. Why: tfjs's concat gradient slices along axis 1 through the generic
 // element-by-element slice path, which cost more than the whole rest of a training step on the cpu backend.
 import * as tf from '@tensorflow/tfjs-core';
+import { readSync } from '@tessera/core';
 import { interactionPairs } from './config.js';
+import { HOST_ALTERNATIVE } from './kernel.js';
 import { gram } from './linear.js';
+
+const READ = 'DLRM host interaction (kernel: host)';
+
+/**
+ * The interaction as tfjs ops only (`kernel: 'tfjs'`: no host read, so it runs on webgpu in Node): `cat` is a
+ * concat; `dot` is Z = T·Tᵀ ({@link gram}), then the kept pairs gathered from the flattened Z along axis 1. The
+ * gather's backward is a gather too (from dY with a zero column appended, through the inverse index map), because
+ * tfjs's own GatherV2 gradient is an unsortedSegmentSum, which tfjs-backend-wasm lacks. Values equal the host
+ * kernel's up to the summation order of the d-term dot products (the host sums in order in float64, matMul in
+ * float32 in its own order).
+ * @internal
+ */
+export function tfjsInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'cat', itself: boolean): tf.Tensor2D {
+  if (mode === 'cat') return tf.concat([x, E], 1) as tf.Tensor2D;
+  const [B, D] = x.shape;
+  const N = E.shape[1] / D + 1;
+  const pairs = interactionPairs(N, itself);
+  const P = pairs.length / 2;
+  const NN = N * N;
+  const flat = new Int32Array(P);
+  const inv = new Int32Array(NN).fill(P);
+  for (let p = 0; p < P; p++) {
+    flat[p] = pairs[2 * p] * N + pairs[2 * p + 1];
+    inv[flat[p]] = p;
+  }
+  const gather = tf.customGrad(((z: tf.Tensor2D) => ({
+    value: tf.tidy(() => tf.gather(z, tf.tensor1d(flat, 'int32'), 1)),
+    gradFunc: (dy: tf.Tensor2D) => tf.tidy(() => tf.gather(tf.concat([dy, tf.zeros([B, 1])], 1), tf.tensor1d(inv, 'int32'), 1)),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return tf.tidy(() => {
+    const T = tf.reshape(tf.concat([x, E], 1), [B, N, D]) as tf.Tensor3D;
+    const Z = tf.reshape(gram(T), [B, NN]) as tf.Tensor2D;
+    return tf.concat([x, gather(Z) as tf.Tensor2D], 1) as tf.Tensor2D;
+  });
+}
 
 /**
  * R = [x, Zflat] (`dot`) or [x, E] (`cat`) for x [B, d] and E [B, F·d]; differentiable in x and E.
@@ -31,13 +68,13 @@ function bmmInteraction(x: tf.Tensor2D, E: tf.Tensor2D, itself: boolean): tf.Ten
   for (let p = 0; p < P; p++) flat[p] = pairs[2 * p] * N + pairs[2 * p + 1];
   const NN = N * N;
   const gather = tf.customGrad(((z: tf.Tensor) => {
-    const zv = z.dataSync() as Float32Array;
+    const zv = readSync(z, READ, 'Z', HOST_ALTERNATIVE) as Float32Array;
     const out = new Float32Array(B * P);
     for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) out[b * P + p] = zv[b * NN + flat[p]];
     return {
       value: tf.tensor2d(out, [B, P]),
       gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
+        const g = readSync(dy, READ, 'dY', HOST_ALTERNATIVE) as Float32Array;
         const dz = new Float32Array(B * NN);
         for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) dz[b * NN + flat[p]] += g[b * P + p];
         return [tf.tensor3d(dz, [B, N, N])];
@@ -77,8 +114,8 @@ export function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'c
   const ND = N * D;
   const op = tf.customGrad(((xt: tf.Tensor, et: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     save([xt, et]);
-    const xv = xt.dataSync() as Float32Array;
-    const ev = et.dataSync() as Float32Array;
+    const xv = readSync(xt, READ, 'x', HOST_ALTERNATIVE) as Float32Array;
+    const ev = readSync(et, READ, 'E', HOST_ALTERNATIVE) as Float32Array;
     const out = new Float32Array(B * W);
     if (mode === 'cat') {
       for (let b = 0; b < B; b++) {
@@ -103,7 +140,7 @@ export function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'c
     return {
       value: tf.tensor2d(out, [B, W]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const g = dy.dataSync() as Float32Array;
+        const g = readSync(dy, READ, 'dY', HOST_ALTERNATIVE) as Float32Array;
         const dx = new Float32Array(B * D);
         const dE = new Float32Array(B * FD);
         if (mode === 'cat') {
@@ -112,7 +149,10 @@ export function hostInteraction(x: tf.Tensor2D, E: tf.Tensor2D, mode: 'dot' | 'c
             dE.set(g.subarray(b * W + D, b * W + W), b * FD);
           }
         } else {
-          const T = stack(saved[0].dataSync() as Float32Array, saved[1].dataSync() as Float32Array);
+          const T = stack(
+            readSync(saved[0], READ, 'x', HOST_ALTERNATIVE) as Float32Array,
+            readSync(saved[1], READ, 'E', HOST_ALTERNATIVE) as Float32Array,
+          );
           const dT = new Float32Array(ND);
           for (let b = 0; b < B; b++) {
             dT.fill(0);

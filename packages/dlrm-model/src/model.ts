@@ -4,13 +4,15 @@
 // `--loss-threshold` clamp. Linear weights are stored [out, in] as PyTorch stores them; embedding tables are host
 // Float32Arrays (see embedding.ts for why).
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor } from '@tessera/core';
+import { checkTensor, readSync } from '@tessera/core';
 import type { InverseKeyedJaggedTensor, KeyedJaggedTensor } from '@tessera/jagged-tensors';
 import { type FakeQuantizeMXOptions, fakeQuantizeMX } from '@tessera/mx-formats';
 import { type DlrmConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { deviceFeatures, devicePooled, disposePooled } from './device.js';
 import { poolFeatures, type ResolvedSparse, resolveSparse } from './embedding.js';
 import { fail } from './errors.js';
-import { interactionOp } from './interaction.js';
+import { interactionOp, tfjsInteraction } from './interaction.js';
+import { type DlrmKernel, HOST_ALTERNATIVE, resolveKernel } from './kernel.js';
 import { linear as linearOp } from './linear.js';
 import { numpyLegacyRng } from './numpy-rng.js';
 
@@ -65,6 +67,12 @@ function remapWeights(ids: Int32Array, remapped: Int32Array, offsets: Int32Array
   return out;
 }
 
+/** Options of {@link DlrmModel.forward}. */
+export interface DlrmForwardOptions {
+  /** Host kernels or tfjs ops (default `'auto'`: tfjs ops only where the backend cannot read synchronously). */
+  kernel?: DlrmKernel;
+}
+
 /** Resolved batch: dense tensor and sparse bags. @internal */
 export interface PreparedBatch {
   dense: tf.Tensor2D;
@@ -93,10 +101,13 @@ export interface PreparedBatch {
 export class DlrmModel {
   /** The validated config (with derived `lnBot`, `lnTop`). */
   readonly config: ResolvedConfig;
-  /** Embedding tables (`emb_l.k.weight`), [n_k, d] row-major, live: optimizers update them in place. */
-  readonly embeddings: Float32Array[];
-  /** Learned per-row pooling weights (`v_W_l.k`, [n_k]), or null unless `weightedPooling: 'learned'`. */
-  readonly poolingWeights: Float32Array[] | null;
+  private readonly hostEmb: Float32Array[];
+  private readonly hostV: Float32Array[] | null;
+  // Copies of the tables as tf variables for the tfjs path (`kernel: 'tfjs'`), created on its first step. `fresh`
+  // says which copy holds the current values: 'host' (the Float32Arrays; the variables, if any, are stale), 'device'
+  // (the variables; the arrays are stale until read back) or 'both'.
+  private dev: { emb: tf.Variable[]; v: tf.Variable[] | null } | null = null;
+  private fresh: 'host' | 'device' | 'both' = 'host';
   private readonly bot: Linear[];
   private readonly top: Linear[];
   private slotsCache: Int32Array[] | null = null;
@@ -107,10 +118,117 @@ export class DlrmModel {
   private constructor(token: typeof CREATE, cfg: ResolvedConfig, emb: Float32Array[], bot: Linear[], top: Linear[]) {
     if (token !== CREATE) fail('INVALID_ARGUMENT', 'DlrmModel', 'use DlrmModel.create', 'new DlrmModel');
     this.config = cfg;
-    this.embeddings = emb;
+    this.hostEmb = emb;
     this.bot = bot;
     this.top = top;
-    this.poolingWeights = cfg.weightedPooling === 'learned' ? cfg.tableSizes.map((n) => new Float32Array(n).fill(1)) : null;
+    this.hostV = cfg.weightedPooling === 'learned' ? cfg.tableSizes.map((n) => new Float32Array(n).fill(1)) : null;
+  }
+
+  /**
+   * Embedding tables (`emb_l.k.weight`), [n_k, d] row-major, live: host optimizers update them in place and writes
+   * are seen by the next step. After steps on the tfjs path (`kernel: 'tfjs'`) the current values are on the device;
+   * this getter reads them back synchronously, which a backend without synchronous reads (webgpu in Node) cannot do:
+   * there, `await model.syncHost()` first.
+   *
+   * @throws TesseraError `UNSUPPORTED` when the tables are on a device that cannot be read synchronously.
+   * @example `model.embeddings[0][0]` (row 0, column 0 of table 0)
+   */
+  get embeddings(): Float32Array[] {
+    this.pullHost('DlrmModel.embeddings');
+    this.fresh = 'host'; // the caller may write into the arrays
+    return this.hostEmb;
+  }
+
+  /**
+   * Learned per-row pooling weights (`v_W_l.k`, [n_k]), or null unless `weightedPooling: 'learned'`; live, like
+   * {@link DlrmModel.embeddings} (and read back from the device the same way).
+   * @example `model.poolingWeights?.[0][3]`
+   */
+  get poolingWeights(): Float32Array[] | null {
+    if (!this.hostV) return null;
+    this.pullHost('DlrmModel.poolingWeights');
+    this.fresh = 'host';
+    return this.hostV;
+  }
+
+  /**
+   * Copies the embedding tables (and learned pooling weights) from the device to the host arrays after training on
+   * the tfjs path, with asynchronous reads: what makes {@link DlrmModel.embeddings} and
+   * {@link DlrmModel.stateDict} usable on webgpu in Node. Does nothing when the host arrays are current.
+   *
+   * @example
+   * ```ts
+   * import { initBackend } from '@tessera/core';
+   * import { DlrmModel } from '@tessera/dlrm-model';
+   * await initBackend();
+   * const m = DlrmModel.create({ denseFeatures: 2, embeddingDim: 2, tableSizes: [3], featureNames: ['f'],
+   *   bottomMlp: [2], topMlp: [1], interaction: 'dot' });
+   * await m.syncHost();
+   * m.embeddings[0].length; // → 6
+   * m.dispose();
+   * ```
+   */
+  async syncHost(): Promise<void> {
+    this.checkAlive('DlrmModel.syncHost');
+    if (this.fresh !== 'device' || !this.dev) return;
+    const { emb, v } = this.dev;
+    const data = await Promise.all([...emb, ...(v ?? [])].map((t) => t.data()));
+    if (this.fresh !== 'device') return;
+    emb.forEach((_, k) => {
+      this.hostEmb[k].set(data[k] as Float32Array);
+    });
+    v?.forEach((_, k) => {
+      (this.hostV as Float32Array[])[k].set(data[emb.length + k] as Float32Array);
+    });
+    this.fresh = 'both';
+  }
+
+  // Makes the host arrays current (synchronous read of the device copies when those are newer).
+  private pullHost(fn: string): void {
+    if (this.fresh !== 'device' || !this.dev) return;
+    const alt = 'await model.syncHost() first';
+    this.dev.emb.forEach((t, k) => {
+      this.hostEmb[k].set(readSync(t, fn, 'the embedding tables (updated on the device)', alt) as Float32Array);
+    });
+    this.dev.v?.forEach((t, k) => {
+      (this.hostV as Float32Array[])[k].set(readSync(t, fn, 'the pooling weights (updated on the device)', alt) as Float32Array);
+    });
+    this.fresh = 'both';
+  }
+
+  /** The tables as tf variables ([n_k, d] and [n_k]), uploaded when the host arrays are newer. @internal */
+  deviceTables(): { emb: tf.Variable[]; v: tf.Variable[] | null } {
+    const D = this.config.embeddingDim;
+    if (!this.dev) {
+      this.dev = {
+        emb: this.hostEmb.map((T, k) => tf.tidy(() => tf.variable(tf.tensor2d(T, [this.config.tableSizes[k], D]), false))),
+        v: this.hostV ? this.hostV.map((T) => tf.tidy(() => tf.variable(tf.tensor1d(T), false))) : null,
+      };
+      this.fresh = 'both';
+    } else if (this.fresh === 'host') {
+      const dev = this.dev;
+      tf.tidy(() => {
+        this.hostEmb.forEach((T, k) => {
+          dev.emb[k].assign(tf.tensor2d(T, [this.config.tableSizes[k], D]));
+        });
+        this.hostV?.forEach((T, k) => {
+          dev.v?.[k].assign(tf.tensor1d(T));
+        });
+      });
+      this.fresh = 'both';
+    }
+    return this.dev;
+  }
+
+  /** Marks the device copies as the current values (after a tfjs-path optimizer step). @internal */
+  markDeviceUpdated(): void {
+    this.fresh = 'device';
+  }
+
+  /** The host tables for reading (no invalidation of the device copy). @internal */
+  hostTables(fn: string): { emb: Float32Array[]; v: Float32Array[] | null } {
+    this.pullHost(fn);
+    return { emb: this.hostEmb, v: this.hostV };
   }
 
   /**
@@ -273,19 +391,23 @@ export class DlrmModel {
     const F = c.tableSizes.length;
     const out = new Float32Array(s.B * F * D);
     const q = this.fakeQuantization?.embeddings;
+    const host = this.hostTables('DlrmModel.forward');
     if (q) {
-      const { tables, sparse } = this.quantizedRows(s, q);
+      const { tables, sparse } = this.quantizedRows(s, q, host.emb);
       // learned pooling weights are indexed by the original ids: apply them through per-feature compact copies
-      const vw = this.poolingWeights
-        ? s.features.map((f, k) => remapWeights(f.ids, sparse.features[k].ids, f.offsets, f.U, (this.poolingWeights as Float32Array[])[k]))
-        : null;
+      const hv = host.v;
+      const vw = hv ? s.features.map((f, k) => remapWeights(f.ids, sparse.features[k].ids, f.offsets, f.U, hv[k])) : null;
       poolFeatures(tables, vw, D, sparse, out);
-    } else poolFeatures(this.embeddings, this.poolingWeights, D, s, out);
+    } else poolFeatures(host.emb, host.v, D, s, out);
     return tf.tensor2d(out, [s.B, F * D]);
   }
 
   // Fake-quantized compact tables holding only the rows this batch touches, and the batch with ids remapped to them.
-  private quantizedRows(s: ResolvedSparse, q: FakeQuantizeMXOptions): { tables: Float32Array[]; sparse: ResolvedSparse } {
+  private quantizedRows(
+    s: ResolvedSparse,
+    q: FakeQuantizeMXOptions,
+    emb: readonly Float32Array[],
+  ): { tables: Float32Array[]; sparse: ResolvedSparse } {
     const D = this.config.embeddingDim;
     if (s.features.length === 0) return { tables: [], sparse: s };
     const ids = s.features[0].ids.slice();
@@ -300,12 +422,12 @@ export class DlrmModel {
         }
         ids[j] = r;
       }
-      const T = this.embeddings[k];
+      const T = emb[k];
       const g = new Float32Array(remap.size * D);
       for (const [id, r] of remap) g.set(T.subarray(id * D, id * D + D), r * D);
       if (remap.size === 0) return g;
       const qd = tf.tidy(() => fakeQuantizeMX(tf.tensor2d(g, [remap.size, D]), { ...q, axis: 1 }));
-      const out = Float32Array.from(qd.dataSync() as Float32Array);
+      const out = Float32Array.from(readSync(qd, 'DlrmModel.forward', 'fake-quantized embedding rows', HOST_ALTERNATIVE) as Float32Array);
       qd.dispose();
       return out;
     });
@@ -324,9 +446,11 @@ export class DlrmModel {
    * Pure forward from the dense input, the pooled embeddings and the dense parameters (in {@link paramList} order);
    * differentiable in all of them. @internal
    */
-  forwardPure(dense: tf.Tensor2D, E: tf.Tensor2D, params: readonly tf.Tensor[]): tf.Tensor2D {
+  forwardPure(dense: tf.Tensor2D, E: tf.Tensor2D, params: readonly tf.Tensor[], kernel: 'host' | 'tfjs' = 'host'): tf.Tensor2D {
     const c = this.config;
-    const q = this.fakeQuantization?.mlp;
+    const q0 = this.fakeQuantization?.mlp;
+    // the tfjs path never reads back: the tfjs-op fake quantization (bit-exact with the host kernel, mx-formats)
+    const q = q0 && kernel === 'tfjs' ? { kernel: 'tfjs' as const, ...q0 } : q0;
     const nb = this.bot.length;
     const linear = (h: tf.Tensor2D, i: number, act: 'relu' | 'sigmoid'): tf.Tensor2D => {
       let w = params[2 * i] as tf.Tensor2D;
@@ -337,7 +461,10 @@ export class DlrmModel {
     };
     let x = dense;
     for (let i = 0; i < nb; i++) x = linear(x, i, 'relu');
-    const R = interactionOp(x, E, c.interaction, c.interactionItself);
+    const R =
+      kernel === 'tfjs'
+        ? tfjsInteraction(x, E, c.interaction, c.interactionItself)
+        : interactionOp(x, E, c.interaction, c.interactionItself);
     let h = R;
     const nt = this.top.length;
     for (let i = 0; i < nt; i++) h = linear(h, nb + i, i === nt - 1 ? 'sigmoid' : 'relu');
@@ -348,7 +475,9 @@ export class DlrmModel {
 
   /**
    * Probabilities [B, 1] of a batch (KJT or IKJT: an IKJT pools its unique bags once and expands them by its inverse
-   * indices). The caller owns the result.
+   * indices). The caller owns the result. `options.kernel` (default `'auto'`, see {@link DlrmKernel}): `'tfjs'` pools
+   * and interacts with tfjs ops from the tables' device copies and never reads a tensor back (read the result with
+   * `await p.data()` on webgpu in Node).
    *
    * @throws TesseraError `INVALID_KEY` (a feature name missing from the KJT), `INVALID_SHAPE` (dense width or batch
    * size mismatch), `INVALID_DTYPE`, `INDEX_OUT_OF_RANGE` (an id outside its table), `UNSUPPORTED` (KJT weights
@@ -369,8 +498,19 @@ export class DlrmModel {
    * tf.dispose([p, dense]); sparse.dispose(); model.dispose();
    * ```
    */
-  forward(batch: DlrmBatch): tf.Tensor2D {
-    const { dense, sparse } = this.prepare('DlrmModel.forward', batch);
+  forward(batch: DlrmBatch, options: DlrmForwardOptions = {}): tf.Tensor2D {
+    const fn = 'DlrmModel.forward';
+    if (typeof options !== 'object' || options === null) fail('INVALID_ARGUMENT', fn, 'options must be { kernel? }', options);
+    const kernel = resolveKernel(fn, options.kernel);
+    const { dense, sparse } = this.prepare(fn, batch);
+    if (kernel === 'tfjs') {
+      const pooled = devicePooled(this, deviceFeatures(sparse, this.slots()), sparse.B);
+      try {
+        return tf.tidy(() => this.forwardPure(dense, pooled.E, this.paramList(), 'tfjs'));
+      } finally {
+        disposePooled(pooled);
+      }
+    }
     const E = this.pooled(sparse);
     try {
       return tf.tidy(() => this.forwardPure(dense, E, this.paramList()));
@@ -411,7 +551,13 @@ export class DlrmModel {
       if (e.shape[0] !== x.shape[0] || e.shape[1] !== c.embeddingDim)
         fail('INVALID_SHAPE', fn, `pooled[${k}] must have shape [${x.shape[0]}, ${c.embeddingDim}]`, `[${e.shape.join(', ')}]`);
     });
-    return tf.tidy(() => interactionOp(x, tf.concat(pooled, 1) as tf.Tensor2D, c.interaction, c.interactionItself));
+    const kernel = resolveKernel(fn, 'auto');
+    return tf.tidy(() => {
+      const E = tf.concat(pooled, 1) as tf.Tensor2D;
+      return kernel === 'tfjs'
+        ? tfjsInteraction(x, E, c.interaction, c.interactionItself)
+        : interactionOp(x, E, c.interaction, c.interactionItself);
+    });
   }
 
   /**
@@ -425,12 +571,21 @@ export class DlrmModel {
     this.checkAlive('DlrmModel.stateDict');
     const sd: StateDict = new Map();
     const D = this.config.embeddingDim;
-    this.embeddings.forEach((t, k) => {
+    const host = this.hostTables('DlrmModel.stateDict');
+    host.emb.forEach((t, k) => {
       sd.set(`emb_l.${k}.weight`, { shape: [this.config.tableSizes[k], D], data: t.slice() });
     });
-    for (const [name, v] of this.denseParameters()) sd.set(name, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() });
-    if (this.poolingWeights)
-      this.poolingWeights.forEach((v, k) => {
+    for (const [name, v] of this.denseParameters()) {
+      const data = readSync(
+        v,
+        'DlrmModel.stateDict',
+        `'${name}'`,
+        'await model.syncHost(), then read the dense parameters with await v.data()',
+      );
+      sd.set(name, { shape: [...v.shape], data: (data as Float32Array).slice() });
+    }
+    if (host.v)
+      host.v.forEach((v, k) => {
         sd.set(`v_W_l.${k}`, { shape: [v.length], data: v.slice() });
       });
     return sd;
@@ -477,12 +632,15 @@ export class DlrmModel {
       if ((t.data as ArrayLike<number>).length !== n) fail('INVALID_SHAPE', fn, `'${name}' data must hold ${n} values`, t.data.length);
     }
     const dense = this.denseParameters();
+    // a strict load replaces every table: no need to read the device copies back first
+    const tables = strict ? { emb: this.hostEmb, v: this.hostV } : this.hostTables(fn);
+    this.fresh = 'host';
     for (const [name, shape] of expected) {
       const t = sd.get(name);
       if (!t) continue;
       const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
-      if (name.startsWith('emb_l.')) this.embeddings[Number(name.split('.')[1])].set(data);
-      else if (name.startsWith('v_W_l.')) this.poolingWeights?.[Number(name.split('.')[1])].set(data);
+      if (name.startsWith('emb_l.')) tables.emb[Number(name.split('.')[1])].set(data);
+      else if (name.startsWith('v_W_l.')) tables.v?.[Number(name.split('.')[1])].set(data);
       else {
         const v = dense.get(name) as tf.Variable;
         const nt = tf.tensor(data, shape, 'float32');
@@ -500,5 +658,7 @@ export class DlrmModel {
       l.w.dispose();
       l.b.dispose();
     }
+    if (this.dev) tf.dispose([...this.dev.emb, ...(this.dev.v ?? [])]);
+    this.dev = null;
   }
 }

@@ -2,17 +2,86 @@
 // first: duplicates summed, then squared) and facebookresearch/dlrm `optim/rwsadagrad.py` (one accumulator per
 // embedding row: state += mean_d(g_row²)). Only the rows in a batch's gradient are read or written; dense
 // parameters are updated on the host in float64 and rounded once to float32 (PyTorch's fused `p + (−lr)·g`).
+// `stepDevice` is the same rule as tfjs ops for the tfjs path (`kernel: 'tfjs'`): parameters, tables and optimizer
+// state stay tf variables; the new values of the touched rows are computed on [rows, d] tensors and added into the
+// table with one `tf.scatterND` (rows are unique, untouched rows get + 0, i.e. stay bit-identical), because tfjs
+// tensors are immutable (no in-place row write: each update rewrites the [n, d] table on the device). Arithmetic is
+// float32 throughout, so values differ from the host rule by float32 rounding of the intermediate products.
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from './errors.js';
-import type { DlrmGrads } from './grads.js';
+import type { DeviceGrads, DlrmGrads } from './grads.js';
 import type { DlrmModel } from './model.js';
 
 /** An optimizer that receives exactly what {@link trainStep} computes: dense grads by name, embedding rows by table. */
 export interface SparseAwareOptimizer {
   /** Applies one update; `lr` overrides the optimizer's base lr for this step (an LR schedule). */
   step(model: DlrmModel, grads: DlrmGrads, lr?: number): void;
+  /**
+   * The same update on the tfjs path (`kernel: 'tfjs'`), with gradients as tensors; optional: an optimizer without it
+   * can only train on the host path.
+   */
+  stepDevice?(model: DlrmModel, grads: DeviceGrads, lr?: number): void;
+  /** Frees optimizer state held as tf variables (the tfjs path's accumulators); the optimizer is unusable after. */
+  dispose?(): void;
   /** The base learning rate (optional for custom optimizers). */
   readonly lr?: number;
+}
+
+function checkDeviceGrads(model: DlrmModel, grads: DeviceGrads, fn: string): Map<string, tf.Variable> {
+  const params = model.denseParameters();
+  for (const [name, g] of grads.dense) {
+    const v = params.get(name);
+    if (!v) fail('INVALID_KEY', fn, `unknown dense parameter '${name}'`, name);
+    if (g.size !== v.size) fail('INVALID_SHAPE', fn, `gradient of '${name}' must have ${v.size} values`, g.size);
+  }
+  const D = model.config.embeddingDim;
+  for (const [k, { rows, grad }] of grads.embeddingRows) {
+    const n = model.config.tableSizes[k];
+    if (n === undefined) fail('INVALID_KEY', fn, `unknown embedding table ${k}`, k);
+    if (grad.size !== rows.length * D) fail('INVALID_SHAPE', fn, `embedding gradient ${k} must hold rows × ${D} values`, grad.size);
+    for (const r of rows) if (r < 0 || r >= n) fail('INDEX_OUT_OF_RANGE', fn, `rows of table ${k} must be in [0, ${n})`, r);
+  }
+  return params;
+}
+
+// T ← T + scatter(rows, delta): delta holds one row per entry of `rows` (unique).
+function addRows(T: tf.Variable, rows: Int32Array, delta: (idx: tf.Tensor2D) => tf.Tensor): void {
+  if (rows.length === 0) return;
+  tf.tidy(() => {
+    const idx = tf.tensor2d(rows, [rows.length, 1], 'int32');
+    T.assign(tf.add(T, tf.scatterND(idx, delta(idx), T.shape)));
+  });
+}
+
+// Device state of one optimizer: created on its first tfjs-path step; a host step after that (or the reverse) is refused.
+class DeviceSlots {
+  readonly vars = new Map<string, tf.Variable>();
+  get(key: string, shape: number[], init: number): tf.Variable {
+    let v = this.vars.get(key);
+    if (!v) {
+      const t = tf.fill(shape, init);
+      v = tf.variable(t, false);
+      t.dispose();
+      this.vars.set(key, v);
+    }
+    return v;
+  }
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}
+
+function onePath(fn: string, used: { host: boolean; device: boolean }, path: 'host' | 'device'): void {
+  const other = path === 'host' ? 'device' : 'host';
+  if (used[other])
+    fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `this optimizer keeps its state on the ${other === 'host' ? 'host (kernel: host)' : 'device (kernel: tfjs)'} path of its first step; use one optimizer per path`,
+      path,
+    );
+  used[path] = true;
 }
 
 function checkLr(fn: string, lr: unknown): number {
@@ -80,6 +149,22 @@ export function sgd(lr: number): SparseAwareOptimizer {
   const base = checkLr('sgd', lr);
   return {
     lr: base,
+    stepDevice(model, grads, stepLr) {
+      const fn = 'sgd.stepDevice';
+      const a = Math.fround(-checkLr(fn, stepLr ?? base));
+      const params = checkDeviceGrads(model, grads, fn);
+      tf.tidy(() => {
+        for (const [name, g] of grads.dense) {
+          const v = params.get(name) as tf.Variable;
+          v.assign(tf.add(v, tf.mul(a, g)));
+        }
+      });
+      const { emb, v } = model.deviceTables();
+      for (const [k, { rows, grad }] of grads.embeddingRows) addRows(emb[k], rows, () => tf.mul(a, grad));
+      for (const [k, { rows, grad }] of grads.poolingWeightRows ?? []) if (v) addRows(v[k], rows, () => tf.mul(a, grad));
+      model.markDeviceUpdated();
+    },
+    dispose() {},
     step(model, grads, stepLr) {
       const fn = 'sgd.step';
       const a = Math.fround(-checkLr(fn, stepLr ?? base));
@@ -139,12 +224,46 @@ export function adagrad(o: AdagradOptions): SparseAwareOptimizer {
   let embSum: Float32Array[] | null = null;
   let vSum: Float32Array[] | null = null;
   let t = 0;
+  const used = { host: false, device: false };
+  const slots = new DeviceSlots();
   return {
     lr: base,
+    stepDevice(model, grads, stepLr) {
+      const sfn = 'adagrad.stepDevice';
+      const lr = checkLr(sfn, stepLr ?? base);
+      const params = checkDeviceGrads(model, grads, sfn);
+      onePath(sfn, used, 'device');
+      t += 1;
+      const clr = lr / (1 + (t - 1) * lrDecay);
+      // p ← p − clr·g/(√s + eps) with s already updated, as the host rule
+      const delta = (g: tf.Tensor, s: tf.Tensor) => tf.neg(tf.mul(clr, tf.div(g, tf.add(tf.sqrt(s), eps))));
+      tf.tidy(() => {
+        for (const [name, g] of grads.dense) {
+          const p = params.get(name) as tf.Variable;
+          const S = slots.get(`dense:${name}`, p.shape, init);
+          const s1 = tf.add(S, tf.square(g));
+          S.assign(s1);
+          p.assign(tf.add(p, delta(g, s1)));
+        }
+      });
+      const { emb, v } = model.deviceTables();
+      const rows = (key: string, T: tf.Variable, r: Int32Array, g: tf.Tensor) => {
+        const S = slots.get(key, T.shape, init);
+        addRows(S, r, () => tf.square(g));
+        addRows(T, r, () => delta(g, tf.gather(S, tf.tensor1d(r, 'int32'))));
+      };
+      for (const [k, { rows: r, grad }] of grads.embeddingRows) rows(`emb:${k}`, emb[k], r, grad);
+      if (v) for (const [k, { rows: r, grad }] of grads.poolingWeightRows ?? []) rows(`v:${k}`, v[k], r, grad);
+      model.markDeviceUpdated();
+    },
+    dispose() {
+      slots.dispose();
+    },
     step(model, grads, stepLr) {
       const sfn = 'adagrad.step';
       const lr = checkLr(sfn, stepLr ?? base);
       checkRows(model, grads, sfn);
+      onePath(sfn, used, 'host');
       t += 1;
       const clr = lr / (1 + (t - 1) * lrDecay);
       const upd = (p: Float32Array, po: number, g: Float32Array, go: number, s: Float32Array, so: number, n: number) => {
@@ -199,8 +318,35 @@ export function rowWiseSparseAdagrad(o: { lr: number; eps?: number; lrDecay?: nu
   let rowState: Float32Array[] | null = null;
   let vState: Float32Array[] | null = null;
   let t = 0;
+  const slots = new DeviceSlots();
   return {
     lr: base,
+    stepDevice(model, grads, stepLr) {
+      const sfn = 'rowWiseSparseAdagrad.stepDevice';
+      const lr = checkLr(sfn, stepLr ?? base);
+      checkDeviceGrads(model, grads, sfn);
+      (dense.stepDevice as NonNullable<SparseAwareOptimizer['stepDevice']>)(model, { dense: grads.dense, embeddingRows: new Map() }, lr);
+      t += 1;
+      const clr = lr / (1 + (t - 1) * lrDecay);
+      const { emb, v } = model.deviceTables();
+      const rows = (key: string, T: tf.Variable, r: Int32Array, g: tf.Tensor) => {
+        const S = slots.get(key, [T.shape[0]], 0);
+        const g2 = g.rank === 2 ? g : tf.expandDims(g, 1);
+        addRows(S, r, () => tf.mean(tf.square(g2), 1));
+        addRows(T, r, () => {
+          const std = tf.add(tf.sqrt(tf.gather(S, tf.tensor1d(r, 'int32'))), eps);
+          return tf.neg(tf.mul(clr, tf.div(g, g.rank === 2 ? tf.expandDims(std, 1) : std)));
+        });
+        if (g2 !== g) g2.dispose();
+      };
+      for (const [k, { rows: r, grad }] of grads.embeddingRows) rows(`emb:${k}`, emb[k], r, grad);
+      if (v) for (const [k, { rows: r, grad }] of grads.poolingWeightRows ?? []) rows(`v:${k}`, v[k], r, grad);
+      model.markDeviceUpdated();
+    },
+    dispose() {
+      slots.dispose();
+      dense.dispose?.();
+    },
     step(model, grads, stepLr) {
       const sfn = 'rowWiseSparseAdagrad.step';
       const lr = checkLr(sfn, stepLr ?? base);
