@@ -83,3 +83,17 @@ export async function onNoSyncBackend<T>(f: (log: NoSyncLog) => T | Promise<T>):
     tf.removeBackend('webgpu');
   }
 }
+
+/**
+ * Runs `f` on the real cpu backend (whose kernels the fake runs), then restores the previous backend: references for
+ * bit-for-bit comparisons with the fake when the suite runs on another backend (wasm sums in another order).
+ */
+export async function onCpuBackend<T>(f: () => T): Promise<T> {
+  const before = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    return f();
+  } finally {
+    await tf.setBackend(before);
+  }
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor } from '@tessera/core';
+import { accelerator, canReadSync, checkOneOf, checkTensor, readSync } from '@tessera/core';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
 import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
@@ -10,10 +10,12 @@ export type FakeQuantKernel = 'auto' | 'tfjs' | 'host';
 export interface FakeQuantizeMXOptions extends MXOptions {
   /**
    * `'tfjs'`: built from tfjs ops (runs on the tensor's backend, no download; exact on cpu and wasm, see the README).
-   * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): `'tfjs'` on the cpu and
-   * wasm backends, where it is verified exact; `'host'` on other backends (WebGL/WebGPU/libtensorflow, which may
-   * flush subnormals) and for options the tfjs path does not implement (`rounding: 'stochastic'`,
-   * `inputPrecision: 'bfloat16'`, `scaleExponent: 'float32-log2'`).
+   * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): an accelerator
+   * registered for the active backend first (e.g. the WGSL kernel of `@tessera/webgpu` after
+   * `registerWebGPUKernels()`), then `'tfjs'` on the cpu and wasm backends, where it is verified exact, and on
+   * backends that cannot read synchronously (webgpu in Node, where it was measured bit-exact too); `'host'` on other
+   * backends (WebGL/WebGPU in browsers/libtensorflow, which may flush subnormals) and for options the tfjs path does
+   * not implement (`rounding: 'stochastic'`, `inputPrecision: 'bfloat16'`, `scaleExponent: 'float32-log2'`).
    */
   readonly kernel?: FakeQuantKernel;
 }
@@ -70,12 +72,13 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
   const k = o.blockSize;
   const rank = x.rank;
   const perm = [...Array(rank).keys()].filter((d) => d !== o.axis).concat([o.axis]);
+  // no elements: answer without ops (tfjs-backend-webgpu cannot upload an empty input to a kernel)
+  if (x.size === 0) return tf.tensor(new Float32Array(0), x.shape, 'float32');
   const moved = o.axis === rank - 1 ? x : tf.transpose(x, perm);
   const movedShape = moved.shape;
   const L = x.shape[o.axis];
   const rows = L === 0 ? 0 : x.size / L;
   const nB = Math.ceil(L / k);
-  if (x.size === 0) return tf.clone(x);
   let flat = tf.reshape(moved, [rows, L]);
   if (nB * k !== L)
     flat = tf.pad(flat, [
@@ -153,8 +156,21 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
   return res;
 }
 
+/** What an accelerator of `'fakeQuantizeMX'` receives (see `registerAccelerator` of @tessera/core). @internal */
+export type FakeQuantizeMXAccelerator = (x: tf.Tensor, options: FakeQuantizeMXOptions) => tf.Tensor | undefined;
+
+/** The way out named by the host paths' UNSUPPORTED error where tensors cannot be read synchronously. @internal */
+export const MX_HOST_ALTERNATIVE =
+  "register the @tessera/webgpu kernels (registerWebGPUKernels()), or use options the tfjs-op path implements (rounding other than 'stochastic', inputPrecision 'float32', scaleExponent 'exact') with kernel 'auto' or 'tfjs'";
+
+/** Whether `'auto'` runs the tfjs-op kernel for these options on the active backend. @internal */
+export function autoPicksTfjs(o: ResolvedMXOptions): boolean {
+  return tfjsKernelApplies(o) && (exactBackend() || !canReadSync());
+}
+
 function fakeQuantizeHost(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
-  const m = quantizeResolved(x.dataSync() as Float32Array, x.shape, o, 'fakeQuantizeMX');
+  if (x.size === 0) return tf.tensor(new Float32Array(0), x.shape, 'float32');
+  const m = quantizeResolved(readSync(x, 'fakeQuantizeMX', "'x'", MX_HOST_ALTERNATIVE) as Float32Array, x.shape, o, 'fakeQuantizeMX');
   return tf.tensor(dequantizeMXArrayUnchecked(m), x.shape, 'float32');
 }
 
@@ -162,10 +178,15 @@ function fakeQuantizeHost(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor {
  * Fake quantization for quantization-aware training: the forward value equals
  * `dequantizeMX(quantizeMX(x, options))` bit for bit; the gradient is the identity (straight-through estimator,
  * `tf.customGrad`) for every element, saturated ones and NaN blocks included; no gradient flows through the scale.
- * The result is a new tensor owned by the caller; x is not disposed.
+ * The result is a new tensor owned by the caller; x is not disposed. Under `kernel: 'auto'` an accelerator registered
+ * for the active backend through `registerAccelerator('fakeQuantizeMX', backend, impl)` of @tessera/core runs first
+ * (`impl(x, options)` with the options as given; it returns `undefined` to decline). On webgpu in Node (no
+ * synchronous reads) `'auto'` never downloads: accelerator or tfjs ops; only options the tfjs path lacks, or
+ * `kernel: 'host'`, need a download and throw `UNSUPPORTED` there.
  *
- * @throws TesseraError as `quantizeMX` (`INVALID_DTYPE`, `INVALID_ARGUMENT`, `INVALID_SHAPE`), and
- * `INVALID_ARGUMENT` for an unknown `kernel`.
+ * @throws TesseraError as `quantizeMX` (`INVALID_DTYPE`, `INVALID_ARGUMENT`, `INVALID_SHAPE`),
+ * `INVALID_ARGUMENT` for an unknown `kernel`, `UNSUPPORTED` when the host kernel must run on a backend that cannot
+ * read synchronously (webgpu in Node).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -184,12 +205,18 @@ export function fakeQuantizeMX(x: tf.Tensor, options: FakeQuantizeMXOptions): tf
   const o = resolveMXOptions(options, x.rank, fn);
   let kernel = checkOneOf(options.kernel ?? 'auto', fn, 'kernel', ['auto', 'tfjs', 'host'] as const);
   const tfjsOk = tfjsKernelApplies(o);
-  if (kernel === 'auto') kernel = tfjsOk && exactBackend() ? 'tfjs' : 'host';
+  const auto = kernel === 'auto';
+  if (kernel === 'auto') kernel = autoPicksTfjs(o) ? 'tfjs' : 'host';
   else if (kernel === 'tfjs' && !tfjsOk) kernel = 'host';
   if (o.padding === 'error' && x.shape[o.axis] % o.blockSize !== 0) {
     quantizeResolved(new Float32Array(x.size), x.shape, o, fn); // throws the same INVALID_SHAPE as quantizeMX
   }
   checkMXPadding(x.shape, o.axis, o.blockSize, fn);
+  if (auto && x.size > 0) {
+    const impl = accelerator<FakeQuantizeMXAccelerator>(fn);
+    const r = impl?.(x, options);
+    if (r !== undefined) return r;
+  }
   const forward = kernel === 'tfjs' ? fakeQuantizeTfjs : fakeQuantizeHost;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.tidy(() => forward(args[0] as tf.Tensor, o)),

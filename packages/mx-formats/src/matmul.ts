@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor, describe, TesseraError } from '@tessera/core';
-import { exactBackend, fakeQuantizeTfjs, tfjsKernelApplies } from './fake-quant.js';
+import { accelerator, checkOneOf, checkTensor, describe, readSync, TesseraError } from '@tessera/core';
+import { autoPicksTfjs, type FakeQuantizeMXAccelerator, fakeQuantizeTfjs, MX_HOST_ALTERNATIVE } from './fake-quant.js';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
 import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
@@ -38,12 +38,19 @@ export interface MXMatMulOptions {
  */
 export const MX_MAX_MATMUL_OUTPUT = 2 ** 28;
 
-/** MX forward value along a given axis (no gradient; the tfjs kernel on cpu/wasm where it applies, else host). */
+/**
+ * MX forward value along a given axis, chosen as `fakeQuantizeMX`'s `kernel: 'auto'` does (no gradient needed: called
+ * inside the GEMM's own customGrad): a registered `'fakeQuantizeMX'` accelerator, else the tfjs kernel on cpu/wasm
+ * and where host reads are impossible, else the host kernel.
+ */
 function q(x: tf.Tensor, cast: MXCast, axis: number, fn: string): tf.Tensor {
   const o: ResolvedMXOptions = resolveMXOptions({ ...cast, axis }, x.rank, fn);
   checkMXPadding(x.shape, o.axis, o.blockSize, fn);
-  if (tfjsKernelApplies(o) && exactBackend()) return fakeQuantizeTfjs(x, o);
-  const m = quantizeResolved(x.dataSync() as Float32Array, x.shape, o, fn);
+  if (x.size === 0) return tf.tensor(new Float32Array(0), x.shape, 'float32');
+  const r = accelerator<FakeQuantizeMXAccelerator>('fakeQuantizeMX')?.(x, { ...cast, axis });
+  if (r !== undefined) return r;
+  if (autoPicksTfjs(o)) return fakeQuantizeTfjs(x, o);
+  const m = quantizeResolved(readSync(x, fn, 'an operand', MX_HOST_ALTERNATIVE) as Float32Array, x.shape, o, fn);
   return tf.tensor(dequantizeMXArrayUnchecked(m), x.shape, 'float32');
 }
 
@@ -78,8 +85,10 @@ function batchedATg(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   return tf.matMul(tf.reshape(a, [-1, K]) as tf.Tensor2D, tf.reshape(g, [-1, N]) as tf.Tensor2D, true, false);
 }
 
-function roundBf16(y: tf.Tensor): tf.Tensor {
-  const v = (y.dataSync() as Float32Array).slice();
+function roundBf16(y: tf.Tensor, fn: string): tf.Tensor {
+  const v = (
+    readSync(y, fn, 'the product', "use outputPrecision 'float32' (the bfloat16 rounding runs on the host)") as Float32Array
+  ).slice();
   const u = new Uint32Array(v.buffer);
   for (let i = 0; i < u.length; i++) {
     const x = u[i];
@@ -160,8 +169,9 @@ export function mxMatMul(a: tf.Tensor, b: tf.Tensor, options: MXMatMulOptions): 
     const value = tf.tidy(() => {
       const aL = ta ? swap(aIn) : aIn;
       const bL = tb ? swap(bIn) : bIn;
-      const y = mm(q(aL, castA, -1, fn), q(bL, castB, -2, fn));
-      return outPrec === 'bfloat16' ? roundBf16(y) : y;
+      // K = 0: the product is zeros; no GEMM over empty operands (tfjs-backend-webgpu cannot upload them)
+      const y = K === 0 ? tf.zeros([...aL.shape.slice(0, -1), bL.shape[bL.rank - 1]]) : mm(q(aL, castA, -1, fn), q(bL, castB, -2, fn));
+      return outPrec === 'bfloat16' && y.size > 0 ? roundBf16(y, fn) : y;
     });
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [aS, bS] = saved;

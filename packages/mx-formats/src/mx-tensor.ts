@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type AxisLayout, axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, TesseraError } from '@tessera/core';
+import { type AxisLayout, axisLayout, checkTensor, describe, moveAxisBack, moveAxisLast, readSync, TesseraError } from '@tessera/core';
 import { dequantizeRows, type MXPacking, packedBytes, quantizeRows } from './kernels/index.js';
 import {
   canonicalFormat,
@@ -122,7 +122,8 @@ export function quantizeMXArray(values: Float32Array, shape: readonly number[], 
  * Quantizes a float32 tensor to an MX format (OCP MX v1.0): per block of `blockSize` elements along
  * `axis`, an E8M0 scale X = 2^s from the block's max magnitude (`scaleMode`), then each element rounded onto the
  * element grid (`rounding`) after dividing by X, and clamped to ±max. A block holding NaN or ±Inf gets scale 0xFF and
- * decodes to NaN. A partial last block is zero-padded. The input is read synchronously (`dataSync`) and not disposed.
+ * decodes to NaN. A partial last block is zero-padded. The input is read synchronously (`dataSync`) and not disposed; where that is
+ * impossible (webgpu in Node) it throws `UNSUPPORTED` naming {@link quantizeMXAsync}.
  *
  * Options (defaults): `format` (required), `blockSize` 32, `axis` −1, `scaleMode` `'floor'`, `rounding` `'even'`,
  * `padding` `'zero'`, `subnormals` `'keep'`, `inputPrecision` `'float32'`, `scaleExponent` `'exact'`,
@@ -148,7 +149,9 @@ export function quantizeMX(x: tf.Tensor, options: MXOptions): MXTensor {
   const fn = 'quantizeMX';
   checkTensor(x, fn, 'x', { dtype: 'float32' });
   const o = resolveMXOptions(options, x.rank, fn);
-  return quantizeResolved(x.dataSync() as Float32Array, x.shape, o, fn);
+  const values =
+    x.size === 0 ? new Float32Array(0) : readSync(x, fn, "'x'", 'await quantizeMXAsync(x, options), which reads with x.data()');
+  return quantizeResolved(values as Float32Array, x.shape, o, fn);
 }
 
 /**

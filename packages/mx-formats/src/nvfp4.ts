@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  accelerator,
   bitsView,
   checkInteger,
   checkOneOf,
@@ -8,6 +9,7 @@ import {
   describe,
   moveAxisBack,
   moveAxisLast,
+  readSync,
   TesseraError,
 } from '@tessera/core';
 import { FP4_E2M1, FP8_E4M3, floorLog2F64 } from './elements.js';
@@ -163,7 +165,9 @@ export function quantizeNVFP4(x: tf.Tensor, options: NVFP4Options = {}): NVFP4Te
   const fn = 'quantizeNVFP4';
   checkTensor(x, fn, 'x', { dtype: 'float32' });
   const o = resolve(x, options, fn);
-  return quantizeNVFP4Host(x.dataSync() as Float32Array, x.shape, o);
+  const values =
+    x.size === 0 ? new Float32Array(0) : readSync(x, fn, "'x'", 'await x.data() and pass the Float32Array to quantizeNVFP4Array');
+  return quantizeNVFP4Host(values as Float32Array, x.shape, o);
 }
 
 /**
@@ -235,11 +239,18 @@ export function dequantizeNVFP4(t: NVFP4Tensor): tf.Tensor {
   return tf.tensor(dequantizeNVFP4Array(t), [...t.shape], 'float32');
 }
 
+/** What an accelerator of `'fakeQuantizeNVFP4'` receives (see `registerAccelerator` of @tessera/core). @internal */
+export type FakeQuantizeNVFP4Accelerator = (x: tf.Tensor, options: NVFP4Options) => tf.Tensor | undefined;
+
 /**
- * NVFP4 fake quantization with a straight-through gradient: forward = dequantizeNVFP4(quantizeNVFP4(x, o)) (host
- * kernel, read with `dataSync`), backward = identity.
+ * NVFP4 fake quantization with a straight-through gradient: forward = dequantizeNVFP4(quantizeNVFP4(x, o)),
+ * backward = identity. An accelerator registered for the active backend through
+ * `registerAccelerator('fakeQuantizeNVFP4', backend, impl)` of @tessera/core runs first (`impl(x, options)` with the
+ * options as given, e.g. the WGSL kernel of `@tessera/webgpu` after `registerWebGPUKernels()`; `undefined` declines);
+ * otherwise the host kernel runs (read with `dataSync`).
  *
- * @throws TesseraError as {@link quantizeNVFP4}.
+ * @throws TesseraError as {@link quantizeNVFP4}; `UNSUPPORTED` where the host kernel must run on a backend that
+ * cannot read synchronously (webgpu in Node without a registered accelerator).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -255,9 +266,15 @@ export function fakeQuantizeNVFP4(x: tf.Tensor, options: NVFP4Options = {}): tf.
   const fn = 'fakeQuantizeNVFP4';
   checkTensor(x, fn, 'x', { dtype: 'float32' });
   const o = resolve(x, options, fn);
+  if (x.size > 0) {
+    const r = accelerator<FakeQuantizeNVFP4Accelerator>(fn)?.(x, options);
+    if (r !== undefined) return r;
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xx = args[0] as tf.Tensor;
-    const t = quantizeNVFP4Host(xx.dataSync() as Float32Array, xx.shape, o);
+    if (xx.size === 0) return { value: tf.tensor(new Float32Array(0), xx.shape, 'float32'), gradFunc: (dy: tf.Tensor) => dy };
+    const values = readSync(xx, fn, "'x'", 'register the @tessera/webgpu kernels (registerWebGPUKernels())');
+    const t = quantizeNVFP4Host(values as Float32Array, xx.shape, o);
     return { value: tf.tensor(dequantizeNVFP4Array(t), xx.shape, 'float32'), gradFunc: (dy: tf.Tensor) => dy };
   });
   return f(x) as tf.Tensor;

@@ -1,0 +1,248 @@
+// The paths taken where tensors cannot be read synchronously (tfjs-backend-webgpu in Node) and the accelerator
+// contracts through which @tessera/webgpu serves fakeQuantizeMX / fakeQuantizeNVFP4: (1) on the suite backend, a
+// fake accelerator registered for it is called with exactly the caller's arguments, and `undefined` falls back;
+// (2) on a simulated webgpu backend without synchronous reads, 'auto' never reads synchronously and forced host
+// paths fail with TesseraError UNSUPPORTED naming the way out.
+import * as tf from '@tensorflow/tfjs-core';
+import { registerAccelerator, TesseraError } from '@tessera/core';
+import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  dequantizeMX,
+  type FakeQuantizeMXOptions,
+  fakeQuantizeMX,
+  fakeQuantizeNVFP4,
+  mxLinear,
+  mxMatMul,
+  type NVFP4Options,
+  quantizeMX,
+  quantizeMXAsync,
+  quantizeNVFP4,
+} from '../src/index.js';
+import { canSimulateWebGPU, onCpuBackend, onNoSyncBackend } from './no-sync-backend.js';
+
+/** Values over many binades, float32 subnormals included, and a NaN block. */
+function sample(n: number, seed = 1): Float32Array {
+  const v = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const e = (s % 60) - 140;
+    v[i] = (s & 1 ? -1 : 1) * ((s >>> 8) / 2 ** 24 + 0.5) * 2 ** e;
+  }
+  v[70] = Number.NaN;
+  return v;
+}
+
+function unsupported(f: () => unknown, fn: string, hint: RegExp): void {
+  let err: unknown;
+  try {
+    expectNoLeaks(f);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `${fn} must throw`).toBeInstanceOf(TesseraError);
+  expect((err as TesseraError).code).toBe('UNSUPPORTED');
+  expect((err as TesseraError).message).toMatch(
+    new RegExp(`^${fn}: reads .* on the host, which the webgpu backend cannot do synchronously`),
+  );
+  expect((err as TesseraError).message).toMatch(hint);
+}
+
+describe('accelerator contracts (a fake accelerator registered for the suite backend)', () => {
+  it("fakeQuantizeMX: impl(x, options) under kernel 'auto' only; its result is returned; undefined falls back", () => {
+    const x = tf.tensor2d(sample(64), [2, 32]);
+    const calls: [tf.Tensor, FakeQuantizeMXOptions][] = [];
+    let answer: 'value' | 'decline' = 'value';
+    const remove = registerAccelerator('fakeQuantizeMX', tf.getBackend(), (t: tf.Tensor, o: FakeQuantizeMXOptions) => {
+      calls.push([t, o]);
+      return answer === 'value' ? tf.fill(t.shape, 7) : undefined;
+    });
+    try {
+      const options: FakeQuantizeMXOptions = { format: 'mxfp8_e4m3', axis: -1 };
+      const y = fakeQuantizeMX(x, options);
+      expect(calls).toHaveLength(1);
+      expect(calls[0][0]).toBe(x);
+      expect(calls[0][1]).toBe(options);
+      expect(Array.from(y.dataSync())).toEqual(new Array(64).fill(7));
+      answer = 'decline';
+      const z = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'auto' });
+      const want = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'host' });
+      const t = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'tfjs' });
+      expect(calls).toHaveLength(2); // forced kernels never consult it
+      expectBitsEqual(z.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
+      expectBitsEqual(t.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
+      tf.dispose([y, z, want, t]);
+    } finally {
+      remove();
+      x.dispose();
+    }
+  });
+
+  it('mxMatMul casts its operands through the fakeQuantizeMX accelerator: impl(operand, { ...cast, axis })', () => {
+    const a = tf.tensor2d(sample(64, 2), [2, 32]);
+    const b = tf.tensor2d(sample(96, 3), [32, 3]);
+    const seen: FakeQuantizeMXOptions[] = [];
+    const remove = registerAccelerator('fakeQuantizeMX', tf.getBackend(), (_t: tf.Tensor, o: FakeQuantizeMXOptions) => {
+      seen.push(o);
+      return undefined;
+    });
+    try {
+      const y = mxMatMul(a, b, { a: { format: 'mxfp4_e2m1' }, b: { format: 'mxint8' } });
+      expect(seen).toEqual([
+        { format: 'mxfp4_e2m1', axis: -1 },
+        { format: 'mxint8', axis: -2 },
+      ]);
+      y.dispose();
+    } finally {
+      remove();
+      tf.dispose([a, b]);
+    }
+  });
+
+  it('fakeQuantizeNVFP4: impl(x, options); its result is returned; undefined falls back to the host kernel', () => {
+    const x = tf.tensor2d(sample(64, 4), [2, 32]);
+    const calls: [tf.Tensor, NVFP4Options][] = [];
+    let decline = false;
+    const remove = registerAccelerator('fakeQuantizeNVFP4', tf.getBackend(), (t: tf.Tensor, o: NVFP4Options) => {
+      calls.push([t, o]);
+      return decline ? undefined : tf.fill(t.shape, 3);
+    });
+    try {
+      const options: NVFP4Options = { tensorScale: 'auto' };
+      const y = fakeQuantizeNVFP4(x, options);
+      expect(calls).toHaveLength(1);
+      expect(calls[0][0]).toBe(x);
+      expect(calls[0][1]).toBe(options);
+      expect(Array.from(y.dataSync())).toEqual(new Array(64).fill(3));
+      decline = true;
+      const z = fakeQuantizeNVFP4(x, options);
+      expect(calls).toHaveLength(2);
+      remove();
+      const want = fakeQuantizeNVFP4(x, options); // no accelerator: the host kernel
+      expectBitsEqual(z.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
+      tf.dispose([y, z, want]);
+    } finally {
+      remove();
+      x.dispose();
+    }
+  });
+});
+
+describe.skipIf(!canSimulateWebGPU())('on a backend without synchronous reads (simulated webgpu in Node)', () => {
+  const values = sample(96 * 4, 5);
+  const shape: [number, number] = [4, 96];
+  const formats = ['mxfp8_e4m3', 'mxfp6_e3m2', 'mxfp4_e2m1', 'mxint8'] as const;
+
+  it("fakeQuantizeMX 'auto' runs on the device (no synchronous read), bit for bit the host kernel, with the STE gradient", async () => {
+    const want = formats.map((format) => {
+      const x = tf.tensor2d(values, shape);
+      const y = fakeQuantizeMX(x, { format, kernel: 'host' });
+      const r = y.dataSync().slice() as Float32Array;
+      tf.dispose([x, y]);
+      return r;
+    });
+    await onNoSyncBackend(async (log) => {
+      const x = tf.tidy(() => tf.add(tf.tensor2d(values, shape), 0)); // on the device
+      for (const [i, format] of formats.entries()) {
+        const y = fakeQuantizeMX(x, { format });
+        expectBitsEqual((await y.data()) as Float32Array, want[i], { nanEqual: true, label: format });
+        y.dispose();
+      }
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fakeQuantizeMX(v, { format: 'mxfp4_e2m1', axis: 0 }), 2)))(x);
+      expect(Array.from(await g.data())).toEqual(new Array(values.length).fill(2));
+      tf.dispose([x, g]);
+      expect(log.refusedReads).toBe(0);
+    });
+  });
+
+  it('mxMatMul / mxLinear forward and backward run on the device', async () => {
+    const a0 = sample(2 * 64, 6).map((v) => (Number.isNaN(v) ? 1 : v));
+    const b0 = sample(64 * 3, 7).map((v) => (Number.isNaN(v) ? 1 : v));
+    const opts = { a: { format: 'mxfp8_e4m3' as const }, b: { format: 'mxfp6_e2m3' as const } };
+    const ref = await onCpuBackend(() => {
+      const a = tf.tensor2d(a0, [2, 64]);
+      const b = tf.tensor2d(b0, [64, 3]);
+      const [y, [da, db]] = [mxMatMul(a, b, opts), tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(mxMatMul(p, q, opts)))([a, b])];
+      const r = [y, da, db].map((t) => t.dataSync().slice() as Float32Array);
+      tf.dispose([a, b, y, da, db]);
+      return r;
+    });
+    await onNoSyncBackend(async (log) => {
+      const a = tf.tidy(() => tf.add(tf.tensor2d(a0, [2, 64]), 0));
+      const b = tf.tidy(() => tf.add(tf.tensor2d(b0, [64, 3]), 0));
+      const y = mxMatMul(a, b, opts);
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(mxMatMul(p, q, opts)))([a, b]);
+      for (const [i, t] of [y, da, db].entries()) expectBitsEqual((await t.data()) as Float32Array, ref[i], { label: `output ${i}` });
+      const w = tf.transpose(b);
+      const l = mxLinear(a, w, { a: opts.a, w: opts.b });
+      expectBitsEqual((await l.data()) as Float32Array, ref[0], { label: 'mxLinear' });
+      unsupported(() => mxMatMul(a, b, { ...opts, outputPrecision: 'bfloat16' }), 'mxMatMul', /outputPrecision 'float32'/);
+      tf.dispose([a, b, y, da, db, w, l]);
+      expect(log.refusedReads).toBe(0); // readSync refuses before dataSync is reached
+    });
+  });
+
+  it('forced host paths and options without a device path throw UNSUPPORTED naming the way out; async variants work', async () => {
+    await onNoSyncBackend(async () => {
+      const x = tf.tidy(() => tf.add(tf.tensor2d(values, shape), 0));
+      unsupported(() => fakeQuantizeMX(x, { format: 'mxint8', kernel: 'host' }), 'fakeQuantizeMX', /registerWebGPUKernels\(\)/);
+      unsupported(
+        () => fakeQuantizeMX(x, { format: 'mxint8', rounding: 'stochastic', random: () => 0.5 }),
+        'fakeQuantizeMX',
+        /rounding other than 'stochastic'/,
+      );
+      unsupported(() => quantizeMX(x, { format: 'mxint8' }), 'quantizeMX', /await quantizeMXAsync\(x, options\)/);
+      unsupported(() => quantizeNVFP4(x), 'quantizeNVFP4', /quantizeNVFP4Array/);
+      unsupported(() => fakeQuantizeNVFP4(x), 'fakeQuantizeNVFP4', /registerWebGPUKernels\(\)/);
+      const m = await quantizeMXAsync(x, { format: 'mxint8' });
+      const y = dequantizeMX(m);
+      expect(y.shape).toEqual(shape);
+      tf.dispose([x, y]);
+    });
+  });
+
+  it("a registered 'webgpu' accelerator serves fakeQuantizeNVFP4 there", async () => {
+    await onNoSyncBackend(async (log) => {
+      const x = tf.tidy(() => tf.add(tf.tensor2d(values, shape), 0));
+      const remove = registerAccelerator('fakeQuantizeNVFP4', 'webgpu', (t: tf.Tensor) => tf.mul(t, 1));
+      try {
+        const y = fakeQuantizeNVFP4(x);
+        expect(y.shape).toEqual(shape);
+        y.dispose();
+      } finally {
+        remove();
+        x.dispose();
+      }
+      expect(log.refusedReads).toBe(0);
+    });
+  });
+
+  it('empty tensors: empty results and gradients, no kernel over an empty input', async () => {
+    await onNoSyncBackend(async (log) => {
+      for (const sh of [[0], [3, 0], [0, 5], [2, 0, 3]]) {
+        const x = tf.tensor(new Float32Array(0), sh);
+        for (const axis of [0, -1]) {
+          const y = fakeQuantizeMX(x, { format: 'mxfp4_e2m1', axis });
+          expect(y.shape).toEqual(sh);
+          const dy = tf.tensor(new Float32Array(0), sh);
+          const g = tf.grad((v: tf.Tensor) => fakeQuantizeMX(v, { format: 'mxint8', axis }))(x, dy);
+          expect(g.shape).toEqual(sh);
+          const n = fakeQuantizeNVFP4(x, { axis });
+          expect(n.shape).toEqual(sh);
+          const q = quantizeMX(x, { format: 'mxint8', axis });
+          expect(q.shape).toEqual(sh);
+          tf.dispose([y, dy, g, n]);
+        }
+        x.dispose();
+      }
+      const a = tf.tidy(() => tf.add(tf.ones([3, 0]), 0));
+      const b = tf.tidy(() => tf.add(tf.ones([0, 4]), 0));
+      const y = mxMatMul(a, b, { a: { format: 'mxint8' }, b: { format: 'mxint8' } });
+      expect(y.shape).toEqual([3, 4]);
+      expect(Array.from(await y.data())).toEqual(new Array(12).fill(0));
+      tf.dispose([a, b, y]);
+      expect(log.refusedEmpty).toEqual([]);
+    });
+  });
+});
