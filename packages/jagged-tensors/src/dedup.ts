@@ -1,4 +1,5 @@
 import { dedupBags } from '@tessera/kernels';
+import { awaitData } from './device.js';
 import { fail } from './errors.js';
 import { type Groups, InverseKeyedJaggedTensor, KeyedJaggedTensor, resolveGroups } from './keyed-jagged-tensor.js';
 import { checkLiveOperand } from './kjt-validator.js';
@@ -50,8 +51,10 @@ export function dedup(x: KeyedJaggedTensor, options: DedupOptions | Groups = {})
   const B = x.stride;
   const K = x.keys.length;
   const w = x.values.shape[1] ?? 1;
-  const vbits = bitsOf(x.values);
-  const wbits = x.weights ? bitsOf(x.weights) : null;
+  // RecD dedup hashes the ids on the host: ids that only a GPU holds must be read first
+  const alt = `dedup hashes bags on the host: build the KJT from host arrays (its values stay on the host until a GPU kernel uses them), or ${awaitData('x.values')}`;
+  const vbits = bitsOf(x.values, fn, 'x.values', alt);
+  const wbits = x.weights ? bitsOf(x.weights, fn, 'x.weights', alt) : null;
   // One kernel call for every group (@tessera/kernels dedupBags: WebAssembly by default, its JavaScript twin under
   // TESSERA_KERNELS=js or without WebAssembly SIMD): per group, an open-addressing hash table over the bags' words
   // with a full comparison on each hash hit, and a sample equal to the previous one (session batches put a user's

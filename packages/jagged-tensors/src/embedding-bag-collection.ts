@@ -3,7 +3,7 @@ import { checkOneOf, rng } from '@tessera/core';
 import type { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import type { KeyedTensor } from './keyed-tensor.js';
 import { pooledLookupCore } from './lookup.js';
-import type { PoolingMode } from './pooling.js';
+import type { EmbeddingBagKernel, PoolingMode } from './pooling.js';
 import { createTableWeight, validateTableConfigs } from './table-config.js';
 
 /** One table of an {@link EmbeddingBagCollection} (torchrec `EmbeddingBagConfig`). */
@@ -56,10 +56,13 @@ export class EmbeddingBagCollection {
   readonly tables: readonly EmbeddingBagTable[];
   /** Output keys in order. */
   readonly featureNames: readonly string[];
+  /** Implementation of the pooled lookup, as `kernel` of `embeddingBag` (default `'auto'`). */
+  readonly kernel: EmbeddingBagKernel;
 
-  constructor(o: { tables: readonly EmbeddingBagConfig[]; seed?: number; trainable?: boolean }) {
+  constructor(o: { tables: readonly EmbeddingBagConfig[]; seed?: number; trainable?: boolean; kernel?: EmbeddingBagKernel }) {
     const fn = 'EmbeddingBagCollection';
     validateTableConfigs(fn, o?.tables);
+    this.kernel = checkOneOf(o.kernel ?? 'auto', fn, 'kernel', ['auto', 'host', 'tfjs'] as const);
     for (const t of o.tables) checkOneOf(t.pooling ?? 'sum', fn, `table '${t.name}' pooling`, ['sum', 'mean'] as const);
     const r = rng(o.seed ?? 0);
     const trainable = o.trainable ?? true;
@@ -99,7 +102,7 @@ export class EmbeddingBagCollection {
    * ```
    */
   forward(x: KeyedJaggedTensor): KeyedTensor {
-    return pooledLookupCore('EmbeddingBagCollection.forward', this.tables, x);
+    return pooledLookupCore('EmbeddingBagCollection.forward', this.tables, x, this.kernel);
   }
 
   /**

@@ -3,8 +3,9 @@
 // `optimizer=EmbOptimType.EXACT_SGD / EXACT_ROWWISE_ADAGRAD`): the tables live in kernel memory across steps, and the
 // backward applies the optimizer to the touched rows in place, so no dense [R, D] table gradient is ever formed.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkOptions, checkTensor, rng } from '@tessera/core';
+import { checkOneOf, checkOptions, checkTensor, readSync, rng } from '@tessera/core';
 import { alloc, FUSED_OPTIMIZERS, type FusedOptimizer, type KernelArray } from '@tessera/kernels';
+import { awaitData } from './device.js';
 import type { EmbeddingBagConfig } from './embedding-bag-collection.js';
 import { fail } from './errors.js';
 import { type FusedTable, fusedUpdateFeatures, poolFeatures } from './kernels/index.js';
@@ -15,6 +16,9 @@ import { checkIds, type PooledFeature, type PoolingMode } from './pooling.js';
 import { createTableWeight, validateTableConfigs } from './table-config.js';
 
 export type { FusedOptimizer } from '@tessera/kernels';
+
+// its tables live in host kernel memory: every call reads its tensor arguments on the host
+const FUSED_ALT = 'FusedEmbeddingBagCollection keeps its tables in host kernel memory; on this backend use EmbeddingBagCollection';
 
 /** Options of a {@link FusedEmbeddingBagCollection} (torchrec `fused_params` / FBGEMM TBE arguments). */
 export interface FusedEmbeddingBagOptions {
@@ -102,7 +106,7 @@ export class FusedEmbeddingBagCollection {
         let weight: KernelArray<Float32Array> | null = null;
         try {
           weight = alloc(Float32Array, c.numEmbeddings * c.embeddingDim);
-          weight.array.set(v.dataSync() as Float32Array);
+          weight.array.set(readSync(v, fn, `table '${c.name}' weight`, FUSED_ALT) as Float32Array);
         } finally {
           v.dispose();
         }
@@ -188,7 +192,7 @@ export class FusedEmbeddingBagCollection {
     if (g.shape[0] !== p.rows || g.shape[1] !== p.width)
       fail('INVALID_SHAPE', fn, `dPooled must be [${p.rows}, ${p.width}]`, `[${g.shape.join(', ')}]`);
     fusedUpdateFeatures(
-      g.dataSync() as Float32Array,
+      readSync(g, fn, 'dPooled', `${FUSED_ALT}, or ${awaitData('dPooled')}`) as Float32Array,
       this.t.map((t) => t.store),
       p.features,
       p.width,

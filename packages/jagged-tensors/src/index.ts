@@ -21,7 +21,7 @@ export type { EmbeddingTable } from './lookup.js';
 export { pooledLookup, sequenceLookup } from './lookup.js';
 export { jt, kjt, kt } from './namespaces.js';
 export { jaggedIndexSelect, ops } from './ops.js';
-export type { EmbeddingBagOptions, PoolingMode } from './pooling.js';
+export type { EmbeddingBagAccelerator, EmbeddingBagKernel, EmbeddingBagOptions, PoolingMode } from './pooling.js';
 export { embeddingBag } from './pooling.js';
 export type { SessionBatch, SessionBatchOptions, SessionFeatureSpec } from './synthetic.js';
 export { defaultSessionFeatures, generateSessionBatch } from './synthetic.js';

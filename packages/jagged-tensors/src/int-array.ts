@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkIntegerArray, describe } from '@tessera/core';
+import { checkIntegerArray, describe, readSync } from '@tessera/core';
 import { fail } from './errors.js';
 
 /** Integer structure accepted by constructors: host `Int32Array`, a plain number array, or an int32 `tf.Tensor1D`. */
@@ -32,7 +32,10 @@ export function readInt32(x: unknown, fn: string, name: string, rule?: string): 
     if (x.isDisposed) fail('INVALID_ARGUMENT', fn, `${name} must not be disposed`, 'a disposed tensor', rule);
     if (x.dtype !== 'int32') fail('INVALID_DTYPE', fn, `${name} must be int32`, x.dtype, rule);
     if (x.rank !== 1) fail('INVALID_SHAPE', fn, `${name} must have rank 1`, `shape [${x.shape.join(', ')}]`, rule);
-    return Int32Array.from(x.dataSync() as Int32Array);
+    // structure is host data: a tensor only a GPU holds cannot be read here (KeyedJaggedTensor.createAsync can)
+    return Int32Array.from(
+      readSync(x, fn, name, `pass ${name} as an Int32Array or number[] (or build a KJT with KeyedJaggedTensor.createAsync)`) as Int32Array,
+    );
   }
   if (ArrayBuffer.isView(x)) fail('INVALID_DTYPE', fn, `${name} must be an Int32Array`, (x as object).constructor.name, rule);
   return fail('INVALID_ARGUMENT', fn, `${name} must be an Int32Array, number[] or int32 tf.Tensor1D`, x, rule);

@@ -1,6 +1,16 @@
 // torchrec object shapes and safetensors files for KJTs/IKJTs.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, checkShape, describe, parseSafetensors, type RawTensor, serializeSafetensors, TesseraError } from '@tessera/core';
+import {
+  checkOptions,
+  checkShape,
+  describe,
+  parseSafetensors,
+  type RawTensor,
+  readSync,
+  serializeSafetensors,
+  TesseraError,
+} from '@tessera/core';
+import { awaitData } from './device.js';
 import { fail } from './errors.js';
 import { readInt32 } from './int-array.js';
 import { type Groups, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
@@ -43,15 +53,14 @@ export interface TorchrecKjt {
 export function toTorchrec(x: KeyedJaggedTensor): TorchrecKjt {
   if (!(x instanceof KeyedJaggedTensor)) fail('INVALID_ARGUMENT', 'toTorchrec', 'x must be a KeyedJaggedTensor', x);
   checkLiveOperand('toTorchrec', 'x', x);
-  const values =
-    x.values.dtype === 'int32'
-      ? Int32Array.from(x.values.dataSync() as Int32Array)
-      : Float32Array.from(x.values.dataSync() as Float32Array);
+  const fn = 'toTorchrec';
+  const v = readSync(x.values, fn, 'x.values', awaitData('x.values (and x.weights)'));
+  const values = x.values.dtype === 'int32' ? Int32Array.from(v as Int32Array) : Float32Array.from(v as Float32Array);
   return {
     keys: [...x.keys],
     values,
     lengths: x.lengths.slice(),
-    weights: x.weights ? Float32Array.from(x.weights.dataSync() as Float32Array) : null,
+    weights: x.weights ? Float32Array.from(readSync(x.weights, fn, 'x.weights', awaitData('x.weights')) as Float32Array) : null,
     stride: x.stride,
     stride_per_key_per_rank: x.stridePerKeyPerRank ? x.stridePerKeyPerRank.map((r) => [...r]) : null,
     inverse_indices: x.inverse ? [[...x.inverse.names], x.inverse.idx.map((r) => r.slice())] : null,

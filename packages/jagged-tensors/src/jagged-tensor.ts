@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, checkTensor } from '@tessera/core';
+import { checkOptions, checkTensor, readSync } from '@tessera/core';
+import { awaitData } from './device.js';
 import { fail } from './errors.js';
 import { type IntArrayLike, readInt32, resolveLengthsOffsets } from './int-array.js';
 import { bitsOf, gatherRows } from './rows.js';
@@ -76,11 +77,14 @@ export function checkTolerance(fn: string, t: unknown): void {
     fail('INVALID_ARGUMENT', fn, 'tol.atol must be a number >= 0', o.atol);
 }
 
+/** What to do where a comparison cannot read its operands synchronously. @internal */
+export const COMPARE_ALT = `the comparison runs on the host: ${awaitData('each operand')}`;
+
 /** Closeness of two tensors' data: exact for int32, |a-b| <= atol + rtol·|b| for floats. @internal */
-export function tensorsClose(a: tf.Tensor, b: tf.Tensor, t: Tolerance = {}): boolean {
+export function tensorsClose(a: tf.Tensor, b: tf.Tensor, t: Tolerance = {}, fn = 'equal'): boolean {
   if (a.dtype !== b.dtype || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) return false;
-  const x = a.dataSync();
-  const y = b.dataSync();
+  const x = readSync(a, fn, 'the values', COMPARE_ALT);
+  const y = readSync(b, fn, 'the values', COMPARE_ALT);
   if (a.dtype === 'int32') {
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
     return true;
@@ -426,9 +430,9 @@ export class JaggedTensor {
     checkTolerance(fn, tol);
     if (a.lengths.length !== b.lengths.length) return false;
     for (let i = 0; i < a.lengths.length; i++) if (a.lengths[i] !== b.lengths[i]) return false;
-    if (!tensorsClose(a.values, b.values, tol)) return false;
+    if (!tensorsClose(a.values, b.values, tol, fn)) return false;
     if ((a.weights === null) !== (b.weights === null)) return false;
-    return a.weights === null || tensorsClose(a.weights, b.weights as tf.Tensor, tol);
+    return a.weights === null || tensorsClose(a.weights, b.weights as tf.Tensor, tol, fn);
   }
 
   /** Frees `values` and `weights`. @example `jt.dispose()` */
@@ -497,10 +501,10 @@ export function paddedDense(x: tf.Tensor, offsets: Int32Array, n: number, pad: n
 }
 
 /** Bitwise equality of two tensors' data (int32/float32 bit patterns). @internal */
-export function bitsEqual(a: tf.Tensor, b: tf.Tensor): boolean {
+export function bitsEqual(a: tf.Tensor, b: tf.Tensor, fn: string): boolean {
   if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) return false;
-  const x = bitsOf(a);
-  const y = bitsOf(b);
+  const x = bitsOf(a, fn, 'the values', COMPARE_ALT);
+  const y = bitsOf(b, fn, 'the values', COMPARE_ALT);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }

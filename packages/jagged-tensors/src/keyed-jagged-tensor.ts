@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBoolean, checkInteger, checkIntegerArray, checkOneOf, checkOptions, describe } from '@tessera/core';
+import { awaitData } from './device.js';
 import { fail } from './errors.js';
 import { concatInt32, type IntArrayLike } from './int-array.js';
 import { bitsEqual, checkTolerance, JaggedTensor, type Tolerance, tensorsClose } from './jagged-tensor.js';
@@ -559,9 +560,9 @@ export class KeyedJaggedTensor {
       if (j(a.inverse.names) !== j(b.inverse.names)) return false;
       if (a.inverse.idx.some((r, i) => j(Array.from(r)) !== j(Array.from((b.inverse as InverseIndices).idx[i])))) return false;
     }
-    if (!tensorsClose(a.values, b.values, tol)) return false;
+    if (!tensorsClose(a.values, b.values, tol, fn)) return false;
     if ((a.weights === null) !== (b.weights === null)) return false;
-    return a.weights === null || tensorsClose(a.weights, b.weights as tf.Tensor, tol);
+    return a.weights === null || tensorsClose(a.weights, b.weights as tf.Tensor, tol, fn);
   }
 
   /**
@@ -581,8 +582,8 @@ export class KeyedJaggedTensor {
    */
   bitwiseEqual(other: KeyedJaggedTensor): boolean {
     if (!KeyedJaggedTensor.equal(this, other, { rtol: Number.POSITIVE_INFINITY, atol: Number.POSITIVE_INFINITY })) return false;
-    if (!bitsEqual(this.values, other.values)) return false;
-    return this.weights === null || bitsEqual(this.weights, other.weights as tf.Tensor);
+    if (!bitsEqual(this.values, other.values, 'KeyedJaggedTensor.bitwiseEqual')) return false;
+    return this.weights === null || bitsEqual(this.weights, other.weights as tf.Tensor, 'KeyedJaggedTensor.bitwiseEqual');
   }
 
   /**
@@ -812,8 +813,10 @@ function bagSignature(x: KeyedJaggedTensor, k: number, u: number): string {
   const w = x.values.shape[1] ?? 1;
   const s = x.offsets[bag];
   const e = x.offsets[bag + 1];
-  const v = Array.from(bitsOf(x.values).subarray(s * w, e * w));
-  const ws = x.weights ? Array.from(bitsOf(x.weights).subarray(s, e)) : [];
+  const fn = 'InverseKeyedJaggedTensor.validate';
+  const alt = `dedupOrder compares stored bags on the host: ${awaitData('x.values')}`;
+  const v = Array.from(bitsOf(x.values, fn, 'the values', alt).subarray(s * w, e * w));
+  const ws = x.weights ? Array.from(bitsOf(x.weights, fn, 'the weights', alt).subarray(s, e)) : [];
   return `${v.join(',')};${ws.join(',')}`;
 }
 

@@ -1,13 +1,14 @@
 // Functional pooled and sequence lookups over plain tables; the
 // EmbeddingBagCollection / EmbeddingCollection classes call the same code with their variables.
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkTensor } from '@tessera/core';
+import { canReadSync, checkOneOf, checkOptions, checkTensor, readSync } from '@tessera/core';
+import { awaitData, type DeviceFeature, deviceLookupRows, devicePooledOp, tryReadSync } from './device.js';
 import { fail } from './errors.js';
 import { JaggedTensor } from './jagged-tensor.js';
 import { cumsum, InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import { KeyedTensor } from './keyed-tensor.js';
 import { jaggedIndexSelect } from './ops.js';
-import { checkIds, type PooledFeature, pooledOp } from './pooling.js';
+import { checkIds, type EmbeddingBagKernel, type PooledFeature, pooledOp, poolingRoute, readIds } from './pooling.js';
 import { gatherRows } from './rows.js';
 
 /** An embedding table for {@link pooledLookup} / {@link sequenceLookup}: its weight is used as given (no copy). */
@@ -53,8 +54,9 @@ export function pooledFeaturesOf(
   x: KeyedJaggedTensor,
 ): PooledFeature[] {
   const ikjt = checkInput(fn, x);
-  const ids = x.values.dataSync() as Int32Array;
-  const weights = x.weights ? (x.weights.dataSync() as Float32Array) : null;
+  const alt = `EmbeddingBagCollection and pooledLookup with kernel 'auto' or 'tfjs' run on the device; or ${awaitData('x.values')}`;
+  const ids = readSync(x.values, fn, 'x.values (ids)', alt) as Int32Array;
+  const weights = x.weights ? (readSync(x.weights, fn, 'x.weights', alt) as Float32Array) : null;
   const lop = x.lengthsOffsetPerKey;
   const features: PooledFeature[] = tables.flatMap((t, ti) =>
     t.featureNames.map((f) => {
@@ -80,13 +82,58 @@ export function pooledFeaturesOf(
   return features;
 }
 
-/** Pooled lookup of every feature of `tables` (already validated). @internal */
-export function pooledLookupCore(fn: string, tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): KeyedTensor {
-  const features = pooledFeaturesOf(fn, tables, x);
-  const values = pooledOp(
-    tables.map((t) => t.weight),
-    features,
+/** The pooled features of `x` for the device paths: no host read of a device tensor (ids checked where readable). */
+function deviceFeaturesOf(fn: string, tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): DeviceFeature[] {
+  const ikjt = checkInput(fn, x);
+  const lop = x.lengthsOffsetPerKey;
+  const ids = tryReadSync(x.values, fn, 'x.values (ids)') as Int32Array | null;
+  return tables.flatMap((t, ti) =>
+    t.featureNames.map((f) => {
+      const k = x.keyIndex(fn, f);
+      if (t.pooling === 'none') fail('INVALID_ARGUMENT', fn, `table '${t.name}' is unpooled ('none'); use sequenceLookup`, t.pooling);
+      if (x.weights && t.pooling === 'mean')
+        fail('UNSUPPORTED', fn, `feature '${f}': per-sample weights are supported with 'sum' only`, t.pooling);
+      const offsets = x.offsets.subarray(lop[k], lop[k + 1] + 1);
+      const mode = t.pooling as 'sum' | 'mean';
+      if (ids) checkIds({ ids, offsets, weights: null, mode, inverse: null, fn, table: t.name, feature: f }, t.weight.shape[0]);
+      return {
+        table: ti,
+        ids: x.values,
+        weights: x.weights,
+        offsets,
+        mode,
+        inverse: ikjt ? ikjt.inverseIndicesOf(f) : null,
+        checked: ids !== null,
+      };
+    }),
   );
+}
+
+/** Pooled lookup of every feature of `tables` (already validated). @internal */
+export function pooledLookupCore(
+  fn: string,
+  tables: readonly EmbeddingTable[],
+  x: KeyedJaggedTensor,
+  kernel: EmbeddingBagKernel = 'auto',
+): KeyedTensor {
+  const weights = tables.map((t) => t.weight);
+  const route = poolingRoute(kernel);
+  let values: tf.Tensor2D;
+  if (route.host && !route.acc) values = pooledOp(weights, pooledFeaturesOf(fn, tables, x));
+  else {
+    const features = deviceFeaturesOf(fn, tables, x);
+    const acc = route.acc;
+    values = devicePooledOp(
+      weights,
+      features,
+      acc &&
+        ((T, f, ids, w, offsets) => {
+          const lengths = new Int32Array(offsets.length - 1);
+          for (let u = 0; u < lengths.length; u++) lengths[u] = offsets[u + 1] - offsets[u];
+          return acc(T, JaggedTensor.createUnsafe({ values: ids, weights: w, lengths, offsets }), { mode: f.mode, perSampleWeights: w });
+        }),
+    );
+  }
   return new KeyedTensor({
     keys: tables.flatMap((t) => t.featureNames),
     lengthPerKey: tables.flatMap((t) => t.featureNames.map(() => t.weight.shape[1])),
@@ -98,20 +145,24 @@ export function pooledLookupCore(fn: string, tables: readonly EmbeddingTable[], 
 export function sequenceLookupCore(fn: string, tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): Record<string, JaggedTensor> {
   const ikjt = checkInput(fn, x);
   if (x.weights) fail('UNSUPPORTED', fn, 'weights are not supported by an unpooled lookup', 'a weighted KJT');
-  const ids = x.values.dataSync() as Int32Array;
+  const ids = canReadSync()
+    ? (readSync(x.values, fn, 'x.values (ids)') as Int32Array)
+    : (tryReadSync(x.values, fn, 'x.values (ids)') as Int32Array | null);
   const lop = x.lengthsOffsetPerKey;
   const plan = tables.flatMap((t) =>
     t.featureNames.map((f) => {
       const k = x.keyIndex(fn, f);
       const offs = x.offsets.subarray(lop[k], lop[k + 1] + 1);
+      if (ids === null) return { t, f, k, a: offs[0], n: offs[offs.length - 1] - offs[0], rows: null };
       checkIds({ ids, offsets: offs, weights: null, mode: 'sum', inverse: null, fn, table: t.name, feature: f }, t.weight.shape[0]);
-      return { t, f, k, rows: ids.slice(offs[0], offs[offs.length - 1]) };
+      return { t, f, k, a: offs[0], n: 0, rows: ids.slice(offs[0], offs[offs.length - 1]) };
     }),
   );
   const out: Record<string, JaggedTensor> = {};
-  for (const { t, f, k, rows } of plan) {
+  for (const { t, f, k, a, n, rows } of plan) {
     const lengths = x.lengths.slice(lop[k], lop[k + 1]);
-    const stored = gatherRows(t.weight, rows);
+    // ids only a GPU holds: looked up there (unchecked ids give zero rows, see README Limits)
+    const stored = rows !== null ? gatherRows(t.weight, rows) : deviceLookupRows(t.weight, x.values, a, n);
     if (!ikjt) {
       out[f] = JaggedTensor.createUnsafe({ values: stored, lengths, offsets: cumsum(lengths) });
       continue;
@@ -125,7 +176,7 @@ export function sequenceLookupCore(fn: string, tables: readonly EmbeddingTable[]
 
 /**
  * Pooled lookup: a B-row {@link KeyedTensor} keyed by feature (tables in order). Over an IKJT it
- * pools the stored bags and expands by the inverse index. Differentiable with respect to the table weights.
+ * pools the stored bags and expands by the inverse index. Differentiable with respect to the table weights. `options.kernel` picks the implementation as `kernel` of {@link embeddingBag}.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (bad tables, a `'none'` table), `INVALID_KEY`, `UNSUPPORTED`,
  * `INDEX_OUT_OF_RANGE` — as {@link EmbeddingBagCollection}.
@@ -141,9 +192,19 @@ export function sequenceLookupCore(fn: string, tables: readonly EmbeddingTable[]
  * kt.dispose(); x.dispose(); weight.dispose();
  * ```
  */
-export function pooledLookup(tables: readonly EmbeddingTable[], x: KeyedJaggedTensor): KeyedTensor {
-  checkTables('pooledLookup', tables);
-  return pooledLookupCore('pooledLookup', tables, x);
+export function pooledLookup(
+  tables: readonly EmbeddingTable[],
+  x: KeyedJaggedTensor,
+  options: { kernel?: EmbeddingBagKernel } = {},
+): KeyedTensor {
+  const fn = 'pooledLookup';
+  checkTables(fn, tables);
+  const kernel = checkOneOf(checkOptions<{ kernel?: EmbeddingBagKernel }>(options, fn).kernel ?? 'auto', fn, 'kernel', [
+    'auto',
+    'host',
+    'tfjs',
+  ] as const);
+  return pooledLookupCore(fn, tables, x, kernel);
 }
 
 /**

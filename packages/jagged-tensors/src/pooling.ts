@@ -5,7 +5,8 @@
 // the U stored bags and expands rows by the inverse index in the same op; backward first sums gOut rows into the
 // U bags (a scatter-add), then scatters into the table.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkOptions, checkTensor } from '@tessera/core';
+import { accelerator, canReadSync, checkOneOf, checkOptions, checkTensor, readSync } from '@tessera/core';
+import { awaitData, type DeviceFeature, devicePooledOp, tryReadSync } from './device.js';
 import { fail } from './errors.js';
 import { JaggedTensor } from './jagged-tensor.js';
 import { gradFeatures, hostData, poolFeatures } from './kernels/index.js';
@@ -73,12 +74,14 @@ export function pooledOp(tables: readonly tf.Tensor2D[], features: readonly Pool
   const op = tf.customGrad(((...args: unknown[]) => {
     const ts = args.slice(0, tables.length) as tf.Tensor[];
     // data() per use: a table cached in kernel memory is a view that a later allocation may detach
-    const host = ts.map((t) => ({ data: () => hostData(t), rows: t.shape[0], dim: t.shape[1] as number }));
+    const fn = features[0].spec.fn;
+    const host = ts.map((t) => ({ data: () => hostData(t, fn), rows: t.shape[0], dim: t.shape[1] as number }));
     const out = poolFeatures(host, features, rows, width, cols);
     return {
       value: tf.tensor2d(out, [rows, width], 'float32'),
       gradFunc: (dy: tf.Tensor) => {
-        const grads = gradFeatures(dy.dataSync() as Float32Array, host, features, width, cols);
+        const G = readSync(dy, fn, 'the output gradient', `use kernel 'auto' or 'tfjs' (device paths) on this backend`);
+        const grads = gradFeatures(G as Float32Array, host, features, width, cols);
         return grads.map((g, i) => tf.tensor2d(g, tables[i].shape, 'float32'));
       },
     };
@@ -95,6 +98,36 @@ export interface EmbeddingBagOptions {
    * Weights are constants of the lookup: gradients flow to the table only.
    */
   perSampleWeights?: tf.Tensor1D | null;
+  /**
+   * Which implementation pools: `'auto'` (default) the accelerator registered for the active backend (e.g. the WGSL
+   * kernel of @tessera/webgpu after `registerWebGPUKernels()`), else the host kernels where the backend reads tensors
+   * synchronously and the tfjs ops where it cannot (webgpu in Node); `'host'` the host kernels (CSR segment sum in
+   * WebAssembly or JavaScript: reads ids and table with `dataSync`); `'tfjs'` tfjs ops on the active backend
+   * (`gather` + `unsortedSegmentSum`, nothing read back).
+   */
+  kernel?: EmbeddingBagKernel;
+}
+
+/** Implementation choice of the pooled lookups: see {@link EmbeddingBagOptions.kernel}. */
+export type EmbeddingBagKernel = 'auto' | 'host' | 'tfjs';
+
+/** The signature of an `'embeddingBag'` accelerator (`registerAccelerator('embeddingBag', backend, impl)` of core). */
+export type EmbeddingBagAccelerator = (
+  table: tf.Tensor2D,
+  jt: JaggedTensor,
+  options: { mode: PoolingMode; perSampleWeights: tf.Tensor1D | null },
+) => tf.Tensor2D | undefined;
+
+/** Where a pooled lookup runs: the accelerator (if any, under 'auto'), the host kernels or tfjs ops. @internal */
+export function poolingRoute(kernel: EmbeddingBagKernel): { acc: EmbeddingBagAccelerator | undefined; host: boolean } {
+  const acc = kernel === 'auto' ? accelerator<EmbeddingBagAccelerator>('embeddingBag') : undefined;
+  return { acc, host: kernel === 'host' || (kernel === 'auto' && canReadSync()) };
+}
+
+/** Host ids, or null where they live on a device that cannot read them synchronously. @internal */
+export function readIds(fn: string, ids: tf.Tensor, host: boolean): Int32Array | null {
+  if (host) return readSync(ids, fn, 'the ids', `use kernel 'auto' or 'tfjs' (device paths), or ${awaitData('jt.values')}`) as Int32Array;
+  return tryReadSync(ids, fn, 'the ids') as Int32Array | null;
 }
 
 /**
@@ -134,15 +167,37 @@ export function embeddingBag(table: tf.Tensor2D, jt: JaggedTensor, options: Embe
       fail('INVALID_SHAPE', fn, `perSampleWeights must have ${jt.values.shape[0]} entries`, w.shape[0]);
   }
   if (w && mode === 'mean') fail('UNSUPPORTED', fn, "per-sample weights are supported with mode 'sum' only", mode);
+  const kernel = checkOneOf(options.kernel ?? 'auto', fn, 'kernel', ['auto', 'host', 'tfjs'] as const);
+  const route = poolingRoute(kernel);
+  // ids are checked on the host wherever they can be read; ids that only a GPU holds cannot be (see README Limits)
+  const ids = readIds(fn, jt.values, route.host);
   const spec: BagSpec = {
-    ids: jt.values.dataSync() as Int32Array,
+    ids: ids ?? new Int32Array(0),
     offsets: jt.offsets,
-    weights: w ? (w.dataSync() as Float32Array) : null,
+    weights: null,
     mode,
     inverse: null,
     fn,
     table: 'table',
     feature: 'jt',
   };
+  if (ids) checkIds(spec, table.shape[0]);
+  const nnz = jt.offsets[jt.offsets.length - 1] - jt.offsets[0];
+  if (route.acc && nnz > 0) {
+    const out = route.acc(table, jt, { mode, perSampleWeights: w as tf.Tensor1D | null });
+    if (out !== undefined) return out;
+  }
+  if (!route.host) {
+    const f: DeviceFeature = { table: 0, ids: jt.values, weights: w, offsets: jt.offsets, mode, inverse: null, checked: ids !== null };
+    return devicePooledOp([table], [f]);
+  }
+  spec.weights = w
+    ? (readSync(
+        w,
+        fn,
+        'the weights',
+        `use kernel 'auto' or 'tfjs' (device paths), or ${awaitData('the weights (perSampleWeights or jt.weights)')}`,
+      ) as Float32Array)
+    : null;
   return pooledOp([table], [{ table: 0, spec }]);
 }

@@ -2,6 +2,8 @@
 // fresh tensor and disposes its temporaries (tf.tidy). Index math happens on the host; only one gather or a
 // handful of slices reach the backend, never one op per bag.
 import * as tf from '@tensorflow/tfjs-core';
+import { canReadSync, readSync } from '@tessera/core';
+import { deviceGatherRows, tryReadSync } from './device.js';
 
 /** A tensor with 0 rows and the same dtype and trailing dims as `x`. @internal */
 export function emptyRows(x: tf.Tensor): tf.Tensor {
@@ -28,9 +30,15 @@ export function takeRanges(x: tf.Tensor, ranges: ReadonlyArray<readonly [number,
 export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
   // Float gathers stay connected to x even when empty, so that gradients (zeros) exist.
   if (rows.length === 0 && x.dtype === 'int32') return emptyRows(x);
+  // a backend that cannot read synchronously (webgpu in Node): one tfjs gather on the device (for floats always,
+  // since their gradient arrives on the device too; int32 values that are still on the host are gathered there)
+  if (!canReadSync()) {
+    const src = x.dtype === 'int32' ? (tryReadSync(x, 'gatherRows', 'values') as Int32Array | null) : null;
+    if (src === null) return deviceGatherRows(x, rows);
+  }
   if (x.dtype === 'int32') {
     const w = x.shape.slice(1).reduce((a, b) => a * b, 1);
-    const src = x.dataSync() as Int32Array;
+    const src = readSync(x, 'gatherRows', 'values') as Int32Array;
     const out = new Int32Array(rows.length * w);
     if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = src[rows[i]];
     else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * w, rows[i] * w + w), i * w);
@@ -49,14 +57,14 @@ function hostGatherOp(x: tf.Tensor, rows: Int32Array): tf.Tensor {
   const w = trailing.reduce((a, b) => a * b, 1);
   const n = x.shape[0];
   const op = tf.customGrad(((t: tf.Tensor) => {
-    const src = t.dataSync() as Float32Array;
+    const src = readSync(t, 'gatherRows', 'values') as Float32Array;
     const out = new Float32Array(rows.length * w);
     if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = src[rows[i]];
     else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * w, rows[i] * w + w), i * w);
     return {
       value: tf.tensor(out, [rows.length, ...trailing], 'float32'),
       gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
+        const g = readSync(dy, 'gatherRows', 'the output gradient') as Float32Array;
         const dx = new Float32Array(n * w);
         for (let i = 0; i < rows.length; i++) {
           const o = rows[i] * w;
@@ -92,7 +100,8 @@ export function gatherBagRowsInt32(x: tf.Tensor, offsets: Int32Array, bagIdx: Ar
   let n = 0;
   for (let i = 0; i < bagIdx.length; i++) n += offsets[bagIdx[i] + 1] - offsets[bagIdx[i]];
   if (n === 0) return emptyRows(x);
-  const src = x.dataSync() as Int32Array;
+  const src = tryReadSync(x, 'gatherBagRows', 'values') as Int32Array | null;
+  if (src === null) return deviceGatherRows(x, bagRows(offsets, bagIdx)); // values only a GPU holds
   const out = new Int32Array(n * w);
   // bags that follow each other in x (consecutive kept bags) merge into one range; long ranges are one memcpy
   // (TypedArray.set of a subarray), short ones are copied element by element
@@ -117,8 +126,11 @@ export function gatherBagRowsInt32(x: tf.Tensor, offsets: Int32Array, bagIdx: Ar
   return tf.tensor(out, [n, ...x.shape.slice(1)], 'int32');
 }
 
-/** Element bit patterns of an int32/float32 tensor's data, as an Int32Array view (no copy). @internal */
-export function bitsOf(x: tf.Tensor): Int32Array {
-  const d = x.dataSync() as Int32Array | Float32Array;
+/**
+ * Element bit patterns of an int32/float32 tensor's data, as an Int32Array view (no copy); `fn`, `what` and
+ * `alternative` name the caller in the error where the backend cannot read `x` synchronously. @internal
+ */
+export function bitsOf(x: tf.Tensor, fn: string, what: string, alternative: string): Int32Array {
+  const d = readSync(x, fn, what, alternative) as Int32Array | Float32Array;
   return new Int32Array(d.buffer, d.byteOffset, d.length);
 }

@@ -9,6 +9,7 @@
 // the samples of each stored bag (a row scatter-add) before one scatter of U bags into the table: everything but the
 // O(B·D) expansion and summation scales with the stored bags.
 import type * as tf from '@tensorflow/tfjs-core';
+import { readSync } from '@tessera/core';
 import {
   alloc,
   embeddingBagBackward,
@@ -38,7 +39,7 @@ const release = new FinalizationRegistry<KernelArray<Float32Array>>((k) => k.fre
 const lastKey = new WeakMap<object, object>();
 
 /** The table's values as a Float32Array (a view into kernel memory when the wasm kernels run). @internal */
-export function hostData(t: tf.Tensor): Float32Array {
+export function hostData(t: tf.Tensor, fn: string): Float32Array {
   const key = t.dataId as object;
   let d = hostCache.get(key);
   if (d === undefined) {
@@ -51,7 +52,7 @@ export function hostData(t: tf.Tensor): Float32Array {
         old.free();
       }
     }
-    const host = t.dataSync() as Float32Array;
+    const host = readSync(t, fn, 'the table', "use kernel 'auto' or 'tfjs' (device paths) on this backend") as Float32Array;
     if (kernelBackend() === 'wasm' && host.length <= ARENA_TABLE_LIMIT) {
       const k = alloc(Float32Array, host.length);
       k.array.set(host);
