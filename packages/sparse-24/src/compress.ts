@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, describe, float32ToFloat16Bits, TesseraError } from '@tessera/core';
 import { CUTLASS_NIBBLE_OF_MASK, cutlassMetaOffsets, metaKind } from './cutlass-meta.js';
+import { hostValues, READ_ASYNC_ALTERNATIVE } from './host-values.js';
 import { mask24HostUnchecked } from './mask.js';
 import {
   checkLayoutShape,
@@ -57,7 +58,7 @@ function toDenseMatrix(fn: string, x: tf.Tensor | DenseMatrix, dtypeOpt: Sparse2
       // tfjs has no float16 dtype, so fp16 data arrives as float32 tensors. 2:4 CUTLASS is an fp16/bf16/int8
       // format (float32 CUTLASS is PyTorch's 1:2 tf32 layout), so 'cutlass' defaults to float16 storage.
       const dtype = dtypeOpt ?? (layout === 'cutlass' ? 'float16' : 'float32');
-      const f = x.dataSync() as Float32Array;
+      const f = hostValues(x, fn, "'x'", READ_ASYNC_ALTERNATIVE) as Float32Array;
       if (dtype === 'float32') return { dtype, shape, data: Float32Array.from(f) };
       if (dtype === 'float16') return { dtype, shape, data: float32ToFloat16Bits(f) };
       throw new TesseraError('INVALID_DTYPE', fn, 'int8 storage needs an int32 tensor of values in [-128, 127]', 'float32');
@@ -66,7 +67,7 @@ function toDenseMatrix(fn: string, x: tf.Tensor | DenseMatrix, dtypeOpt: Sparse2
       if (dtypeOpt !== undefined && dtypeOpt !== 'int8') {
         throw new TesseraError('INVALID_DTYPE', fn, `${dtypeOpt} storage needs a float32 tensor`, 'int32');
       }
-      const d = x.dataSync() as Int32Array;
+      const d = hostValues(x, fn, "'x'", READ_ASYNC_ALTERNATIVE) as Int32Array;
       const out = new Int8Array(d.length);
       for (let i = 0; i < d.length; i++) {
         const v = d[i];

@@ -11,6 +11,7 @@ import {
   TesseraError,
 } from '@tessera/core';
 import { mask24Compress } from '@tessera/kernels';
+import { FFN_ALTERNATIVE, hostValues, READ_ASYNC_ALTERNATIVE } from './host-values.js';
 import { gemmHostUnchecked, sddmmHostUnchecked, spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
 
 /**
@@ -191,7 +192,7 @@ export class SquaredReluFFN24 {
         if (given.shape[0] !== shape[0] || given.shape[1] !== shape[1]) {
           throw new TesseraError('INVALID_SHAPE', fn, `${name} must be [${shape.join(', ')}]`, `shape [${given.shape.join(', ')}]`);
         }
-        return Float32Array.from(given.dataSync() as Float32Array);
+        return Float32Array.from(hostValues(given, fn, name, READ_ASYNC_ALTERNATIVE) as Float32Array);
       }
       return rng(seed).normalArray(shape[0] * shape[1], 0, 1 / Math.sqrt(fanIn));
     };
@@ -212,7 +213,12 @@ export class SquaredReluFFN24 {
    * Forward pass on the host. `x` is `[t, dModel]` row-major; weights are read from the variables unless given.
    * Returns the context the backward needs (and sets {@link lastStats}).
    */
-  forwardHost(x: Float32Array, t: number, w1 = this.w1.dataSync() as Float32Array, w2 = this.w2.dataSync() as Float32Array): FfnContext {
+  forwardHost(
+    x: Float32Array,
+    t: number,
+    w1 = hostValues(this.w1, 'SquaredReluFFN24.forwardHost', 'w1', FFN_ALTERNATIVE) as Float32Array,
+    w2 = hostValues(this.w2, 'SquaredReluFFN24.forwardHost', 'w2', FFN_ALTERNATIVE) as Float32Array,
+  ): FfnContext {
     const d = this.dModel;
     const h = this.hidden;
     // O(1) checks of the host arguments (the loops below trust these lengths)
@@ -301,8 +307,8 @@ export class SquaredReluFFN24 {
   backwardHost(
     ctx: FfnContext,
     dy: Float32Array,
-    w1 = this.w1.dataSync() as Float32Array,
-    w2 = this.w2.dataSync() as Float32Array,
+    w1 = hostValues(this.w1, 'SquaredReluFFN24.backwardHost', 'w1', FFN_ALTERNATIVE) as Float32Array,
+    w2 = hostValues(this.w2, 'SquaredReluFFN24.backwardHost', 'w2', FFN_ALTERNATIVE) as Float32Array,
   ): FfnGrads {
     const d = this.dModel;
     const h = this.hidden;
@@ -428,12 +434,12 @@ export class SquaredReluFFN24 {
     const t = x.size / d;
     const outShape = x.shape;
     const f = tf.customGrad(((xi: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
-      const w1d = w1.dataSync() as Float32Array;
-      const w2d = w2.dataSync() as Float32Array;
-      const ctx = this.forwardHost(xi.dataSync() as Float32Array, t, w1d, w2d);
+      const w1d = hostValues(w1, fn, 'w1', FFN_ALTERNATIVE) as Float32Array;
+      const w2d = hostValues(w2, fn, 'w2', FFN_ALTERNATIVE) as Float32Array;
+      const ctx = this.forwardHost(hostValues(xi, fn, "'x'", FFN_ALTERNATIVE) as Float32Array, t, w1d, w2d);
       const value = tf.tensor(ctx.y, outShape, 'float32');
       const gradFunc = (dy: tf.Tensor) => {
-        const g = this.backwardHost(ctx, dy.dataSync() as Float32Array, w1d, w2d);
+        const g = this.backwardHost(ctx, hostValues(dy, fn, 'the upstream gradient', FFN_ALTERNATIVE) as Float32Array, w1d, w2d);
         return [
           tf.tensor(g.dX, outShape, 'float32'),
           tf.tensor(g.dW1, [d, this.hidden], 'float32'),

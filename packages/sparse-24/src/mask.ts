@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
 import { mask24Compress } from '@tessera/kernels';
+import { hostValues, READ_ASYNC_ALTERNATIVE } from './host-values.js';
 
 /** How entries are ranked when a mask is chosen: by `|x|` (`'magnitude'`) or by `x` itself (`'value'`). */
 export type MaskRanking = 'magnitude' | 'value';
@@ -64,7 +65,7 @@ export function mask24(x: tf.Tensor, options: Mask24Options = {}): tf.Tensor {
       rule: '1.1',
     });
   }
-  const data = x.dataSync() as Float32Array;
+  const data = hostValues(x, fn, "'x'", READ_ASYNC_ALTERNATIVE) as Float32Array;
   return tf.tensor(mask24HostUnchecked(data, by, new Float32Array(data.length)), x.shape, 'float32');
 }
 
@@ -97,7 +98,7 @@ export function isSparse24(x: tf.Tensor | Float32Array | Int32Array): boolean {
     if (x.dtype === 'string' || x.dtype === 'complex64') throw new TesseraError('INVALID_DTYPE', fn, 'x must be numeric', x.dtype);
     k = x.shape[x.rank - 1];
     if (k % 4 !== 0) return false;
-    data = x.dataSync() as Float32Array;
+    data = hostValues(x, fn, "'x'", 'pass a Float32Array read with await x.data()') as Float32Array;
   }
   if (k % 4 !== 0) return false;
   for (let g = 0; g < data.length; g += 4) {

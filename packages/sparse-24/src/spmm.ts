@@ -1,17 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
+import { canReadSync, checkOneOf, checkOptions, checkTensor, TesseraError } from '@tessera/core';
 import { decompress24 } from './compress.js';
+import { hostValues, SPMM_ALTERNATIVE } from './host-values.js';
 import { spmmHostUnchecked, spmmTHostUnchecked, transposeHostUnchecked } from './kernels/index.js';
 import { kernelForm, type Sparse24Tensor, validateSparse24 } from './sparse24-tensor.js';
 
 /** Options of {@link spmm24} / {@link spmm24T} / {@link sparseLinear}. */
 export interface Spmm24Options {
   /**
-   * `'host'` (default): the typed-array kernel that visits only the kept entries (half the multiply-adds of the
-   * dense product). `'tfjs'`: decompress, then `tf.matMul` on the active backend (any backend, GPU included; it does
-   * the full dense multiply-adds, as no tfjs backend has 2:4 kernels).
+   * `'host'` (the default where tensors can be read synchronously): the typed-array kernel that visits only the kept
+   * entries (half the multiply-adds of the dense product). `'tfjs'`: decompress, then `tf.matMul` on the active
+   * backend (any backend, GPU included; it does the full dense multiply-adds, as no tfjs backend has 2:4 kernels);
+   * the default where tensors cannot be read synchronously (webgpu in Node, see `canReadSync` of @tessera/core).
    */
   kernel?: 'host' | 'tfjs';
+}
+
+/** `'host'` where tensors can be read synchronously, else `'tfjs'` (the device path). */
+function defaultKernel(): 'host' | 'tfjs' {
+  return canReadSync() ? 'host' : 'tfjs';
 }
 
 function isSparse(x: unknown): x is Sparse24Tensor {
@@ -70,7 +77,10 @@ export function spmm24(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options =
   const fn = 'spmm24';
   const s = checkSparse(fn, a);
   const bt = checkDense(fn, 'b', b);
-  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? defaultKernel(), fn, 'options.kernel', [
+    'host',
+    'tfjs',
+  ] as const);
   const [m, k] = s.shape;
   if (bt.shape[0] !== k)
     throw new TesseraError('INVALID_SHAPE', fn, `b must have ${k} rows (a is [${m}, ${k}])`, `shape [${bt.shape.join(', ')}]`);
@@ -82,7 +92,7 @@ export function spmm24(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options =
     });
   }
   const form = kernelForm(s);
-  const out = spmmHostUnchecked(form.values, form.cols, m, k, bt.dataSync() as Float32Array, n);
+  const out = spmmHostUnchecked(form.values, form.cols, m, k, hostValues(bt, fn, "'b'", SPMM_ALTERNATIVE) as Float32Array, n);
   return tf.tensor(out, [m, n], 'float32');
 }
 
@@ -107,7 +117,10 @@ export function spmm24T(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options 
   const fn = 'spmm24T';
   const s = checkSparse(fn, a);
   const bt = checkDense(fn, 'b', b);
-  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? defaultKernel(), fn, 'options.kernel', [
+    'host',
+    'tfjs',
+  ] as const);
   const [m, k] = s.shape;
   if (bt.shape[0] !== m)
     throw new TesseraError('INVALID_SHAPE', fn, `b must have ${m} rows (a is [${m}, ${k}])`, `shape [${bt.shape.join(', ')}]`);
@@ -119,7 +132,7 @@ export function spmm24T(a: Sparse24Tensor, b: tf.Tensor, options: Spmm24Options 
     });
   }
   const form = kernelForm(s);
-  const out = spmmTHostUnchecked(form.values, form.cols, m, k, bt.dataSync() as Float32Array, n);
+  const out = spmmTHostUnchecked(form.values, form.cols, m, k, hostValues(bt, fn, "'b'", SPMM_ALTERNATIVE) as Float32Array, n);
   return tf.tensor(out, [k, n], 'float32');
 }
 
@@ -145,7 +158,10 @@ export function sparseLinear(x: tf.Tensor, w: Sparse24Tensor, bias?: tf.Tensor, 
   const fn = 'sparseLinear';
   const s = checkSparse(fn, w);
   const xt = checkDense(fn, 'x', x);
-  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? 'host', fn, 'options.kernel', ['host', 'tfjs'] as const);
+  const kernel = checkOneOf(checkOptions<Spmm24Options>(options, fn).kernel ?? defaultKernel(), fn, 'options.kernel', [
+    'host',
+    'tfjs',
+  ] as const);
   const [out, inF] = s.shape;
   if (xt.shape[1] !== inF)
     throw new TesseraError('INVALID_SHAPE', fn, `x must have ${inF} columns (w is [${out}, ${inF}])`, `shape [${xt.shape.join(', ')}]`);
@@ -162,11 +178,11 @@ export function sparseLinear(x: tf.Tensor, w: Sparse24Tensor, bias?: tf.Tensor, 
     });
   }
   const form = kernelForm(s);
-  const xT = transposeHostUnchecked(xt.dataSync() as Float32Array, t, inF);
+  const xT = transposeHostUnchecked(hostValues(xt, fn, "'x'", SPMM_ALTERNATIVE) as Float32Array, t, inF);
   const yT = spmmHostUnchecked(form.values, form.cols, out, inF, xT, t);
   const y = transposeHostUnchecked(yT, out, t);
   if (bias) {
-    const bd = bias.dataSync() as Float32Array;
+    const bd = hostValues(bias, fn, "'bias'", SPMM_ALTERNATIVE) as Float32Array;
     for (let r = 0; r < t; r++) for (let c = 0; c < out; c++) y[r * out + c] += bd[c];
   }
   return tf.tensor(y, [t, out], 'float32');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkOptions, checkTensor } from '@tessera/core';
+import { hostValues, READ_ASYNC_ALTERNATIVE } from './host-values.js';
 import type { MaskRanking } from './mask.js';
 
 /** Options of {@link mask24Transposable}. */
@@ -196,7 +197,7 @@ export function mask24Transposable(x: tf.Tensor, options: Mask24TransposableOpti
   const [m, k] = x.shape;
   // no elements: nothing to rank (the tile loop would otherwise walk m/4 rows of an [m, 0] tensor)
   if (x.size === 0) return tf.zeros([m, k], 'float32');
-  const data = x.dataSync() as Float32Array;
+  const data = hostValues(x, fn, "'x'", READ_ASYNC_ALTERNATIVE) as Float32Array;
   const out = mask24TransposableHostUnchecked(data, m, k, algo, by, new Float32Array(m * k));
   return tf.tensor(out, [m, k], 'float32');
 }
