@@ -34,3 +34,4 @@ export {
   tensorSpecArb,
 } from './fuzz-arbitraries.js';
 export { expectNoLeaks } from './leaks.js';
+export { expectTensorBitsEqual, expectTensorClose, expectTensorUlpClose, tensorValues } from './tensor-compare.js';

@@ -4,10 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { float32Arb, float32ArrayArb, float32TensorArb, shapeArb } from './arbitraries.js';
 import { expectBitsEqual, expectSqnrAtLeast, expectUlpClose, firstBitMismatch, maxUlpDistance, ulpDistance } from './compare.js';
 import { expectNoLeaks } from './leaks.js';
+import { expectTensorBitsEqual, expectTensorClose, expectTensorUlpClose, tensorValues } from './tensor-compare.js';
 
 describe('expectNoLeaks', () => {
-  it('passes clean code and returns its result', () => {
-    expect(expectNoLeaks(() => tf.tidy(() => tf.sum(tf.ones([3])).dataSync()[0]))).toBe(3);
+  it('passes clean code and returns its result', async () => {
+    // read asynchronously: dataSync() throws on webgpu in Node
+    const three = await expectNoLeaks(async () => {
+      const s = tf.tidy(() => tf.sum(tf.ones([3])));
+      try {
+        return (await s.data())[0];
+      } finally {
+        s.dispose();
+      }
+    });
+    expect(three).toBe(3);
+    expect(expectNoLeaks(() => tf.tidy(() => tf.ones([2]).shape))).toEqual([2]);
   });
   it('catches a leak, including on an error path and in async code', async () => {
     let leaked: tf.Tensor | undefined;
@@ -54,6 +65,34 @@ describe('comparisons', () => {
     expect(expectSqnrAtLeast([1, 2, 3], [1, 2, 3], 100)).toBe(Number.POSITIVE_INFINITY);
     expect(() => expectSqnrAtLeast([1, 2, 3], [1, 2, 4], 20)).toThrow(/SQNR/);
     expect(() => expectSqnrAtLeast([1, 2], [1, Number.NaN], -1000)).toThrow(/SQNR/);
+  });
+});
+
+describe('asynchronous tensor comparisons (every backend, webgpu in Node included)', () => {
+  it('tensorValues, expectTensorBitsEqual, expectTensorUlpClose, expectTensorClose: pass and fail as their sync twins', async () => {
+    await expectNoLeaks(async () => {
+      const t = tf.tensor2d([
+        [1, -0],
+        [Number.NaN, 0.5],
+      ]);
+      const third = tf.tidy(() => tf.div(tf.tensor1d([1]), tf.tensor1d([3])));
+      try {
+        expect(Array.from(await tensorValues(t))).toEqual([1, -0, Number.NaN, 0.5]);
+        await expectTensorBitsEqual(t, [1, -0, Number.NaN, 0.5]);
+        await expect(expectTensorBitsEqual(t, [1, 0, Number.NaN, 0.5])).rejects.toThrow('bit mismatch at index 1: got -0 expected 0');
+        await expect(expectTensorBitsEqual(t, [1, -0, Number.NaN, 0.5], { nanEqual: false })).resolves.toBeUndefined(); // same canonical NaN
+        await expectTensorBitsEqual(t, t);
+        await expect(expectTensorBitsEqual(t, third)).rejects.toThrow(/shape \[2, 2\] vs expected \[1\]/);
+        await expectTensorUlpClose(third, [1 / 3], 1);
+        await expect(expectTensorUlpClose(third, [1 / 3 + 2 ** -22], 1)).rejects.toThrow(/ulp > 1/);
+        await expectTensorClose(t, [1 + 1e-6, 0, Number.NaN, 0.5]);
+        await expect(expectTensorClose(t, [1.1, 0, Number.NaN, 0.5])).rejects.toThrow(/index 0: got 1 expected 1.1/);
+        await expect(expectTensorClose(t, [1, 0, 0, 0.5])).rejects.toThrow(/index 2: got NaN/);
+        await expect(expectTensorClose(t, [1, 0], { label: 'L' })).rejects.toThrow('L: length 4 vs expected 2');
+      } finally {
+        tf.dispose([t, third]);
+      }
+    });
   });
 });
 
