@@ -197,13 +197,30 @@ class TiledForwardProgram implements Program {
     outSize: number,
     private readonly dims: Dims,
     private readonly o: Resolved,
+    private readonly reg = false,
   ) {
     this.outputShape = [outSize];
     this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
     this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
     const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
     this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
-    this.shaderKey = `tessera_simplicial_tiledfwd_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+    this.shaderKey = `tessera_simplicial_tiledfwd${reg ? 'reg' : ''}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  /**
+   * The `'tiled-reg'` second phase: window 2 outermost, each row of V2 read from workgroup memory once per chunk
+   * and applied to all TJ window-1 offsets of the chunk held in registers (u_t += p_tk·v2_k), instead of once per
+   * offset: TJ× fewer workgroup-memory loads of V2 for TJ·NC more vec4 registers.
+   */
+  private phase2Reg(cols: number[], guard: (c: number, st: string) => string): string {
+    const ts = range(TJ);
+    return `${ts.map((t) => cols.map((c) => `var u${t}_${c} = vec4<f32>(0.0);`).join(' ')).join(' ')}
+    for (var kk = 0; kk < S2; kk++) {
+      let vr = (qi + kk) * RS + dj;
+      ${cols.map((c) => `var v${c} = vec4<f32>(0.0); ${guard(c, `v${c} = sV2[vr + ${c * TJ}];`)}`).join(' ')}
+      let pr = qi * JC * S2 + kk;
+      ${ts.map((t) => `{ let p = sP[pr + ${t * this.s2}]; ${cols.map((c) => `u${t}_${c} += p * v${c};`).join(' ')} }`).join('\n      ')}
+    }
+    ${ts.map((t) => cols.map((c) => guard(c, `acc${c} += sV1[(qi + ${t}) * RS + dj + ${c * TJ}] * u${t}_${c};`)).join(' ')).join('\n    ')}`;
   }
   getUserCode(): string {
     const D4 = this.dims.d / 4;
@@ -339,7 +356,10 @@ fn main(index : i32) {
     l = l * alpha + cs;
     m = mNew;
     ${cols.map((c) => `acc${c} *= alpha;`).join(' ')}
-    for (var t = 0; t < JC; t++) {
+    ${
+      this.reg
+        ? this.phase2Reg(cols, guard)
+        : `for (var t = 0; t < JC; t++) {
       ${cols.map((c) => `var u${c} = vec4<f32>(0.0);`).join(' ')}
       let pr = (qi * JC + t) * S2;
       let vr = qi * RS + dj;
@@ -349,6 +369,7 @@ fn main(index : i32) {
       }
       let v1r = (qi + t) * RS + dj;
       ${cols.map((c) => guard(c, `acc${c} += sV1[v1r + ${c * TJ}] * u${c};`)).join('\n      ')}
+    }`
     }
   }
   if (qOK) {
@@ -544,6 +565,342 @@ fn main(index : i32) {
     let qo = ((b * n + i) * uniforms.Hq + h) * D;
     ${cols.map((c) => guard(c, `{ let v = dq${c} * uniforms.scale; let o = qo + 4 * (dj + ${c * TJ}); result[o] = v.x; result[o + 1] = v.y; result[o + 2] = v.z; result[o + 3] = v.w; }`)).join('\n    ')}
   }
+}
+`;
+  }
+}
+
+/** Keys per workgroup of the tiled key-side backward kernels. */
+const TK = 8;
+
+/** Workgroup memory (bytes) of {@link TiledDk1Program}. @internal */
+export function tiledDk1Bytes(d: number, s2: number): number {
+  const RS = d / 4 + 1;
+  return 16 * RS * (2 * TK + 2 * TQ + 2 * (TQ + s2 - 1)) + 4 * (2 * TK * TQ * s2 + 2 * TQ);
+}
+
+/** Workgroup memory (bytes) of {@link TiledDk2Program}. @internal */
+export function tiledDk2Bytes(d: number, _s2: number): number {
+  const RS = d / 4 + 1;
+  return 16 * RS * (2 * TK + 2 * TQ + 2 * (TJ + TQ - 1)) + 4 * (2 * TQ * TJ * TK + 2 * TQ);
+}
+
+/** WGSL: the shared preamble of the tiled key-side kernels (a workgroup = TK key rows of one (b, kv-head g)). */
+function keyTileHeader(dims: Dims, o: Resolved, s1: number, s2: number): string {
+  const D4 = dims.d / 4;
+  return `
+const D = ${dims.d};
+const D4 = ${D4};
+const RS = ${D4 + 1};
+const BQ = ${TQ};
+const JC = ${TJ};
+const BK = ${TK};
+const WG = ${TQ * TJ};
+const W1 = ${o.w1};
+const W2 = ${o.w2};
+const S1 = ${s1};
+const S2 = ${s2};
+`;
+}
+
+/** WGSL: copies rows r0 … r0 + rows − 1 (zeros outside [0, n) or when !live) of two [.., n, Hkv, D] inputs into padded workgroup arrays. */
+function loadKvRows(a: string, b: string, sa: string, sb: string, r0: string, rows: string): string {
+  return `for (var x = lid; x < ${rows} * D4; x += WG) {
+      let r = x / D4;
+      let e4 = x - r * D4;
+      let row = ${r0} + r;
+      var va = vec4<f32>(0.0);
+      var vb = vec4<f32>(0.0);
+      if (live && row >= 0 && row < n) {
+        let o = kvBase + row * kvRow + e4;
+        va = ${a}[o];
+        vb = ${b}[o];
+      }
+      ${sa}[r * RS + e4] = va;
+      ${sb}[r * RS + e4] = vb;
+    }`;
+}
+
+/** WGSL: copies BQ query rows from i0 of Q (scaled) and DO, and their lse and ⟨dO, O⟩ (zeros outside [0, n)). */
+function loadQueryRows(i0: string): string {
+  return `for (var x = lid; x < BQ * D4; x += WG) {
+      let r = x / D4;
+      let e4 = x - r * D4;
+      let ii = ${i0} + r;
+      var va = vec4<f32>(0.0);
+      var vb = vec4<f32>(0.0);
+      if (live && ii >= 0 && ii < n) {
+        let o = ((b * n + ii) * uniforms.Hq + h) * D4 + e4;
+        va = Q[o] * uniforms.scale;
+        vb = DO[o];
+      }
+      sQ[r * RS + e4] = va;
+      sDO[r * RS + e4] = vb;
+    }
+    if (lid < 2 * BQ) {
+      let r = lid % BQ;
+      let ii = ${i0} + r;
+      var v = 0.0;
+      if (live && ii >= 0 && ii < n) { v = LD[(lid / BQ) * uniforms.nq + bh * n + ii]; }
+      sL[lid] = v;
+    }`;
+}
+
+abstract class TiledKeyProgram implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  variableComponents = [4, 4, 4, 4, 4, 4, 1];
+  workgroupSize: [number, number, number] = [TQ * TJ, 1, 1];
+  uniforms = 'total : i32, n : i32, Hq : i32, Hkv : i32, nbg : i32, scale : f32, nq : i32,';
+  size = false;
+  protected readonly s1: number;
+  protected readonly s2: number;
+  constructor(
+    name: string,
+    outSize: number,
+    protected readonly dims: Dims,
+    protected readonly o: Resolved,
+  ) {
+    this.outputShape = [outSize];
+    this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
+    this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
+    const groups = dims.B * dims.Hkv * Math.ceil(dims.n / TK);
+    this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
+    this.shaderKey = `tessera_simplicial_tiled${name}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  /** Workgroup → (b, g, first key row t0); then the accumulators' write-back. */
+  protected prologue(): string {
+    return `
+  let lid = i32(localIndex);
+  let n = uniforms.n;
+  let nT = (n + BK - 1) / BK;
+  let wgi = index / WG;
+  let tile = wgi % nT;
+  let bg = wgi / nT;
+  let live = bg < uniforms.nbg;
+  let g = bg % uniforms.Hkv;
+  let b = bg / uniforms.Hkv;
+  let group = uniforms.Hq / uniforms.Hkv;
+  let t0 = tile * BK;
+  let kvRow = uniforms.Hkv * D4;
+  let kvBase = b * n * kvRow + g * D4;`;
+  }
+  /** Writes dK (acc dk*) and dV (acc dv*) of key row t0 + kr, vec4 columns cj + c·8. */
+  protected epilogue(cols: number[], guard: (c: number, st: string) => string): string {
+    return `
+  let kw = t0 + kr;
+  if (live && kw < n) {
+    let ko = ((b * n + kw) * uniforms.Hkv + g) * D;
+    ${cols
+      .map((c) =>
+        guard(
+          c,
+          `{ let o = ko + 4 * (cj + ${c * TJ}); let u = dk${c}; let v = dv${c}; result[o] = u.x; result[o + 1] = u.y; result[o + 2] = u.z; result[o + 3] = u.w; let p = uniforms.total * D + o; result[p] = v.x; result[p + 1] = v.y; result[p + 2] = v.z; result[p + 3] = v.w; }`,
+        ),
+      )
+      .join('\n    ')}
+  }`;
+  }
+  abstract getUserCode(): string;
+}
+
+/**
+ * Tiled dK1 and dV1 (FBGEMM `bwd.py`'s key-side passes, without atomics): a workgroup of 64 invocations takes TK = 8
+ * consecutive rows j of K1/V1 of one (b, kv-head g), kept in workgroup memory, and walks the queries whose window 1
+ * holds one of them (TK + span1 − 1 of them, per q-head of the group) in chunks of TQ = 8, each chunk's Q, dO, lse,
+ * ⟨dO, O⟩ and window-2 rows of K2/V2 (TQ + span2 − 1) loaded into workgroup memory. Invocation (key, query)
+ * recomputes its span2 logits and ⟨dO ⊙ v1_j, v2_k⟩ in registers and stores P = exp(a − lse) and
+ * dA = P·(ds − ⟨dO, O⟩); the invocations then switch to (key, vec4 column) and accumulate
+ * dV1_j += dO_i ⊙ Σ_k P v2_k and dK1_j += s·q_i ⊙ Σ_k dA k2_k. Every key row is written by one invocation per
+ * column: no float atomics. result = [dK1 | dV1].
+ */
+class TiledDk1Program extends TiledKeyProgram {
+  constructor(outSize: number, dims: Dims, o: Resolved) {
+    super('dk1', outSize, dims, o);
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const S2 = this.s2;
+    const R2 = TQ + S2 - 1;
+    const cols = range(Math.ceil(D4 / TJ));
+    const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (cj + ${c * TJ} < D4) { ${st} }`);
+    const regs = (v: string) =>
+      range(S2)
+        .map((kk) => `var ${v}${kk} = 0.0;`)
+        .join(' ');
+    return `${keyTileHeader(this.dims, this.o, this.s1, S2)}
+const R2 = ${R2};
+const NQC = ${Math.ceil((TK + this.s1 - 1) / TQ)};
+var<workgroup> sK1 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sQ : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sDO : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sK2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sP : array<f32, ${TK * TQ * S2}>;
+var<workgroup> sA : array<f32, ${TK * TQ * S2}>;
+var<workgroup> sL : array<f32, ${2 * TQ}>;
+fn main(index : i32) {${this.prologue()}
+  // roles: (key kr, query qi) for the logits; (key kr, vec4 columns cj + c·8) for the sums
+  let kr = lid / BQ;
+  let qi = lid - kr * BQ;
+  let cj = qi;
+  let j = t0 + kr;
+  ${loadKvRows('K1', 'V1', 'sK1', 'sV1', 't0', 'BK')}
+  ${cols.map((c) => `var dk${c} = vec4<f32>(0.0); var dv${c} = vec4<f32>(0.0);`).join(' ')}
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var qc = 0; qc < NQC; qc++) {
+      // queries i with t0 ≤ j + … : i in [t0 + W1 − S1, t0 + BK − 1 + W1 − 1]
+      let ib = t0 + W1 - S1 + qc * BQ;
+      workgroupBarrier();
+      ${loadQueryRows('ib')}
+      ${loadKvRows('K2', 'V2', 'sK2', 'sV2', 'ib - (W2 - 1)', 'R2')}
+      workgroupBarrier();
+      let i = ib + qi;
+      let dlt = j - i + W1 - 1;
+      let pOK = live && i >= 0 && i < n && j < n && dlt >= 0 && dlt < S1;
+      ${regs('a')}
+      ${regs('s')}
+      if (pOK) {
+        for (var e4 = 0; e4 < D4; e4++) {
+          let t = sQ[qi * RS + e4] * sK1[kr * RS + e4];
+          let r = sDO[qi * RS + e4] * sV1[kr * RS + e4];
+          let k2r = qi * RS + e4;
+          ${range(S2)
+            .map((kk) => `a${kk} += dot(t, sK2[k2r + ${kk * (D4 + 1)}]); s${kk} += dot(r, sV2[k2r + ${kk * (D4 + 1)}]);`)
+            .join('\n          ')}
+        }
+      }
+      let lse = sL[qi];
+      let dl = sL[BQ + qi];
+      let k0 = i - (W2 - 1);
+      let pb = lid * S2;
+      ${range(S2)
+        .map(
+          (kk) =>
+            `{ var p = 0.0; var dA = 0.0; if (pOK && k0 + ${kk} >= 0 && k0 + ${kk} < n) { p = exp(a${kk} - lse); dA = p * (s${kk} - dl); } sP[pb + ${kk}] = p; sA[pb + ${kk}] = dA; }`,
+        )
+        .join('\n      ')}
+      workgroupBarrier();
+      for (var t = 0; t < BQ; t++) {
+        ${cols.map((c) => `var u${c} = vec4<f32>(0.0); var z${c} = vec4<f32>(0.0);`).join(' ')}
+        let pr = (kr * BQ + t) * S2;
+        let vr = t * RS + cj;
+        for (var kk = 0; kk < S2; kk++) {
+          let p = sP[pr + kk];
+          let da = sA[pr + kk];
+          ${cols.map((c) => guard(c, `u${c} += p * sV2[vr + kk * RS + ${c * TJ}]; z${c} += da * sK2[vr + kk * RS + ${c * TJ}];`)).join('\n          ')}
+        }
+        ${cols.map((c) => guard(c, `dv${c} += sDO[vr + ${c * TJ}] * u${c}; dk${c} += sQ[vr + ${c * TJ}] * z${c};`)).join('\n        ')}
+      }
+    }
+  }${this.epilogue(cols, guard)}
+}
+`;
+  }
+}
+
+/**
+ * Tiled dK2 and dV2: a workgroup takes TK = 8 consecutive rows k of K2/V2 of one (b, g) in workgroup memory and walks
+ * the queries whose window 2 holds one of them (TK + span2 − 1, per q-head of the group) in chunks of TQ = 8, and
+ * for each chunk window 1 in chunks of TJ = 8 offsets (TJ + TQ − 1 rows of K1/V1 in workgroup memory), as the tiled
+ * forward does. Invocation (query, window-1 offset) recomputes its TK logits and ⟨dO ⊙ v1_j, v2_k⟩ against the tile's
+ * keys in registers and stores P and dA; the invocations then switch to (key, vec4 column) and accumulate
+ * dV2_k += dO_i ⊙ Σ_j P v1_j and dK2_k += s·q_i ⊙ Σ_j dA k1_j. No float atomics. result = [dK2 | dV2].
+ */
+class TiledDk2Program extends TiledKeyProgram {
+  constructor(outSize: number, dims: Dims, o: Resolved) {
+    super('dk2', outSize, dims, o);
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const R1 = TJ + TQ - 1;
+    const cols = range(Math.ceil(D4 / TJ));
+    const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (cj + ${c * TJ} < D4) { ${st} }`);
+    const regs = (v: string) =>
+      range(TK)
+        .map((kk) => `var ${v}${kk} = 0.0;`)
+        .join(' ');
+    return `${keyTileHeader(this.dims, this.o, this.s1, this.s2)}
+const R1 = ${R1};
+const NQC = ${Math.ceil((TK + this.s2 - 1) / TQ)};
+const NCH = ${Math.ceil(this.s1 / TJ)};
+var<workgroup> sK2 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sQ : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sDO : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sK1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sP : array<f32, ${TQ * TJ * TK}>;
+var<workgroup> sA : array<f32, ${TQ * TJ * TK}>;
+var<workgroup> sL : array<f32, ${2 * TQ}>;
+fn main(index : i32) {${this.prologue()}
+  // roles: (query qi, window-1 offset dj) for the logits; (key kr, vec4 columns cj + c·8) for the sums
+  let qi = lid / JC;
+  let dj = lid - qi * JC;
+  let kr = lid / JC;
+  let cj = dj;
+  ${loadKvRows('K2', 'V2', 'sK2', 'sV2', 't0', 'BK')}
+  ${cols.map((c) => `var dk${c} = vec4<f32>(0.0); var dv${c} = vec4<f32>(0.0);`).join(' ')}
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var qc = 0; qc < NQC; qc++) {
+      // queries i in [t0 + W2 − S2, t0 + BK − 1 + W2 − 1]
+      let ib = t0 + W2 - S2 + qc * BQ;
+      workgroupBarrier();
+      ${loadQueryRows('ib')}
+      let i = ib + qi;
+      let qOK = live && i >= 0 && i < n;
+      for (var ch = 0; ch < NCH; ch++) {
+        workgroupBarrier();
+        ${loadKvRows('K1', 'V1', 'sK1', 'sV1', 'ib - (W1 - 1) + ch * JC', 'R1')}
+        workgroupBarrier();
+        let dlt = ch * JC + dj;
+        let j = i - (W1 - 1) + dlt;
+        let pOK = qOK && dlt < S1 && j >= 0 && j < n;
+        ${regs('a')}
+        ${regs('s')}
+        if (pOK) {
+          let jr = (qi + dj) * RS;
+          for (var e4 = 0; e4 < D4; e4++) {
+            let t = sQ[qi * RS + e4] * sK1[jr + e4];
+            let r = sDO[qi * RS + e4] * sV1[jr + e4];
+            ${range(TK)
+              .map((kk) => `a${kk} += dot(t, sK2[${kk * (D4 + 1)} + e4]); s${kk} += dot(r, sV2[${kk * (D4 + 1)} + e4]);`)
+              .join('\n            ')}
+          }
+        }
+        let lse = sL[qi];
+        let dl = sL[BQ + qi];
+        let pb = lid * BK;
+        ${range(TK)
+          .map(
+            (kk) =>
+              `{ var p = 0.0; var dA = 0.0; let dk = t0 + ${kk} - i + W2 - 1; if (pOK && t0 + ${kk} < n && dk >= 0 && dk < S2) { p = exp(a${kk} - lse); dA = p * (s${kk} - dl); } sP[pb + ${kk}] = p; sA[pb + ${kk}] = dA; }`,
+          )
+          .join('\n        ')}
+        workgroupBarrier();
+        for (var t = 0; t < BQ; t++) {
+          ${cols.map((c) => `var u${c} = vec4<f32>(0.0); var z${c} = vec4<f32>(0.0);`).join(' ')}
+          let pr = t * JC * BK + kr;
+          for (var tj = 0; tj < JC; tj++) {
+            let p = sP[pr + tj * BK];
+            let da = sA[pr + tj * BK];
+            let vr = (t + tj) * RS + cj;
+            ${cols.map((c) => guard(c, `u${c} += p * sV1[vr + ${c * TJ}]; z${c} += da * sK1[vr + ${c * TJ}];`)).join('\n            ')}
+          }
+          let qr = t * RS + cj;
+          ${cols.map((c) => guard(c, `dv${c} += sDO[qr + ${c * TJ}] * u${c}; dk${c} += sQ[qr + ${c * TJ}] * z${c};`)).join('\n          ')}
+        }
+      }
+    }
+  }${this.epilogue(cols, guard)}
 }
 `;
   }
@@ -777,18 +1134,32 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
   return tf.engine().makeTensorFromTensorInfo(be.runWebGPUProgram(p, inputs, 'float32', u)) as tf.Tensor1D;
 }
 
-let fwdVariant: 'auto' | 'rows' = 'auto';
-/** Forces the untiled (one invocation per query) forward and dQ kernels (tests and benchmarks). @internal */
-export function setSimplicialForwardVariant(v: 'auto' | 'rows'): void {
+/**
+ * Forward programs: `'auto'` (default) = `'tiled'` where it applies, else the untiled one; `'rows'` forces the untiled
+ * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward with its register-tiled second
+ * phase ({@link TiledForwardProgram}) where the tiled one applies. @internal
+ */
+export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg';
+let fwdVariant: SimplicialForwardVariant = 'auto';
+/** Chooses the forward (and, for `'rows'`, the dQ) program (tests and benchmarks). @internal */
+export function setSimplicialForwardVariant(v: SimplicialForwardVariant): void {
   fwdVariant = v;
+}
+let keyVariant: 'auto' | 'rows' = 'auto';
+/**
+ * Forces the untiled (one invocation per key row) dK1/dV1 and dK2/dV2 kernels (`'rows'`), or lets the tiled ones
+ * run where they apply (`'auto'`, the default). Tests and benchmarks. @internal
+ */
+export function setSimplicialKeyGradVariant(v: 'auto' | 'rows'): void {
+  keyVariant = v;
 }
 
 /** Largest window-2 span the tiled forward keeps in registers (one logit per offset). */
 const TILED_MAX_S2 = 64;
 
 /** Whether the tiled forward runs: d a multiple of 4, span2 ≤ 64, and its workgroup memory within the device limit. */
-function useTiled(be: WebGPUBackendLike, dims: Dims, ro: Resolved, bytes = tiledForwardBytes): boolean {
-  if (fwdVariant === 'rows') return false;
+function useTiled(be: WebGPUBackendLike, dims: Dims, ro: Resolved, bytes = tiledForwardBytes, keySide = false): boolean {
+  if (!keySide && fwdVariant === 'rows') return false;
   const s2 = ro.causal ? ro.w2 : 2 * ro.w2 - 1;
   if (dims.d % 4 !== 0 || s2 > TILED_MAX_S2) return false;
   const limits = (be as unknown as { device?: { limits?: { maxComputeWorkgroupStorageSize?: number } } }).device?.limits;
@@ -826,8 +1197,20 @@ function backward(
           { type: 'float32', data: [ro.scale] },
         ])
       : run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
-    const d1 = run(be, new Dk1Program('dk1', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
-    const d2 = run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
+    const keyU = [
+      ...[nk, n, Hq, Hkv, B * Hkv].map((v) => ({ type: 'int32', data: [v] })),
+      { type: 'float32', data: [ro.scale] },
+      { type: 'int32', data: [nq] },
+    ];
+    const tiledKeys = keyVariant === 'auto';
+    const d1 =
+      tiledKeys && useTiled(be, dims, ro, tiledDk1Bytes, true)
+        ? run(be, new TiledDk1Program(2 * nk * d, dims, ro), ins, keyU)
+        : run(be, new Dk1Program('dk1', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
+    const d2 =
+      tiledKeys && useTiled(be, dims, ro, tiledDk2Bytes, true)
+        ? run(be, new TiledDk2Program(2 * nk * d, dims, ro), ins, keyU)
+        : run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
     const kvShape = [B, n, Hkv, d] as [number, number, number, number];
     const half = nk * d;
     return [
@@ -880,7 +1263,7 @@ export function simplicialAttentionWebGPU(
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor, save: tf.GradSaveFunc) => {
     const x = [qi, k1i, k2i, v1i, v2i];
     const both = useTiled(be, dims, ro)
-      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro), x, [
+      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, fwdVariant === 'tiled-reg'), x, [
           ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
           { type: 'float32', data: [ro.scale] },
         ])

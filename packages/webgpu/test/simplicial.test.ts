@@ -5,7 +5,7 @@ import { simplicialAttention } from '@tessera/simplicial-attention';
 import { expectNoLeaks } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import { simplicialAttentionWebGPU, simplicialBackwardWebGPU, type WebGPUSimplicialOptions } from '../src/index.js';
-import { setSimplicialForwardVariant } from '../src/simplicial.js';
+import { setSimplicialForwardVariant, setSimplicialKeyGradVariant } from '../src/simplicial.js';
 import { GPU_ONLY, ON_WEBGPU } from './gpu.js';
 
 type T4 = tf.Tensor4D;
@@ -94,15 +94,27 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
       expectClose((await rows.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (untiled)`);
       expectClose((await rows.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (untiled)`);
       tf.dispose([rows.out, rows.lse]);
+      if (c.d % 4 === 0 && c.d >= 36) {
+        // the register-tiled second phase of the tiled forward
+        setSimplicialForwardVariant('tiled-reg');
+        const reg = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
+        setSimplicialForwardVariant('auto');
+        expectClose((await reg.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (tiled-reg)`);
+        expectClose((await reg.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (tiled-reg)`);
+        tf.dispose([reg.out, reg.lse]);
+      }
       const { out, lse } = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
       expectClose((await out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out`);
       expectClose((await lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse`);
       const g = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(simplicialAttentionWebGPU(...(a as [T4, T4, T4, T4, T4]), c.o).out, wt)))(x);
       for (let i = 0; i < 5; i++) expectClose((await g[i].data()) as Float32Array, ref.grads[i], 2e-5, 2e-5, `${label} ${GRADS[i]}`);
-      // the backward on its own, with the untiled dQ kernel (the tiled one ran in the gradients above where it applies)
+      // the backward on its own, with the untiled dQ, dK1/dV1 and dK2/dV2 kernels (the tiled ones ran in the gradients
+      // above where they apply)
       setSimplicialForwardVariant('rows');
+      setSimplicialKeyGradVariant('rows');
       const gb = simplicialBackwardWebGPU(x[0], x[1], x[2], x[3], x[4], out, wt as T4, lse, c.o);
       setSimplicialForwardVariant('auto');
+      setSimplicialKeyGradVariant('auto');
       for (let i = 0; i < 5; i++)
         expectClose((await gb[GRADS[i]].data()) as Float32Array, ref.grads[i], 2e-5, 2e-5, `${label} backward ${GRADS[i]}`);
       tf.dispose([...x, wt, out, lse, ...g, ...Object.values(gb)]);
