@@ -1,7 +1,8 @@
 // Benchmarks of @tessera/dlrm-model (npm run bench -w @tessera/dlrm-model). Every row is a ratio of two measurements
 // taken in this run: training samples/s over IKJT vs KJT batches of the same session data (RecD), Parquet bytes of a
-// session-clustered vs a randomly ordered file, and forward+backward samples/s on the wasm vs the cpu backend.
-// `--quick` runs a smaller configuration.
+// session-clustered vs a randomly ordered file, forward+backward samples/s on the wasm vs the cpu backend, and
+// training samples/s of the tfjs-op path (`kernel: 'tfjs'`, the one webgpu in Node runs) vs the host kernels on wasm.
+// `--quick` runs a smaller configuration; `--device-only` prints the tfjs-path row alone (no report written).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,12 +155,77 @@ async function backends(): Promise<void> {
   await tf.setBackend('wasm');
 }
 
+// The tfjs-op path against the host kernels on wasm, same model weights and batch, SGD. The tfjs path is what runs
+// on webgpu in Node; on wasm it pays for tfjs's per-op overhead and for rewriting every touched table each step
+// (immutable tensors), so this row says what the device path costs where the host path is available.
+async function devicePath(): Promise<void> {
+  const B = quick ? 256 : 2048;
+  const R = 10_000;
+  const names = Array.from({ length: 26 }, (_, i) => `C${i + 1}`);
+  const cfg = {
+    denseFeatures: 13,
+    embeddingDim: 16,
+    tableSizes: names.map(() => R),
+    featureNames: names,
+    bottomMlp: [64, 16],
+    topMlp: [64, 1],
+    interaction: 'dot' as const,
+  };
+  const { kjt } = generateSessionBatch({
+    batchSize: B,
+    meanSessionLength: 1,
+    features: names.map((name) => ({ name, rows: R, meanPoolingFactor: 1, maxPoolingFactor: 1, scope: 'sample' as const })),
+    seed: 6,
+  });
+  const host = DlrmModel.create(cfg, { seed: 1 });
+  const dev = DlrmModel.create(cfg, { seed: 1 });
+  const oh = sgd(0.01);
+  const od = sgd(0.01);
+  const dense = tf.randomUniform([B, 13], 0, 3, 'float32', 4) as tf.Tensor2D;
+  const labels = tf.cast(tf.greater(tf.randomUniform([B, 1], 0, 1, 'float32', 5), 0.7), 'float32') as tf.Tensor2D;
+  const batch = { dense, labels, sparse: kjt };
+  // wall time here: the tfjs path's work is in the wasm backend (single-threaded), like the host path's
+  const wall = (fs: (() => void)[], reps: number): number[] => {
+    for (const f of fs) f();
+    const ts: number[][] = fs.map(() => []);
+    for (let r = 0; r < reps; r++)
+      fs.forEach((f, i) => {
+        const t0 = performance.now();
+        f();
+        ts[i].push(performance.now() - t0);
+      });
+    return ts.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+  };
+  const [th, td] = wall(
+    [() => trainStep(host, oh, batch, 'bce', { kernel: 'host' }), () => trainStep(dev, od, batch, 'bce', { kernel: 'tfjs' })],
+    quick ? 3 : 8,
+  );
+  rows.push({
+    case: `training samples/s, tfjs-op path vs host kernels on wasm (26 features x ${R} rows, d 16, 13-64-16 / 367-64-1, B ${B}, SGD)`,
+    baseline: "the same step with kernel: 'host' on wasm",
+    ratio: th / td,
+    ratioMeaning: 'tfjs-path samples/s ÷ host-path samples/s (higher is better)',
+    detail: `host ${((B / th) * 1000).toFixed(0)} samples/s, tfjs ${((B / td) * 1000).toFixed(0)} samples/s (median wall time of alternating steps)`,
+  });
+  tf.dispose([dense, labels]);
+  kjt.dispose();
+  host.dispose();
+  dev.dispose();
+}
+
 async function main(): Promise<void> {
   await initBackend('wasm', { log: null });
+  if (process.argv.includes('--device-only')) {
+    // the last row alone, printed and not written (a quick check of the tfjs path's rate)
+    await devicePath();
+    for (const r of rows) console.log(`${r.case} ${r.ratio.toFixed(3)}  ${r.detail ?? ''}`);
+    return;
+  }
   await recd(20);
   await recd(60);
   await parquet();
   await backends();
+  await devicePath();
   notes.push(
     'Timings are process CPU time (user + system) of single-threaded code, medians of alternating calls in one run, on a shared 2-core machine with other jobs running: absolute rates are still noisy.',
   );

@@ -113,6 +113,33 @@ describe.skipIf(!canSimulateWebGPU())('DLRM on a backend without synchronous rea
         for (const [n, t] of host.state) expectClose(dev.state.get(n) as Float32Array, t, n);
       });
 
+  it('MX fake quantization (mlp and embeddings) runs on the tfjs path without synchronous reads', async () => {
+    const fq = { mlp: { format: 'mxfp8_e4m3' as const }, embeddings: { format: 'mxfp8_e4m3' as const } };
+    const forwardAndTrain = async () => {
+      const model = DlrmModel.create(cfg, { seed: 2 });
+      model.fakeQuantization = fq;
+      const { batch, dispose } = makeBatch(true);
+      try {
+        const p = model.forward(batch);
+        const pv = (await p.data()) as Float32Array;
+        p.dispose();
+        const { losses } = await train(model, [batch], { optimizer: sgd(0.1), epochs: 2 });
+        return { pv, losses };
+      } finally {
+        dispose();
+        model.dispose();
+      }
+    };
+    const host = await forwardAndTrain();
+    const dev = await onNoSyncBackend(async (log) => {
+      const r = await forwardAndTrain();
+      expect(log.refusedReads).toBe(0);
+      return r;
+    });
+    expectClose(dev.pv, host.pv, 'p (fake-quantized)');
+    expectClose(dev.losses, host.losses, 'losses (fake-quantized)');
+  });
+
   it('train() runs on the tfjs path; synchronous APIs fail with UNSUPPORTED TesseraErrors, not ReferenceErrors', async () => {
     await onNoSyncBackend(async (log) => {
       const model = DlrmModel.create({ ...cfg, weightedPooling: 'learned' }, { seed: 1 });
