@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { readSync } from '@tessera/core';
 import { type EmbeddingTable, JaggedTensor, type KeyedJaggedTensor, KeyedTensor } from '@tessera/jagged-tensors';
 import { checkInt, checkPlanObject, fail } from './errors.js';
 import { runSimTasks, type SimTask, workerSource } from './sim-kernel.js';
@@ -176,7 +177,7 @@ export function simulate(
         t.pooling,
       );
     }
-    const { sab, view } = sharedWeights(t.weight);
+    const { sab, view } = sharedWeights(t.weight, fn);
     sabs.push(sab);
     tableData[ti] = view;
   });
@@ -185,8 +186,8 @@ export function simulate(
   const inputs = batches.map((x, r) => {
     if (x?.format !== 'kjt') fail('INVALID_ARGUMENT', fn, `batches[${r}] must be a KeyedJaggedTensor`, x);
     if (x.stridePerKeyPerRank && !x.inverse) fail('UNSUPPORTED', fn, `batches[${r}] is a variable-batch KJT without inverse indices`, r);
-    const ids = x.values.dataSync() as Int32Array;
-    const w = x.weights ? (x.weights.dataSync() as Float32Array) : null;
+    const ids = readSync(x.values, fn, `batches[${r}].values (ids)`, HOST_ALT) as Int32Array;
+    const w = x.weights ? (readSync(x.weights, fn, `batches[${r}].weights`, HOST_ALT) as Float32Array) : null;
     const per: Record<string, FeatureIn> = {};
     for (const t of tables) {
       for (const f of t.featureNames) {
@@ -566,16 +567,20 @@ export function simulate(
   };
 }
 
+// The simulator's lookups run on the host (worker threads over shared memory): on a backend that cannot read tensors
+// synchronously (webgpu in Node) its inputs must be read first.
+const HOST_ALT = 'the simulator runs on the host: await the tensor’s data() first (webgpu then keeps a host copy), or simulate on cpu/wasm';
+
 // Shared copies of table weights keyed by the tensor's dataId: tfjs data is immutable and `Variable.assign` swaps the
 // dataId, so an entry never goes stale and dies with its dataId. Saves the R×D copy on every call.
 const sharedCache = new WeakMap<object, { sab: SharedArrayBuffer; view: Float32Array }>();
-function sharedWeights(w: tf.Tensor2D): { sab: SharedArrayBuffer; view: Float32Array } {
+function sharedWeights(w: tf.Tensor2D, fn: string): { sab: SharedArrayBuffer; view: Float32Array } {
   const key = w.dataId as object;
   let e = sharedCache.get(key);
   if (!e) {
     const sab = new SharedArrayBuffer(w.size * 4);
     const view = new Float32Array(sab);
-    view.set(w.dataSync() as Float32Array);
+    view.set(readSync(w, fn, 'a table weight', HOST_ALT) as Float32Array);
     e = { sab, view };
     sharedCache.set(key, e);
   }
