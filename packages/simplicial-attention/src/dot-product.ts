@@ -1,8 +1,15 @@
 // Scaled dot-product attention with the layout, GQA rule and windows of simplicialAttention: the baseline.
 import * as tf from '@tensorflow/tfjs-core';
+import { readSync } from '@tessera/core';
 import { dotAttentionBackward, dotAttentionForward } from '@tessera/kernels';
 import { runKernel } from './kernel-choice.js';
 import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
+
+/** `t`'s values on the host (core's `readSync`: `UNSUPPORTED` where the backend cannot read synchronously). */
+function hostData(t: tf.Tensor, fn: string, what: string): Float32Array {
+  if (t.size === 0) return new Float32Array(0);
+  return readSync(t, fn, what, 'dotProductAttention runs host kernels only: use the cpu or wasm backend') as Float32Array;
+}
 
 /**
  * Scaled dot-product attention, `out_i = Σ_j softmax_j(scale·⟨q_i, k_j⟩) v_j`, in the layout of
@@ -18,10 +25,11 @@ import { checkQkv, type DotProductOptions, resolveDot } from './options.js';
  * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
  * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale or causal), `INVALID_DTYPE`,
  * `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv), `UNSUPPORTED` (`kernel: 'wasm'` where
- * WebAssembly SIMD is unavailable).
+ * WebAssembly SIMD is unavailable; any call on a backend that cannot read synchronously, i.e. webgpu in Node).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
+import { readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { dotProductAttention } from '@tessera/simplicial-attention';
  * await initBackend();
@@ -44,9 +52,9 @@ export function dotProductAttention(
   const ro = resolveDot(o, fn, dims);
   let lse: Float32Array | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor) => {
-    const qd = qi.dataSync() as Float32Array;
-    const kd = ki.dataSync() as Float32Array;
-    const vd = vi.dataSync() as Float32Array;
+    const qd = hostData(qi, fn, 'q');
+    const kd = hostData(ki, fn, 'k');
+    const vd = hostData(vi, fn, 'v');
     const { B, n, Hq, Hkv, d } = dims;
     const r = { out: new Float32Array(qd.length), lse: new Float32Array(B * Hq * n) };
     const ran = runKernel(ro.kernel, fn, () =>
@@ -55,7 +63,7 @@ export function dotProductAttention(
     lse = r.lse;
     const value = tf.tensor(r.out, qi.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
-      const dyd = dy.dataSync() as Float32Array;
+      const dyd = hostData(dy, fn, 'the upstream gradient');
       const g = { dq: new Float32Array(qd.length), dk: new Float32Array(kd.length), dv: new Float32Array(vd.length) };
       // the backward runs on the kernels that ran the forward (their roundings differ)
       runKernel(ran, fn, () =>

@@ -1,6 +1,7 @@
 // Public entry points of windowed 2-simplicial attention: validation, then the host kernels of @tessera/kernels
 // (simplicialForward / simplicialBackward) inside one tf.customGrad, so tf.grads / optimizers see an ordinary differentiable op.
 import * as tf from '@tensorflow/tfjs-core';
+import { accelerator, readSync } from '@tessera/core';
 import { simplicialBackward as simplicialBackwardKernel, simplicialForward as simplicialForwardKernel } from '@tessera/kernels';
 import { runKernel } from './kernel-choice.js';
 import { type AttentionDims, checkQkv, checkShape, type ResolvedSimplicial, resolveSimplicial, type SimplicialOptions } from './options.js';
@@ -78,9 +79,28 @@ export type SimplicialGrads = {
   dv2: tf.Tensor4D;
 };
 
-function hostData(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
+/** The way out named where the host kernels cannot read their inputs (webgpu in Node). @internal */
+export const SIMPLICIAL_ALTERNATIVE = 'register the @tessera/webgpu kernels (registerWebGPUKernels()) and leave kernel unset or auto';
+
+/** `t`'s values on the host (core's `readSync`: `UNSUPPORTED` where the backend cannot read synchronously). */
+function hostData(t: tf.Tensor, fn: string, what: string): Float32Array {
+  if (t.size === 0) return new Float32Array(0);
+  return readSync(t, fn, what, SIMPLICIAL_ALTERNATIVE) as Float32Array;
 }
+
+/**
+ * What an accelerator of `'simplicialAttention'` receives (see `registerAccelerator` of @tessera/core): the five
+ * inputs as given and the options (`{}` when the caller passed none); it returns the result of
+ * {@link simplicialAttention} (differentiable `out`, `lse`) or `undefined` to decline. @internal
+ */
+export type SimplicialAttentionAccelerator = (
+  q: tf.Tensor4D,
+  k1: tf.Tensor4D,
+  k2: tf.Tensor4D,
+  v1: tf.Tensor4D,
+  v2: tf.Tensor4D,
+  options: SimplicialOptions,
+) => SimplicialResult | undefined;
 
 /**
  * Windowed 2-simplicial attention (Roy et al., "Fast and Simplex", arXiv 2507.02754, Eqs. 5–7; pytorch/FBGEMM
@@ -94,6 +114,12 @@ function hostData(t: tf.Tensor): Float32Array {
  * plus O(w2 + d) scratch: the logit cube is never formed. `out` is differentiable with respect to all five inputs
  * (tf.customGrad, backward recomputes the probabilities from `lse`); `lse` carries no gradient.
  *
+ * With `kernel` unset or `'auto'`, an accelerator registered for the active tfjs backend through
+ * `registerAccelerator('simplicialAttention', backend, impl)` of @tessera/core runs first, as
+ * `impl(q, k1, k2, v1, v2, options)` (`{}` when no options were passed); `registerWebGPUKernels()` of
+ * `@tessera/webgpu` registers its WGSL kernels this way. It returns `undefined` to decline. Otherwise the host kernels
+ * run, which need synchronous reads: on webgpu in Node they throw `UNSUPPORTED`.
+ *
  * @param q - queries `[B, n, Hq, d]`, float32
  * @param k1 - keys of the first stream `[B, n, Hkv, d]`; Hq must be a multiple of Hkv
  * @param k2 - keys of the second stream `[B, n, Hkv, d]`
@@ -103,10 +129,12 @@ function hostData(t: tf.Tensor): Float32Array {
  * @returns `out` `[B, n, Hq, d]` and `lse` `[B, Hq, n]`, owned by the caller
  * @throws TesseraError `INVALID_ARGUMENT` (not a tensor, disposed, bad window, scale, causal, variant or kernel),
  * `INVALID_DTYPE` (not float32), `INVALID_SHAPE` (ranks, mismatched sizes, Hq not a multiple of Hkv), `UNSUPPORTED`
- * (`kernel: 'wasm'` where WebAssembly SIMD is unavailable).
+ * (`kernel: 'wasm'` where WebAssembly SIMD is unavailable; the host kernels on a backend that cannot read
+ * synchronously, i.e. webgpu in Node without a registered accelerator).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
+import { accelerator, readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention } from '@tessera/simplicial-attention';
  * await initBackend();
@@ -127,15 +155,28 @@ export function simplicialAttention(
   const fn = 'simplicialAttention';
   const dims = checkQkv(fn, q, { k1, k2, v1, v2 });
   const ro = resolveSimplicial(o, fn, dims);
+  if (ro.kernel === 'auto') {
+    const r = accelerator<SimplicialAttentionAccelerator>(fn)?.(q, k1, k2, v1, v2, o ?? {});
+    if (r !== undefined) return r;
+  }
   let lse: Float32Array | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor) => {
-    const x = { q: hostData(qi), k1: hostData(k1i), k2: hostData(k2i), v1: hostData(v1i), v2: hostData(v2i) };
+    const x = {
+      q: hostData(qi, fn, 'q'),
+      k1: hostData(k1i, fn, 'k1'),
+      k2: hostData(k2i, fn, 'k2'),
+      v1: hostData(v1i, fn, 'v1'),
+      v2: hostData(v2i, fn, 'v2'),
+    };
     const res = forwardHost(fn, x, dims, ro);
     lse = res.lse;
     const value = tf.tensor(res.out, qi.shape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
       // the backward runs on the kernel that ran the forward (their roundings differ)
-      const g = backwardHost(fn, x, res.out, hostData(dy), res.lse, dims, { ...ro, kernel: res.wasm ? 'wasm' : 'js' });
+      const g = backwardHost(fn, x, res.out, hostData(dy, fn, 'the upstream gradient'), res.lse, dims, {
+        ...ro,
+        kernel: res.wasm ? 'wasm' : 'js',
+      });
       return [
         tf.tensor(g.dq, qi.shape, 'float32'),
         tf.tensor(g.dk1, k1i.shape, 'float32'),
@@ -164,6 +205,7 @@ export function simplicialAttention(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
+import { accelerator, readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention, simplicialBackward } from '@tessera/simplicial-attention';
  * await initBackend();
@@ -193,8 +235,14 @@ export function simplicialBackward(
   checkShape(fn, 'out', out, q.shape);
   checkShape(fn, 'dOut', dOut, q.shape);
   checkShape(fn, 'lse', lse, [dims.B, dims.Hq, dims.n]);
-  const x = { q: hostData(q), k1: hostData(k1), k2: hostData(k2), v1: hostData(v1), v2: hostData(v2) };
-  const g = backwardHost(fn, x, hostData(out), hostData(dOut), hostData(lse), dims, ro);
+  const x = {
+    q: hostData(q, fn, 'q'),
+    k1: hostData(k1, fn, 'k1'),
+    k2: hostData(k2, fn, 'k2'),
+    v1: hostData(v1, fn, 'v1'),
+    v2: hostData(v2, fn, 'v2'),
+  };
+  const g = backwardHost(fn, x, hostData(out, fn, 'out'), hostData(dOut, fn, 'dOut'), hostData(lse, fn, 'lse'), dims, ro);
   return {
     dq: tf.tensor4d(g.dq, q.shape, 'float32'),
     dk1: tf.tensor4d(g.dk1, k1.shape, 'float32'),
