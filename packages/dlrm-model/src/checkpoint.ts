@@ -13,6 +13,8 @@ export type DlrmSidecar = Record<string, string | number | boolean>;
 
 /**
  * Serialises the model's state dict to safetensors bytes (names and shapes of `DLRM_Net`) plus the arch sidecar.
+ * `stateDict` (default `m.stateDict()`, a synchronous read) lets a caller on webgpu in Node pass
+ * `await m.stateDictAsync()`.
  *
  * @throws TesseraError `INVALID_ARGUMENT` on a disposed model.
  * @example
@@ -28,9 +30,11 @@ export type DlrmSidecar = Record<string, string | number | boolean>;
  * back.dispose(); m.dispose();
  * ```
  */
-export function exportSafetensors(m: DlrmModel): { weights: Uint8Array; sidecar: DlrmSidecar } {
+export function exportSafetensors(m: DlrmModel, stateDict?: StateDict): { weights: Uint8Array; sidecar: DlrmSidecar } {
   if (!(m instanceof DlrmModel)) fail('INVALID_ARGUMENT', 'exportSafetensors', 'm must be a DlrmModel', m);
-  const sd = m.stateDict();
+  if (stateDict !== undefined && !(stateDict instanceof Map))
+    fail('INVALID_ARGUMENT', 'exportSafetensors', 'stateDict must be a Map of name → { shape, data }', stateDict);
+  const sd = stateDict ?? m.stateDict();
   const tensors: Record<string, RawTensor> = {};
   for (const [name, t] of sd) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   const sidecar = archStrings(m.config);

@@ -348,7 +348,7 @@ async function train(o: CommonOpts & Record<string, unknown>, out: (s: string) =
     const test = typeof data === 'string' ? parquetSplit(data, B, o.ikjt, 'test') : batchesOf(data, split.test, B, o.ikjt);
     out(`test: ${fmt(await evaluate(model, test))}`);
     if (o.saveModel) {
-      const { weights, sidecar } = exportSafetensors(model);
+      const { weights, sidecar } = exportSafetensors(model, await model.stateDictAsync());
       writeFileSync(o.saveModel as string, weights);
       writeFileSync(`${o.saveModel}.json`, JSON.stringify(sidecar, null, 1));
       out(`saved ${o.saveModel} (${weights.length} bytes) and ${o.saveModel}.json`);

@@ -592,6 +592,45 @@ export class DlrmModel {
   }
 
   /**
+   * {@link DlrmModel.stateDict} with asynchronous reads (tables via {@link DlrmModel.syncHost}, dense parameters with
+   * `await v.data()`): works on every backend, webgpu in Node included.
+   *
+   * @throws TesseraError `INVALID_ARGUMENT` on a disposed model.
+   * @example
+   * ```ts
+   * import { initBackend } from '@tessera/core';
+   * import { DlrmModel } from '@tessera/dlrm-model';
+   * await initBackend();
+   * const m = DlrmModel.create({ denseFeatures: 2, embeddingDim: 2, tableSizes: [3], featureNames: ['f'],
+   *   bottomMlp: [2], topMlp: [1], interaction: 'dot' });
+   * const sd = await m.stateDictAsync();
+   * sd.get('emb_l.0.weight')?.shape; // → [3, 2]
+   * m.dispose();
+   * ```
+   */
+  async stateDictAsync(): Promise<StateDict> {
+    const fn = 'DlrmModel.stateDictAsync';
+    this.checkAlive(fn);
+    await this.syncHost();
+    const dense = [...this.denseParameters()];
+    const values = await Promise.all(dense.map(([, v]) => v.data()));
+    this.checkAlive(fn);
+    const { emb, v } = this.hostTables(fn);
+    const D = this.config.embeddingDim;
+    const sd: StateDict = new Map();
+    emb.forEach((t, k) => {
+      sd.set(`emb_l.${k}.weight`, { shape: [this.config.tableSizes[k], D], data: t.slice() });
+    });
+    dense.forEach(([name, t], i) => {
+      sd.set(name, { shape: [...t.shape], data: Float32Array.from(values[i] as Float32Array) });
+    });
+    v?.forEach((w, k) => {
+      sd.set(`v_W_l.${k}`, { shape: [w.length], data: w.slice() });
+    });
+    return sd;
+  }
+
+  /**
    * Loads a state dict (PyTorch names and shapes, as {@link DlrmModel.stateDict} gives). Strict (default): every
    * expected name present and no other; non-strict: unknown names are ignored and missing ones keep their values.
    * Nothing is changed unless every tensor checks out.

@@ -12,6 +12,8 @@ import {
   DlrmModel,
   dlrmGrads,
   dlrmLoss,
+  exportSafetensors,
+  importSafetensors,
   rowWiseSparseAdagrad,
   type SparseAwareOptimizer,
   sgd,
@@ -171,6 +173,11 @@ describe.skipIf(!canSimulateWebGPU())('DLRM on a backend without synchronous rea
         tf.dispose([p, l]);
         await model.syncHost();
         expect(model.poolingWeights?.[0].some((v) => v !== 1)).toBe(true); // learned weights moved on the device
+        const sd = await model.stateDictAsync();
+        expect(sd.get('v_W_l.0')?.data).toEqual(model.poolingWeights?.[0]);
+        const back = importSafetensors(exportSafetensors(model, sd).weights);
+        expect(back.config.tableSizes).toEqual(cfg.tableSizes);
+        back.dispose();
         // ids the device already holds cannot index the host-side bookkeeping: a clear error
         const onDevice = tf.tidy(() => tf.add(batch.sparse.values, tf.zerosLike(batch.sparse.values))) as tf.Tensor1D;
         const kjt = KeyedJaggedTensor.fromLengths({ keys: names, values: onDevice, lengths: Array.from(batch.sparse.lengths) });
