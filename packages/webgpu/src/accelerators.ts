@@ -139,8 +139,8 @@ export function simplicialOptionsForWebGPU(
 }
 
 /**
- * `embeddingBag`'s options (jagged-tensors) as {@link embeddingBagWebGPU}'s, or `undefined` for an empty table,
- * no bags or no ids (tfjs-backend-webgpu cannot bind empty buffers) and for weights with `mean`. One difference
+ * `embeddingBag`'s options (jagged-tensors) as {@link embeddingBagWebGPU}'s, or `undefined` for a `kernel` other
+ * than `'auto'`, an empty table, no bags or no ids (tfjs-backend-webgpu cannot bind empty buffers) and for weights with `mean`. One difference
  * remains and is documented: an id outside [0, R) contributes nothing on the GPU, where the host throws
  * `INDEX_OUT_OF_RANGE` (checking would need a readback). @internal
  */
@@ -151,6 +151,8 @@ export function embeddingBagOptionsForWebGPU(
 ): WebGPUEmbeddingBagOptions | undefined {
   const opts = o ?? {};
   if (!isObj(opts) || table.size === 0 || jt.values.size === 0 || jt.offsets.length < 2) return undefined;
+  const kernel = (opts as { kernel?: unknown }).kernel;
+  if (kernel !== undefined && kernel !== 'auto') return undefined;
   const mode = oneOf(opts.mode, 'sum', ['sum', 'mean'] as const);
   if (mode === undefined) return undefined;
   const weighted =

@@ -133,6 +133,11 @@ describe('option mappings owner → WGSL kernel (every backend)', () => {
     expect(embeddingBagOptionsForWebGPU(table, jt, { mode: 'mean' })).toEqual({ mode: 'mean' });
     expect(embeddingBagOptionsForWebGPU(table, { ...jt, weights: {} }, { mode: 'mean' })).toBeUndefined();
     expect(embeddingBagOptionsForWebGPU({ shape: [0, 4], size: 0 }, jt, {})).toBeUndefined();
+    expect(embeddingBagOptionsForWebGPU(table, jt, { kernel: 'tfjs' } as never)).toBeUndefined();
+    expect(embeddingBagOptionsForWebGPU(table, jt, { mode: 'sum', perSampleWeights: null })).toEqual({
+      mode: 'sum',
+      perSampleWeights: null,
+    });
     expect(embeddingBagOptionsForWebGPU(table, { ...jt, values: { size: 0 }, offsets: [0, 0] }, {})).toBeUndefined();
   });
 });
