@@ -2,7 +2,6 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { caseArb } from '../test/arbitraries.js';
 import { thrownInTidy } from '../test/errors.js';
@@ -21,44 +20,49 @@ function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
   return null;
 }
 
-function fakeVsPacked(x: Float32Array, shape: number[], o: MXOptions, kernel: 'tfjs' | 'host'): string | null {
+/** Reads asynchronously (`await data()`), so that it runs on backends without synchronous reads (webgpu in Node). */
+async function fakeVsPacked(x: Float32Array, shape: number[], o: MXOptions, kernel: 'tfjs' | 'host'): Promise<string | null> {
   const want = dequantizeMXArray(quantizeMXArray(x, shape, o));
-  const got = tf.tidy(() => {
-    const t = tf.tensor(x, shape, 'float32');
-    return fakeQuantizeMX(t, { ...o, kernel })
-      .dataSync()
-      .slice();
-  });
-  return firstDiff(got, want);
+  const y = tf.tidy(() => fakeQuantizeMX(tf.tensor(x, shape, 'float32'), { ...o, kernel }));
+  try {
+    return firstDiff(await y.data(), want);
+  } finally {
+    y.dispose();
+  }
+}
+
+/** `fakeQuantizeMX(tf.tensor(x, shape), o)`'s values, read asynchronously. */
+async function fakeValues(x: Float32Array, shape: number[], o: Parameters<typeof fakeQuantizeMX>[1]): Promise<Float32Array> {
+  const y = tf.tidy(() => fakeQuantizeMX(tf.tensor(x, shape, 'float32'), o));
+  try {
+    return (await y.data()) as Float32Array;
+  } finally {
+    y.dispose();
+  }
 }
 
 const FILES = GOLDEN_QUANTIZE_FILES;
 
 /** The same checks on whichever backend is active (run once on cpu and once on wasm). */
 function conformance(backend: string, numRuns: number) {
-  test(`[${backend}] golden mx-quantize inputs: fake (tfjs ops) = quantize→dequantize, every mode`, () => {
+  test(`[${backend}] golden mx-quantize inputs: fake (tfjs ops) = quantize→dequantize, every mode`, async () => {
     for (const [file, format] of FILES) {
       const g = loadFixture(`mx-quantize/${file}.json`);
       for (const c of g.cases) {
         const x = f32(c.x_bits);
         for (const rounding of ['even', 'nearest', 'floor'] as const) {
           for (const scaleMode of ['floor', 'ceil', 'even', 'rceil'] as const) {
-            const d = fakeVsPacked(x, c.shape, { format, rounding, scaleMode }, 'tfjs');
+            const d = await fakeVsPacked(x, c.shape, { format, rounding, scaleMode }, 'tfjs');
             if (d) throw new Error(`${format} ${c.name} ${rounding} ${scaleMode}: ${d}`);
           }
         }
-        expect(
-          firstDiff(
-            tf.tidy(() => fakeQuantizeMX(tf.tensor(x, c.shape), { format }).dataSync().slice()),
-            dequantizeMXArray(quantizeMXArray(x, c.shape, { format })),
-          ),
-        ).toBeNull();
+        expect(firstDiff(await fakeValues(x, c.shape, { format }), dequantizeMXArray(quantizeMXArray(x, c.shape, { format })))).toBeNull();
       }
     }
   });
   fcTest.prop([caseArb(true), fc.constantFrom('keep' as const, 'flush-elements' as const, 'flush-block' as const)], { numRuns })(
     `[${backend}] random tensors, any axis/blockSize/mode: tfjs kernel and host kernel = quantize→dequantize bitwise`,
-    (c, subnormals) => {
+    async (c, subnormals) => {
       const o: MXOptions = {
         format: c.format,
         axis: c.axis,
@@ -67,8 +71,8 @@ function conformance(backend: string, numRuns: number) {
         rounding: c.rounding,
         subnormals,
       };
-      expect(fakeVsPacked(c.x, c.shape, o, 'tfjs')).toBeNull();
-      expect(fakeVsPacked(c.x, c.shape, o, 'host')).toBeNull();
+      expect(await fakeVsPacked(c.x, c.shape, o, 'tfjs')).toBeNull();
+      expect(await fakeVsPacked(c.x, c.shape, o, 'host')).toBeNull();
     },
   );
 }
@@ -76,22 +80,24 @@ function conformance(backend: string, numRuns: number) {
 describe('fakeQuantizeMX on the suite backend (cpu, or TESSERA_BACKEND)', () => {
   conformance(process.env.TESSERA_BACKEND ?? 'cpu', 120);
 
-  test('straight-through gradient: d/dx sum(fq(x)·w) = w, NaN blocks and saturated elements included', () => {
-    expectNoLeaks(() =>
-      tf.tidy(() => {
-        const x = tf.tensor2d([[1e6, Number.NaN, 3, 0.001, -7, 2, 5, 6]]);
-        const w = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]]);
-        for (const format of MX_FORMATS) {
-          for (const kernel of ['tfjs', 'host'] as const) {
-            const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fakeQuantizeMX(v, { format, blockSize: 4, kernel }), w)))(x);
-            expect(Array.from(g.dataSync())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-          }
-        }
-      }),
-    );
+  test('straight-through gradient: d/dx sum(fq(x)·w) = w, NaN blocks and saturated elements included', async () => {
+    const before = tf.memory().numTensors;
+    for (const format of MX_FORMATS) {
+      for (const kernel of ['tfjs', 'host'] as const) {
+        // a fresh x per call: its values are still on the host, which the host kernel needs on webgpu in Node
+        const g = tf.tidy(() => {
+          const x = tf.tensor2d([[1e6, Number.NaN, 3, 0.001, -7, 2, 5, 6]]);
+          const w = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]]);
+          return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fakeQuantizeMX(v, { format, blockSize: 4, kernel }), w)))(x);
+        });
+        expect(Array.from(await g.data())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        g.dispose();
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before); // nothing leaked
   });
 
-  test('host-only options fall back to the host kernel and stay bit-exact', () => {
+  test('host-only options fall back to the host kernel and stay bit-exact', async () => {
     const x = Float32Array.from({ length: 96 }, (_, i) => Math.cos(i * 1.7) * 2 ** ((i % 11) - 5));
     let n = 0;
     const random = () => {
@@ -102,13 +108,13 @@ describe('fakeQuantizeMX on the suite backend (cpu, or TESSERA_BACKEND)', () => 
       { format: 'mxfp8_e4m3', inputPrecision: 'bfloat16' },
       { format: 'mxint8', scaleExponent: 'float32-log2' },
     ] as MXOptions[]) {
-      expect(fakeVsPacked(x, [3, 32], o, 'tfjs')).toBeNull();
+      expect(await fakeVsPacked(x, [3, 32], o, 'tfjs')).toBeNull();
     }
     // stochastic: the same source sequence gives the same values
     n = 7;
     const want = dequantizeMXArray(quantizeMXArray(x, [96], { format: 'mxfp4_e2m1', rounding: 'stochastic', random }));
     n = 7;
-    const got = tf.tidy(() => fakeQuantizeMX(tf.tensor(x), { format: 'mxfp4_e2m1', rounding: 'stochastic', random }).dataSync().slice());
+    const got = await fakeValues(x, [96], { format: 'mxfp4_e2m1', rounding: 'stochastic', random });
     expect(firstDiff(got, want)).toBeNull();
   });
 

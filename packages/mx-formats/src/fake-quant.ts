@@ -24,7 +24,8 @@ export interface FakeQuantizeMXOptions extends MXOptions {
 // two on every backend (tfjs has no ldexp, and exp2/pow are not guaranteed exact).
 const P_OFFSET = 149;
 let powTable: Float32Array | null = null;
-function pow2Table(): Float32Array {
+/** 2^n for n = −149 … 128 as float32, indexed by n + 149. @internal */
+export function pow2Table(): Float32Array {
   if (!powTable) {
     powTable = new Float32Array(278);
     for (let n = -149; n <= 128; n++) powTable[n + P_OFFSET] = 2 ** n;
@@ -32,17 +33,17 @@ function pow2Table(): Float32Array {
   return powTable;
 }
 
-/** 2^e for an integer-valued float tensor e (clipped to the table). */
-function pow2(P: tf.Tensor1D, e: tf.Tensor): tf.Tensor {
+/** 2^e for an integer-valued float tensor e (clipped to the table). @internal */
+export function pow2(P: tf.Tensor1D, e: tf.Tensor): tf.Tensor {
   const idx = tf.cast(tf.clipByValue(tf.add(e, P_OFFSET), 0, 277), 'int32');
   return tf.gather(P, idx);
 }
 
 /**
  * Exact ⌊log2 a⌋ of a non-negative float32 tensor (−150 for 0): a float log2 estimate corrected by ±1 with exact
- * comparisons against gathered powers of two, so the result never depends on the backend's log accuracy.
+ * comparisons against gathered powers of two, so the result never depends on the backend's log accuracy. @internal
  */
-function floorLog2T(P: tf.Tensor1D, a: tf.Tensor): tf.Tensor {
+export function floorLog2T(P: tf.Tensor1D, a: tf.Tensor): tf.Tensor {
   const est = tf.clipByValue(tf.floor(tf.mul(tf.log(a), Math.LOG2E)), -149, 127);
   const lo = pow2(P, est);
   const hi = pow2(P, tf.add(est, 1));

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { accelerator, checkOneOf, checkTensor, describe, readSync, TesseraError } from '@tessera/core';
-import { autoPicksTfjs, type FakeQuantizeMXAccelerator, fakeQuantizeTfjs, MX_HOST_ALTERNATIVE } from './fake-quant.js';
+import { accelerator, canReadSync, checkOneOf, checkTensor, describe, readSync, TesseraError } from '@tessera/core';
+import {
+  autoPicksTfjs,
+  type FakeQuantizeMXAccelerator,
+  fakeQuantizeTfjs,
+  floorLog2T,
+  MX_HOST_ALTERNATIVE,
+  pow2,
+  pow2Table,
+} from './fake-quant.js';
 import { dequantizeMXArrayUnchecked, quantizeResolved } from './mx-tensor.js';
 import { checkMXPadding, type MXOptions, type ResolvedMXOptions, resolveMXOptions } from './options.js';
 
@@ -85,7 +93,25 @@ function batchedATg(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   return tf.matMul(tf.reshape(a, [-1, K]) as tf.Tensor2D, tf.reshape(g, [-1, N]) as tf.Tensor2D, true, false);
 }
 
+/**
+ * bfloat16 rounding (RNE) with tfjs ops, for backends that cannot read synchronously: |y| scaled by an exact power of
+ * two onto [2^7, 2^8) (or the subnormal grid 2^-133), rounded half to even by `tf.round`, scaled back; the same bits
+ * as the host's `(u + 0x7fff + lsb) & 0xffff0000` (overflow to ±Inf, NaN and ±0 kept). @internal
+ */
+export function roundBf16Tfjs(y: tf.Tensor): tf.Tensor {
+  const P = tf.tensor1d(pow2Table(), 'float32');
+  const a = tf.abs(y);
+  const e = tf.maximum(floorLog2T(P, a), -126); // the binade, or the subnormal range
+  const s = tf.sub(7, e); // up to 133: two factors, each inside the table's 2^128
+  const half = tf.floor(tf.mul(s, 0.5));
+  const r = tf.round(tf.mul(tf.mul(a, pow2(P, half)), pow2(P, tf.sub(s, half)))); // banker's rounding: ties to even
+  const mag = tf.mul(r, pow2(P, tf.sub(e, 7)));
+  const negative = tf.logicalOr(tf.less(y, 0), tf.less(tf.div(1, y), 0)); // −0 (1/−0 = −Inf) too
+  return tf.where(tf.isNaN(y), y, tf.where(negative, tf.neg(mag), mag));
+}
+
 function roundBf16(y: tf.Tensor, fn: string): tf.Tensor {
+  if (!canReadSync()) return roundBf16Tfjs(y);
   const v = (
     readSync(y, fn, 'the product', "use outputPrecision 'float32' (the bfloat16 rounding runs on the host)") as Float32Array
   ).slice();

@@ -75,18 +75,21 @@ describe('NVFP4', () => {
       expect(Array.from(tf32.blockScales)).toEqual(Array.from(t.blockScales));
     }
   });
-  test('axis 0 of a matrix, tensor API, fake quantization with STE, no leaks', () => {
+  test('axis 0 of a matrix, tensor API, fake quantization with STE, no leaks', async () => {
     const before = tf.memory().numTensors;
-    tf.tidy(() => {
+    const [f, y, g] = tf.tidy(() => {
       const x = tf.randomNormal([32, 3], 0, 1, 'float32', 7);
       const t = quantizeNVFP4(x, { axis: 0, tensorScale: 'auto' });
       expect(t.blockScales.length).toBe(6);
       const y = dequantizeNVFP4(t);
       const f = fakeQuantizeNVFP4(x, { axis: 0, tensorScale: 'auto' });
-      expect(Array.from(f.dataSync())).toEqual(Array.from(y.dataSync()));
       const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fakeQuantizeNVFP4(v), 3)))(x);
-      expect(Array.from(g.dataSync()).every((d) => d === 3)).toBe(true);
+      return [f, y, g];
     });
+    // read asynchronously: the gradient lives on the device on webgpu (no synchronous reads in Node)
+    expect(Array.from(await f.data())).toEqual(Array.from(await y.data()));
+    expect(Array.from(await g.data()).every((d) => d === 3)).toBe(true);
+    tf.dispose([f, y, g]);
     expect(tf.memory().numTensors).toBe(before);
   });
   test('bad input → TesseraError', () => {

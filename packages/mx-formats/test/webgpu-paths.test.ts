@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerAccelerator, TesseraError } from '@tessera/core';
 import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   dequantizeMX,
   type FakeQuantizeMXOptions,
@@ -19,6 +19,7 @@ import {
   quantizeMXAsync,
   quantizeNVFP4,
 } from '../src/index.js';
+import { roundBf16Tfjs } from '../src/matmul.js';
 import { canSimulateWebGPU, onCpuBackend, onNoSyncBackend } from './no-sync-backend.js';
 
 /** Values over many binades, float32 subnormals included, and a NaN block. */
@@ -50,7 +51,7 @@ function unsupported(f: () => unknown, fn: string, hint: RegExp): void {
 }
 
 describe('accelerator contracts (a fake accelerator registered for the suite backend)', () => {
-  it("fakeQuantizeMX: impl(x, options) under kernel 'auto' only; its result is returned; undefined falls back", () => {
+  it("fakeQuantizeMX: impl(x, options) under kernel 'auto' only; its result is returned; undefined falls back", async () => {
     const x = tf.tensor2d(sample(64), [2, 32]);
     const calls: [tf.Tensor, FakeQuantizeMXOptions][] = [];
     let answer: 'value' | 'decline' = 'value';
@@ -64,15 +65,17 @@ describe('accelerator contracts (a fake accelerator registered for the suite bac
       expect(calls).toHaveLength(1);
       expect(calls[0][0]).toBe(x);
       expect(calls[0][1]).toBe(options);
-      expect(Array.from(y.dataSync())).toEqual(new Array(64).fill(7));
+      expect(Array.from(await y.data())).toEqual(new Array(64).fill(7));
       answer = 'decline';
       const z = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'auto' });
-      const want = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'host' });
+      const xh = tf.tensor2d(sample(64), [2, 32]); // values still on the host: the host kernel reads them on any backend
+      const want = fakeQuantizeMX(xh, { format: 'mxfp8_e4m3', kernel: 'host' });
       const t = fakeQuantizeMX(x, { format: 'mxfp8_e4m3', kernel: 'tfjs' });
       expect(calls).toHaveLength(2); // forced kernels never consult it
-      expectBitsEqual(z.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
-      expectBitsEqual(t.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
-      tf.dispose([y, z, want, t]);
+      const w = (await want.data()) as Float32Array;
+      expectBitsEqual((await z.data()) as Float32Array, w, { nanEqual: true });
+      expectBitsEqual((await t.data()) as Float32Array, w, { nanEqual: true });
+      tf.dispose([y, z, xh, want, t]);
     } finally {
       remove();
       x.dispose();
@@ -100,7 +103,7 @@ describe('accelerator contracts (a fake accelerator registered for the suite bac
     }
   });
 
-  it('fakeQuantizeNVFP4: impl(x, options); its result is returned; undefined falls back to the host kernel', () => {
+  it('fakeQuantizeNVFP4: impl(x, options); its result is returned; undefined falls back to the host kernel', async () => {
     const x = tf.tensor2d(sample(64, 4), [2, 32]);
     const calls: [tf.Tensor, NVFP4Options][] = [];
     let decline = false;
@@ -114,13 +117,13 @@ describe('accelerator contracts (a fake accelerator registered for the suite bac
       expect(calls).toHaveLength(1);
       expect(calls[0][0]).toBe(x);
       expect(calls[0][1]).toBe(options);
-      expect(Array.from(y.dataSync())).toEqual(new Array(64).fill(3));
+      expect(Array.from(await y.data())).toEqual(new Array(64).fill(3));
       decline = true;
       const z = fakeQuantizeNVFP4(x, options);
       expect(calls).toHaveLength(2);
       remove();
       const want = fakeQuantizeNVFP4(x, options); // no accelerator: the host kernel
-      expectBitsEqual(z.dataSync() as Float32Array, want.dataSync() as Float32Array, { nanEqual: true });
+      expectBitsEqual((await z.data()) as Float32Array, (await want.data()) as Float32Array, { nanEqual: true });
       tf.dispose([y, z, want]);
     } finally {
       remove();
@@ -129,7 +132,12 @@ describe('accelerator contracts (a fake accelerator registered for the suite bac
   });
 });
 
-describe.skipIf(!canSimulateWebGPU())('on a backend without synchronous reads (simulated webgpu in Node)', () => {
+describe('on a backend without synchronous reads (simulated webgpu in Node)', () => {
+  // the suite itself may run on the real webgpu backend (the GPU machine): nothing to simulate there
+  beforeEach(({ skip }) => {
+    if (!canSimulateWebGPU()) skip();
+  });
+
   const values = sample(96 * 4, 5);
   const shape: [number, number] = [4, 96];
   const formats = ['mxfp8_e4m3', 'mxfp6_e3m2', 'mxfp4_e2m1', 'mxint8'] as const;
@@ -164,8 +172,9 @@ describe.skipIf(!canSimulateWebGPU())('on a backend without synchronous reads (s
       const a = tf.tensor2d(a0, [2, 64]);
       const b = tf.tensor2d(b0, [64, 3]);
       const [y, [da, db]] = [mxMatMul(a, b, opts), tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(mxMatMul(p, q, opts)))([a, b])];
-      const r = [y, da, db].map((t) => t.dataSync().slice() as Float32Array);
-      tf.dispose([a, b, y, da, db]);
+      const yb = mxMatMul(a, b, { ...opts, outputPrecision: 'bfloat16' }); // rounded on the host here
+      const r = [y, da, db, yb].map((t) => t.dataSync().slice() as Float32Array);
+      tf.dispose([a, b, y, da, db, yb]);
       return r;
     });
     await onNoSyncBackend(async (log) => {
@@ -177,7 +186,9 @@ describe.skipIf(!canSimulateWebGPU())('on a backend without synchronous reads (s
       const w = tf.transpose(b);
       const l = mxLinear(a, w, { a: opts.a, w: opts.b });
       expectBitsEqual((await l.data()) as Float32Array, ref[0], { label: 'mxLinear' });
-      unsupported(() => mxMatMul(a, b, { ...opts, outputPrecision: 'bfloat16' }), 'mxMatMul', /outputPrecision 'float32'/);
+      const yb = mxMatMul(a, b, { ...opts, outputPrecision: 'bfloat16' }); // rounded with tfjs ops here
+      expectBitsEqual((await yb.data()) as Float32Array, ref[3], { label: 'bfloat16 output' });
+      yb.dispose();
       tf.dispose([a, b, y, da, db, w, l]);
       expect(log.refusedReads).toBe(0); // readSync refuses before dataSync is reached
     });
@@ -244,5 +255,36 @@ describe.skipIf(!canSimulateWebGPU())('on a backend without synchronous reads (s
       tf.dispose([a, b, y]);
       expect(log.refusedEmpty).toEqual([]);
     });
+  });
+});
+
+describe('bfloat16 rounding with tfjs ops (outputPrecision where tensors cannot be read synchronously)', () => {
+  it('equals the host bit trick (u + 0x7fff + lsb) & 0xffff0000 on ties, subnormals, overflow, ±0, ±Inf, NaN and random bits', async () => {
+    const u = new Uint32Array(4096);
+    let s = 12345;
+    for (let i = 0; i < u.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      u[i] = s;
+    }
+    // ties (low half 0x8000) with even and odd kept bits, just below/above, subnormals, the largest finite values
+    const special = [
+      0x3f808000, 0x3f818000, 0x3f807fff, 0x3f808001, 0x00008000, 0x00018000, 0x00007fff, 0x007fffff, 0x00000001, 0x7f7fffff, 0x7f7f8000,
+      0x7f7f7fff, 0xff7fffff, 0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x80008000, 0x3f7fffff, 0xbf7fffff,
+    ];
+    u.set(special);
+    const x = new Float32Array(u.buffer);
+    const want = new Uint32Array(u.length);
+    for (let i = 0; i < u.length; i++) {
+      const v = u[i];
+      want[i] = (v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0 ? v : ((v + 0x7fff + ((v >>> 16) & 1)) & 0xffff0000) >>> 0;
+    }
+    const y = tf.tidy(() => roundBf16Tfjs(tf.tensor1d(x)));
+    const got = new Uint32Array(((await y.data()) as Float32Array).slice().buffer);
+    y.dispose();
+    for (let i = 0; i < u.length; i++) {
+      const isNaN = Number.isNaN(x[i]);
+      if (isNaN) expect(Number.isNaN(new Float32Array(got.buffer)[i]), `NaN at ${i}`).toBe(true);
+      else if (got[i] !== want[i]) expect(`0x${got[i].toString(16)}`, `input 0x${u[i].toString(16)}`).toBe(`0x${want[i].toString(16)}`);
+    }
   });
 });

@@ -13,7 +13,10 @@ export interface NoSyncLog {
   refusedEmpty: string[];
 }
 
-/** True when the name 'webgpu' is free (not the real tfjs-backend-webgpu, e.g. on the GPU machine). */
+/**
+ * True when the name 'webgpu' is free (not the real tfjs-backend-webgpu, e.g. on the GPU machine). Ask at run time
+ * (in a hook or test), not while collecting: the suite's backend is set up after collection.
+ */
 export function canSimulateWebGPU(): boolean {
   return tf.findBackendFactory('webgpu') === null && tf.getKernelsForBackend('webgpu').length === 0;
 }
@@ -44,7 +47,9 @@ export async function onNoSyncBackend<T>(f: (log: NoSyncLog) => T | Promise<T>):
     }
   }
   const names: string[] = [];
-  tf.registerBackend('webgpu', () => new NoSyncBackend(), -1);
+  // never replace a real webgpu backend (the suite may run on one): callers skip where canSimulateWebGPU() is false
+  if (!canSimulateWebGPU() || !tf.registerBackend('webgpu', () => new NoSyncBackend(), -1))
+    throw new Error('onNoSyncBackend: a webgpu backend is already registered');
   try {
     for (const k of tf.getKernelsForBackend('cpu')) {
       const run = k.kernelFunc;
