@@ -394,10 +394,12 @@ async function main(): Promise<void> {
       const { out, lse } = simplicialAttentionWebGPU(q, k1, k2, v1, v2, o);
       return [out, lse];
     };
-    // forward programs: 'tiled' (the default), 'tiled-reg' (register-tiled second phase), 'rows' (untiled)
+    // forward programs: 'tiled' (the default), 'tiled-reg' (register-tiled second phase), 'tiled-j2' (two window-1
+    // offsets per invocation), 'rows' (untiled)
     for (const [v, what] of [
       ['tiled', 'tiled forward (the default)'],
       ['tiled-reg', "tiled forward, program 'tiled-reg' (second phase register-tiled over the window-1 chunk)"],
+      ['tiled-j2', "tiled forward, program 'tiled-j2' (two window-1 offsets per invocation, chunks of 16)"],
       ['rows', 'untiled forward (one invocation per query)'],
     ] as [SimplicialForwardVariant, string][])
       await attempt(rows, `simplicialAttentionWebGPU forward '${v}'`, mmBase, async () => {
@@ -431,6 +433,7 @@ async function main(): Promise<void> {
     for (const [fv, kv, what] of [
       ['tiled', 'auto', 'forward + backward, every kernel tiled (the default)'],
       ['tiled-reg', 'auto', "forward + backward, forward 'tiled-reg', backward tiled"],
+      ['tiled-j2', 'auto', "forward + backward, forward 'tiled-j2', backward tiled"],
       ['tiled', 'rows', 'forward + backward, tiled forward and dQ, untiled dK1/dV1, dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
       await attempt(rows, `simplicial fwd+bwd '${fv}' keys '${kv}'`, mmBase, async () => {

@@ -164,10 +164,10 @@ const TQ = 8;
 const TJ = 8;
 
 /** Workgroup memory (bytes) the tiled forward needs for head dimension d and window-2 span s2. @internal */
-export function tiledForwardBytes(d: number, s2: number): number {
+export function tiledForwardBytes(d: number, s2: number, jm = 1): number {
   const D4 = d / 4;
   const RS = D4 + 1;
-  return 16 * (TQ * D4 + 2 * (TJ + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * (TQ * TJ * s2 + 2 * TQ * TJ);
+  return 16 * (TQ * D4 + 2 * (TJ * jm + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * (TQ * TJ * jm * s2 + 2 * TQ * TJ);
 }
 
 /**
@@ -198,13 +198,14 @@ class TiledForwardProgram implements Program {
     private readonly dims: Dims,
     private readonly o: Resolved,
     private readonly reg = false,
+    private readonly jm = 1,
   ) {
     this.outputShape = [outSize];
     this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
     this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
     const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
     this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
-    this.shaderKey = `tessera_simplicial_tiledfwd${reg ? 'reg' : ''}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+    this.shaderKey = `tessera_simplicial_tiledfwd${reg ? 'reg' : ''}${jm}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
   }
   /**
    * The `'tiled-reg'` second phase: window 2 outermost, each row of V2 read from workgroup memory once per chunk
@@ -212,7 +213,7 @@ class TiledForwardProgram implements Program {
    * offset: TJ× fewer workgroup-memory loads of V2 for TJ·NC more vec4 registers.
    */
   private phase2Reg(cols: number[], guard: (c: number, st: string) => string): string {
-    const ts = range(TJ);
+    const ts = range(TJ * this.jm);
     return `${ts.map((t) => cols.map((c) => `var u${t}_${c} = vec4<f32>(0.0);`).join(' ')).join(' ')}
     for (var kk = 0; kk < S2; kk++) {
       let vr = (qi + kk) * RS + dj;
@@ -228,32 +229,39 @@ class TiledForwardProgram implements Program {
     const S2 = this.s2;
     const cols = range(NC);
     const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (dj + ${c * TJ} < D4) { ${st} }`);
+    const ms = range(this.jm);
+    const JC = TJ * this.jm;
     const zeros = (v: string) =>
-      range(S2)
-        .map((kk) => `var ${v}${kk} = 0.0;`)
+      ms
+        .map((mm) =>
+          range(S2)
+            .map((kk) => `var ${v}${mm}_${kk} = 0.0;`)
+            .join(' '),
+        )
         .join(' ');
     return `
 const D = ${this.dims.d};
 const D4 = ${D4};
 const RS = ${D4 + 1};
 const BQ = ${TQ};
-const JC = ${TJ};
+const LJ = ${TJ};
+const JC = ${JC};
 const WG = ${TQ * TJ};
 const W1 = ${this.o.w1};
 const W2 = ${this.o.w2};
 const S1 = ${this.s1};
 const S2 = ${this.s2};
-const R1 = ${TJ + TQ - 1};
+const R1 = ${JC + TQ - 1};
 const R2 = ${TQ + this.s2 - 1};
-const NCH = ${Math.ceil(this.s1 / TJ)};
+const NCH = ${Math.ceil(this.s1 / JC)};
 const NC = ${NC};
 const NEG = -3.0e38;
 var<workgroup> sQ : array<vec4<f32>, ${TQ * D4}>;
-var<workgroup> sK1 : array<vec4<f32>, ${(TJ + TQ - 1) * (D4 + 1)}>;
-var<workgroup> sV1 : array<vec4<f32>, ${(TJ + TQ - 1) * (D4 + 1)}>;
+var<workgroup> sK1 : array<vec4<f32>, ${(JC + TQ - 1) * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${(JC + TQ - 1) * (D4 + 1)}>;
 var<workgroup> sK2 : array<vec4<f32>, ${(TQ + this.s2 - 1) * (D4 + 1)}>;
 var<workgroup> sV2 : array<vec4<f32>, ${(TQ + this.s2 - 1) * (D4 + 1)}>;
-var<workgroup> sP : array<f32, ${TQ * TJ * this.s2}>;
+var<workgroup> sP : array<f32, ${TQ * JC * this.s2}>;
 var<workgroup> sMax : array<f32, ${TQ * TJ}>;
 var<workgroup> sSum : array<f32, ${TQ * TJ}>;
 fn main(index : i32) {
@@ -268,8 +276,8 @@ fn main(index : i32) {
   let b = bh / uniforms.Hq;
   let g = h / (uniforms.Hq / uniforms.Hkv);
   let i0 = tile * BQ;
-  let qi = lid / JC;
-  let dj = lid - qi * JC;
+  let qi = lid / LJ;
+  let dj = lid - qi * LJ;
   let i = i0 + qi;
   let qOK = live && i < n;
   let kvRow = uniforms.Hkv * D4;
@@ -317,42 +325,48 @@ fn main(index : i32) {
       sV1[r * RS + e4] = c;
     }
     workgroupBarrier();
-    // logits of (query i, window-1 offset ch·JC + dj) over window 2, in registers (unrolled: one scalar each)
-    let dlt = ch * JC + dj;
-    let j = i - (W1 - 1) + dlt;
-    let jOK = qOK && dlt < S1 && j >= 0 && j < n;
+    // logits of (query i, window-1 offsets ch·JC + dj + m·LJ) over window 2, in registers (unrolled: one scalar each)
+    ${ms.map((mm) => `let dlt${mm} = ch * JC + dj + ${mm * TJ}; let j${mm} = i - (W1 - 1) + dlt${mm}; let jOK${mm} = qOK && dlt${mm} < S1 && j${mm} >= 0 && j${mm} < n;`).join('\n    ')}
     ${zeros('a')}
-    if (jOK) {
-      let rj = (qi + dj) * RS;
+    if (${ms.map((mm) => `jOK${mm}`).join(' || ')}) {
       for (var e4 = 0; e4 < D4; e4++) {
-        let t = sQ[qi * D4 + e4] * sK1[rj + e4];
+        let qv = sQ[qi * D4 + e4];
+        ${ms.map((mm) => `let t${mm} = qv * sK1[(qi + dj + ${mm * TJ}) * RS + e4];`).join(' ')}
         let kr = qi * RS + e4;
         ${range(S2)
-          .map((kk) => `a${kk} += dot(t, sK2[kr + ${kk * (D4 + 1)}]);`)
+          .map((kk) => `{ let k2v = sK2[kr + ${kk * (D4 + 1)}]; ${ms.map((mm) => `a${mm}_${kk} += dot(t${mm}, k2v);`).join(' ')} }`)
           .join('\n        ')}
       }
     }
     let k0 = i - (W2 - 1);
     var lm = NEG;
-    ${range(S2)
-      .map((kk) => `if (!jOK || k0 + ${kk} < 0 || k0 + ${kk} >= n) { a${kk} = NEG; }\n    lm = max(lm, a${kk});`)
+    ${ms
+      .map((mm) =>
+        range(S2)
+          .map((kk) => `if (!jOK${mm} || k0 + ${kk} < 0 || k0 + ${kk} >= n) { a${mm}_${kk} = NEG; }\n    lm = max(lm, a${mm}_${kk});`)
+          .join('\n    '),
+      )
       .join('\n    ')}
     sMax[lid] = lm;
     workgroupBarrier();
     var cm = NEG;
-    for (var t = 0; t < JC; t++) { cm = max(cm, sMax[qi * JC + t]); }
+    for (var t = 0; t < LJ; t++) { cm = max(cm, sMax[qi * LJ + t]); }
     let mNew = max(m, cm);
     var ps = 0.0;
-    let pb = lid * S2;
+    ${ms
+      .map(
+        (mm) => `{ let pb = (qi * JC + dj + ${mm * TJ}) * S2;
     ${range(S2)
-      .map((kk) => `{ var p = 0.0; if (a${kk} > NEG) { p = exp(a${kk} - mNew); } sP[pb + ${kk}] = p; ps += p; }`)
+      .map((kk) => `{ var p = 0.0; if (a${mm}_${kk} > NEG) { p = exp(a${mm}_${kk} - mNew); } sP[pb + ${kk}] = p; ps += p; }`)
+      .join('\n    ')} }`,
+      )
       .join('\n    ')}
     sSum[lid] = ps;
     workgroupBarrier();
     // (query qi, vec4 columns dj + c·JC): rescale, then acc += Σ_t v1 ⊙ Σ_k p v2
     let alpha = exp(m - mNew);
     var cs = 0.0;
-    for (var t = 0; t < JC; t++) { cs += sSum[qi * JC + t]; }
+    for (var t = 0; t < LJ; t++) { cs += sSum[qi * LJ + t]; }
     l = l * alpha + cs;
     m = mNew;
     ${cols.map((c) => `acc${c} *= alpha;`).join(' ')}
@@ -1137,9 +1151,10 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
 /**
  * Forward programs: `'auto'` (default) = `'tiled'` where it applies, else the untiled one; `'rows'` forces the untiled
  * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward with its register-tiled second
- * phase ({@link TiledForwardProgram}) where the tiled one applies. @internal
+ * phase, `'tiled-j2'` with two window-1 offsets per invocation (chunks of 16 offsets; each window-2 row read from
+ * workgroup memory once for both), where the tiled one applies ({@link TiledForwardProgram}). @internal
  */
-export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg';
+export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg' | 'tiled-j2';
 let fwdVariant: SimplicialForwardVariant = 'auto';
 /** Chooses the forward (and, for `'rows'`, the dQ) program (tests and benchmarks). @internal */
 export function setSimplicialForwardVariant(v: SimplicialForwardVariant): void {
@@ -1262,8 +1277,10 @@ export function simplicialAttentionWebGPU(
   let lse: tf.Tensor3D | null = null;
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor, save: tf.GradSaveFunc) => {
     const x = [qi, k1i, k2i, v1i, v2i];
+    // 'tiled-j2' where its larger tile fits, else the one-offset tile
+    const jm = fwdVariant === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledForwardBytes(dd, s2, 2)) ? 2 : 1;
     const both = useTiled(be, dims, ro)
-      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, fwdVariant === 'tiled-reg'), x, [
+      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, fwdVariant === 'tiled-reg', jm), x, [
           ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
           { type: 'float32', data: [ro.scale] },
         ])

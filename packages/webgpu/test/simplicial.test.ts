@@ -94,14 +94,14 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
       expectClose((await rows.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (untiled)`);
       expectClose((await rows.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (untiled)`);
       tf.dispose([rows.out, rows.lse]);
-      if (c.d % 4 === 0 && c.d >= 36) {
-        // the register-tiled second phase of the tiled forward
-        setSimplicialForwardVariant('tiled-reg');
-        const reg = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
+      // the other tiled forward programs: register-tiled second phase; two window-1 offsets per invocation
+      for (const v of c.d % 4 === 0 && c.d >= 36 ? (['tiled-reg', 'tiled-j2'] as const) : []) {
+        setSimplicialForwardVariant(v);
+        const other = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
         setSimplicialForwardVariant('auto');
-        expectClose((await reg.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (tiled-reg)`);
-        expectClose((await reg.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (tiled-reg)`);
-        tf.dispose([reg.out, reg.lse]);
+        expectClose((await other.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (${v})`);
+        expectClose((await other.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (${v})`);
+        tf.dispose([other.out, other.lse]);
       }
       const { out, lse } = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
       expectClose((await out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out`);
