@@ -5,11 +5,11 @@
 //
 // Pooled lookup as tfjs ops (the route of PyTorch's `embedding_bag` decomposition, pytorch/pytorch
 // torch/_decomp/decompositions.py `_embedding_bag`): rows = gather(T, ids) (· weights), pooled =
-// unsortedSegmentSum(rows, bagOfId, U) (÷ bag lengths for mean), expanded by the inverse index (a gather) over an
+// segment sum of the rows by bag (tf.scatterND) (÷ bag lengths for mean), expanded by the inverse index (a gather) over an
 // IKJT. The backward is written out (one tf.customGrad over all tables) instead of tfjs's gather gradient, so that
 // empty features, empty batches and ids that cannot be checked on the host are handled without any op over a size-0
-// input: tfjs-backend-webgpu asks Dawn for a buffer of an invalid size for those (`tf.sum`/`unsortedSegmentSum` of a
-// tensor with a zero dimension), where cpu and wasm return zeros.
+// input: tfjs-backend-webgpu asks Dawn for a buffer of an invalid size for those (`tf.sum`/`scatterND` over a tensor
+// with a zero dimension), where cpu and wasm return zeros.
 import * as tf from '@tensorflow/tfjs-core';
 import { readSync, TesseraError } from '@tessera/core';
 import type { PoolingMode } from './pooling.js';
@@ -86,6 +86,16 @@ function planOf(f: DeviceFeature): Plan {
   return { U, a, n, rows: f.inverse ? f.inverse.length : U, bag, lengths };
 }
 
+/**
+ * Σ of the rows of `x` (`[n, D]`) by segment: `[numSegments, D]` (n > 0). tf.scatterND, which accumulates duplicate
+ * indices, rather than tf.unsortedSegmentSum, which tfjs-backend-wasm does not register (the cpu backend adds the
+ * updates in order, webgpu atomically).
+ */
+function segmentSum(x: tf.Tensor, seg: tf.Tensor | Int32Array, numSegments: number): tf.Tensor2D {
+  const idx = seg instanceof Int32Array ? tf.tensor2d(seg, [seg.length, 1], 'int32') : tf.reshape(seg, [-1, 1]);
+  return tf.scatterND(idx, x, [numSegments, x.shape[1] as number]) as tf.Tensor2D;
+}
+
 /** Rows a .. a+n of a 1-D tensor (the tensor itself when that is all of it). */
 function rangeOf(t: tf.Tensor, a: number, n: number): tf.Tensor1D {
   return (a === 0 && n === t.shape[0] ? t : tf.slice(t, a, n)) as tf.Tensor1D;
@@ -115,20 +125,20 @@ function forwardOps(T: tf.Tensor2D, f: DeviceFeature, p: Plan): tf.Tensor2D {
   let rows = tf.gather(T, ids) as tf.Tensor2D;
   const c = coefOf(f, p, valid);
   if (c) rows = tf.mul(rows, c);
-  let pooled: tf.Tensor2D = tf.unsortedSegmentSum(rows, tf.tensor1d(p.bag, 'int32'), p.U);
+  let pooled = segmentSum(rows, p.bag, p.U);
   if (p.lengths) pooled = tf.div(pooled, tf.tensor2d(p.lengths, [p.U, 1]));
   return f.inverse ? tf.gather(pooled, tf.tensor1d(f.inverse, 'int32')) : pooled;
 }
 
 /** Gradient of one feature's table given its output gradient columns `dy` (`[rows, D]`, n > 0, rows > 0). */
 function backwardOps(R: number, f: DeviceFeature, p: Plan, dy: tf.Tensor2D): tf.Tensor2D {
-  let dU: tf.Tensor2D = f.inverse ? tf.unsortedSegmentSum(dy, tf.tensor1d(f.inverse, 'int32'), p.U) : dy;
+  let dU: tf.Tensor2D = f.inverse ? segmentSum(dy, f.inverse, p.U) : dy;
   if (p.lengths) dU = tf.div(dU, tf.tensor2d(p.lengths, [p.U, 1]));
   let g = tf.gather(dU, tf.tensor1d(p.bag, 'int32')) as tf.Tensor2D;
   const { ids, valid } = idsOf(f, p, R);
   const c = coefOf(f, p, valid);
   if (c) g = tf.mul(g, c);
-  return tf.unsortedSegmentSum(g, ids, R);
+  return segmentSum(g, ids, R);
 }
 
 /**
@@ -198,7 +208,7 @@ export function deviceGatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
   const n = x.shape[0];
   const op = tf.customGrad(((t: tf.Tensor) => ({
     value: tf.tidy(() => tf.gather(t, tf.tensor1d(rows, 'int32'))),
-    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.unsortedSegmentSum(dy, tf.tensor1d(rows, 'int32'), n)),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.reshape(segmentSum(tf.reshape(dy, [rows.length, -1]), rows, n), x.shape)),
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x);
 }
@@ -224,7 +234,7 @@ export function deviceLookupRows(T: tf.Tensor2D, idsAll: tf.Tensor, a: number, n
     gradFunc: (dy: tf.Tensor) =>
       tf.tidy(() => {
         const { idx, valid } = masked();
-        return tf.unsortedSegmentSum(tf.mul(dy, valid), idx, R);
+        return segmentSum(tf.mul(dy, valid), idx, R);
       }),
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(T) as tf.Tensor2D;

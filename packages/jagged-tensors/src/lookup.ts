@@ -8,7 +8,7 @@ import { JaggedTensor } from './jagged-tensor.js';
 import { cumsum, InverseKeyedJaggedTensor, KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import { KeyedTensor } from './keyed-tensor.js';
 import { jaggedIndexSelect } from './ops.js';
-import { checkIds, type EmbeddingBagKernel, type PooledFeature, pooledOp, poolingRoute, readIds } from './pooling.js';
+import { checkIds, type EmbeddingBagKernel, type PooledFeature, pooledOp, poolingRoute } from './pooling.js';
 import { gatherRows } from './rows.js';
 
 /** An embedding table for {@link pooledLookup} / {@link sequenceLookup}: its weight is used as given (no copy). */

@@ -1,19 +1,20 @@
 // Smaller API surface: weights padding, empty KJTs, distSplits, createAsync, tensor lengths input.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { arr, expectError, f32, i32, list, noLeaks } from '../test/helpers.js';
+import { arrAsync, expectError, f32, i32, list, noLeaks, noLeaksAsync } from '../test/helpers.js';
 import { JaggedTensor } from './jagged-tensor.js';
 import { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 
 describe('misc API', () => {
   it('toDenseWeights / toPaddedDenseWeights follow the values layout; null when unweighted', () =>
-    noLeaks((t) => {
+    noLeaksAsync(async (t) => {
       const jt = t(new JaggedTensor({ values: i32([1, 2, 3]), weights: f32([0.5, 1.5, 2]), lengths: [2, 0, 1] }));
-      expect(jt.toDenseWeights()?.map((w) => arr(t(w)))).toEqual([[0.5, 1.5], [], [2]]);
-      expect(t(jt.toPaddedDenseWeights({ desiredLength: 1, paddingValue: -1 }) as tf.Tensor).arraySync()).toEqual([[0.5], [-1], [2]]);
+      expect(await Promise.all((jt.toDenseWeights() ?? []).map((w) => arrAsync(t(w))))).toEqual([[0.5, 1.5], [], [2]]);
+      expect(await t(jt.toPaddedDenseWeights({ desiredLength: 1, paddingValue: -1 }) as tf.Tensor).array()).toEqual([[0.5], [-1], [2]]);
       const plain = t(new JaggedTensor({ values: i32([1]), lengths: [1] }));
       expect(plain.toDenseWeights()).toBeNull();
       expect(plain.toPaddedDenseWeights()).toBeNull();
+      await Promise.all([jt.values.data(), jt.weights?.data(), plain.values.data()]); // equal compares on the host
       expect(jt.equal(jt)).toBe(true);
       expect(jt.equal(plain)).toBe(false);
     }));

@@ -1,14 +1,15 @@
 // A backend that cannot read synchronously, simulated: the cpu backend registered under the name 'webgpu' (so that
 // core's canReadSync() is false: Node has no OffscreenCanvas), whose readSync throws for every tensor a kernel has
-// touched or produced, as tfjs-backend-webgpu's does in Node once values live on the GPU. Tensors made from host
-// arrays and not yet used by a kernel read fine, as there. The default paths of embeddingBag, EmbeddingBagCollection
+// touched or produced, as tfjs-backend-webgpu's does in Node once values live on the GPU (test/no-sync-backend.ts).
+// Tensors made from host arrays and not yet used by a kernel read fine, as there; an op over an empty input that must
+// produce a non-empty output throws, as Dawn's createBuffer does there. The default paths of embeddingBag, EmbeddingBagCollection
 // and the lookups must run forward and backward without one synchronous read; functions that need host values fail
 // with core's UNSUPPORTED error naming them.
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { canReadSync, TesseraError } from '@tessera/core';
 import { expectNoLeaks } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noSyncStats, useNoSyncBackend } from '../test/no-sync-backend.js';
 import { dedup } from './dedup.js';
 import { EmbeddingBagCollection } from './embedding-bag-collection.js';
 import { toTorchrec } from './interchange.js';
@@ -17,66 +18,12 @@ import { KeyedJaggedTensor } from './keyed-jagged-tensor.js';
 import { pooledLookup, sequenceLookup } from './lookup.js';
 import { embeddingBag } from './pooling.js';
 
-const onDevice = new Set<object>();
-let inKernel = 0;
-let syncReads = 0;
-
-class NoSyncBackend extends MathBackendCPU {
-  // tfjs-backend-webgpu's per-tensor record, through which core's readSync tells host-resident values apart
-  tensorMap = { get: (id: object) => ({ values: onDevice.has(id) ? null : 'host' }) };
-  override readSync(dataId: object) {
-    if (inKernel === 0 && onDevice.has(dataId)) {
-      syncReads++;
-      throw new Error('simulated webgpu: no synchronous read of a device tensor');
-    }
-    return super.readSync(dataId as never);
-  }
-  override async read(dataId: object) {
-    onDevice.delete(dataId); // the asynchronous read works and leaves a host copy, as tfjs-backend-webgpu's does
-    return super.readSync(dataId as never);
-  }
-  override makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues | string[]) {
-    const info = super.makeTensorInfo(shape, dtype, values);
-    onDevice.add(info.dataId);
-    return info;
-  }
-}
-
-const g = globalThis as { OffscreenCanvas?: unknown };
-const savedCanvas = g.OffscreenCanvas;
-let before = '';
-const registered: string[] = [];
-
+let restore: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  before = tf.getBackend();
-  tf.registerBackend('webgpu', () => new NoSyncBackend(), -1);
-  for (const k of tf.getKernelsForBackend('cpu')) {
-    const kernelFunc = k.kernelFunc;
-    tf.registerKernel({
-      ...k,
-      backendName: 'webgpu',
-      // a kernel's inputs are uploaded to the device, and its outputs live there
-      kernelFunc: (args) => {
-        for (const t of Object.values(args.inputs)) if (t) onDevice.add((t as tf.TensorInfo).dataId);
-        inKernel++;
-        try {
-          return kernelFunc(args);
-        } finally {
-          inKernel--;
-        }
-      },
-    });
-    registered.push(k.kernelName);
-  }
-  delete g.OffscreenCanvas;
-  await tf.setBackend('webgpu');
+  restore = await useNoSyncBackend({ emptyInputs: 'throw' });
 });
-
 afterAll(async () => {
-  await tf.setBackend(before);
-  tf.removeBackend('webgpu');
-  for (const name of registered) tf.unregisterKernel(name, 'webgpu');
-  if (savedCanvas !== undefined) g.OffscreenCanvas = savedCanvas;
+  await restore?.();
 });
 
 const deviceIds = (a: number[]) => tf.tidy(() => tf.add(tf.tensor1d(a, 'int32'), tf.scalar(0, 'int32'))) as tf.Tensor1D;
@@ -89,7 +36,7 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
     const x = deviceIds([1, 2]);
     expect(() => x.dataSync()).toThrow(/no synchronous read/);
     x.dispose();
-    syncReads = 0;
+    noSyncStats.syncReads = 0;
   });
 
   it('embeddingBag (sum / mean / weighted, device or host ids): forward and backward never read synchronously', async () => {
@@ -155,7 +102,7 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
       }
       table.dispose();
     });
-    expect(syncReads).toBe(0);
+    expect(noSyncStats.syncReads).toBe(0);
   });
 
   it('EmbeddingBagCollection over a KJT and its IKJT (B = 0 too): forward and variableGrads never read synchronously', async () => {
@@ -212,7 +159,7 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
       kjt.dispose();
       ebc.dispose();
     });
-    expect(syncReads).toBe(0);
+    expect(noSyncStats.syncReads).toBe(0);
   });
 
   it('ids only the device holds: lookups run (unchecked ids contribute nothing); host-only functions give UNSUPPORTED', async () => {
@@ -250,6 +197,6 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
       x.dispose();
       weight.dispose();
     });
-    syncReads = 0;
+    noSyncStats.syncReads = 0;
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupingArb, kjtDataArb, makeKjt } from '../test/arbitraries.js';
-import { expectError, i32, noLeaks } from '../test/helpers.js';
+import { arrAsync, expectError, i32, noLeaks, noLeaksAsync, sumAll } from '../test/helpers.js';
 import { dedup } from './dedup.js';
 import { EmbeddingCollection } from './embedding-collection.js';
 import { jaggedIndexSelect, ops } from './ops.js';
@@ -10,12 +10,12 @@ import { jaggedIndexSelect, ops } from './ops.js';
 describe('jaggedIndexSelect', () => {
   it('matches the reference (concatenate the selected bags) and its gradient scatter-adds', () =>
     fc.assert(
-      fc.property(
+      fc.asyncProperty(
         fc
           .array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 6 })
           .chain((lengths) => fc.tuple(fc.constant(lengths), fc.array(fc.integer({ min: 0, max: lengths.length - 1 }), { maxLength: 8 }))),
         ([lengths, sel]) =>
-          noLeaks((t) => {
+          noLeaksAsync(async (t) => {
             const nnz = lengths.reduce((a, b) => a + b, 0);
             const v = t(
               tf.tensor2d(
@@ -28,7 +28,7 @@ describe('jaggedIndexSelect', () => {
             const offs = Array.from(ops.completeCumsum(Int32Array.from(lengths)));
             const rows = sel.flatMap((b) => Array.from({ length: lengths[b] }, (_, j) => offs[b] + j));
             expect(Array.from(out.lengths)).toEqual(sel.map((b) => lengths[b]));
-            expect(Array.from(out.values.dataSync())).toEqual(rows.flatMap((r) => [r / 2, r / 2 + 0.25]));
+            expect(await arrAsync(out.values)).toEqual(rows.flatMap((r) => [r / 2, r / 2 + 0.25]));
             const g = t(
               tf.tensor2d(
                 Array.from({ length: rows.length * 2 }, (_, i) => i + 1),
@@ -43,7 +43,7 @@ describe('jaggedIndexSelect', () => {
               expected[2 * r] += 2 * i + 1;
               expected[2 * r + 1] += 2 * i + 2;
             });
-            expect(Array.from(dv.dataSync())).toEqual(expected);
+            expect(await arrAsync(dv)).toEqual(expected);
           }),
       ),
       { numRuns: 100, seed: 4 },
@@ -60,13 +60,13 @@ describe('jaggedIndexSelect', () => {
 describe('EmbeddingCollection (unpooled lookup)', () => {
   it('values are table rows; over an IKJT equal to over expand(IKJT) bitwise, gradients equal', () =>
     fc.assert(
-      fc.property(
+      fc.asyncProperty(
         kjtDataArb({ maxKeys: 3, maxB: 6, maxLen: 3, idRange: 3, weighted: false }).chain((d) =>
           fc.tuple(fc.constant(d), groupingArb(d.keys)),
         ),
         fc.integer(),
         ([d, groups], seed) =>
-          noLeaks((t) => {
+          noLeaksAsync(async (t) => {
             const ec = t(
               new EmbeddingCollection({ tables: [{ name: 't', numEmbeddings: 3, embeddingDim: 2, featureNames: d.keys }], seed }),
             );
@@ -74,22 +74,22 @@ describe('EmbeddingCollection (unpooled lookup)', () => {
             const ikjt = t(dedup(kjt, { groups }));
             const a = ec.forward(kjt);
             const b = ec.forward(ikjt);
-            const table = ec.parameters().t.dataSync();
+            const table = await ec.parameters().t.data();
             for (const k of d.keys) {
               t(a[k]);
               t(b[k]);
               expect(Array.from(b[k].lengths)).toEqual(Array.from(a[k].lengths));
-              expect(Array.from(b[k].values.dataSync())).toEqual(Array.from(a[k].values.dataSync()));
-              const ids = t(kjt.get(k)).values.dataSync();
-              expect(Array.from(a[k].values.dataSync())).toEqual(Array.from(ids).flatMap((id) => [table[2 * id], table[2 * id + 1]]));
+              expect(await arrAsync(b[k].values)).toEqual(await arrAsync(a[k].values));
+              const ids = (await arrAsync(t(kjt.get(k)).values)) as number[];
+              expect(await arrAsync(a[k].values)).toEqual(ids.flatMap((id) => [table[2 * id], table[2 * id + 1]]));
             }
             const w = ec.parameters().t;
             const loss = (x: typeof kjt) => () =>
-              tf.addN(Object.values(ec.forward(x)).map((j, i) => tf.sum(tf.mul(j.values, i + 1)))) as tf.Scalar;
+              tf.addN(Object.values(ec.forward(x)).map((j, i) => sumAll(tf.mul(j.values, i + 1)))) as tf.Scalar;
             const ga = tf.variableGrads(loss(kjt), [w]);
             const gb = tf.variableGrads(loss(ikjt), [w]);
-            const x = Array.from(ga.grads[w.name].dataSync());
-            const y = Array.from(gb.grads[w.name].dataSync());
+            const x = (await arrAsync(ga.grads[w.name])) as number[];
+            const y = (await arrAsync(gb.grads[w.name])) as number[];
             x.forEach((v, i) => {
               expect(Math.abs(v - y[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v)));
             });

@@ -103,7 +103,7 @@ export interface EmbeddingBagOptions {
    * kernel of @tessera/webgpu after `registerWebGPUKernels()`), else the host kernels where the backend reads tensors
    * synchronously and the tfjs ops where it cannot (webgpu in Node); `'host'` the host kernels (CSR segment sum in
    * WebAssembly or JavaScript: reads ids and table with `dataSync`); `'tfjs'` tfjs ops on the active backend
-   * (`gather` + `unsortedSegmentSum`, nothing read back).
+   * (`gather` + `scatterND`, nothing read back).
    */
   kernel?: EmbeddingBagKernel;
 }

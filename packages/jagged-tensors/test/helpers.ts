@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TesseraError } from '@tessera/core';
+import { accelerator, canReadSync, TesseraError } from '@tessera/core';
 import { expectNoLeaks } from '@tessera/testing';
 import { expect } from 'vitest';
 
@@ -39,3 +39,32 @@ export function noLeaks(fn: (track: <T extends { dispose(): void } | tf.Tensor>(
     }
   });
 }
+
+/** Values of a tensor read asynchronously (works on every backend; `dataSync` throws on webgpu in Node). */
+export const arrAsync = async (t: tf.Tensor | null) => (t ? Array.from((await t.data()) as ArrayLike<number>) : null);
+
+/** A loss summing every element that runs no op over an empty input (tfjs-backend-webgpu fails on those). */
+export const sumAll = (x: tf.Tensor): tf.Scalar =>
+  (x.size === 0 ? tf.sum(tf.concat([tf.reshape(x, [-1]), tf.zeros([1], x.dtype)])) : tf.sum(x)) as tf.Scalar;
+
+/** {@link noLeaks} for an async body (tensors read with `await t.data()`). */
+export async function noLeaksAsync(fn: (track: <T extends { dispose(): void } | tf.Tensor>(x: T) => T) => Promise<void>): Promise<void> {
+  await expectNoLeaks(async () => {
+    const owned: { dispose(): void }[] = [];
+    try {
+      await fn((x) => {
+        owned.push(x);
+        return x;
+      });
+    } finally {
+      for (const o of owned) o.dispose();
+    }
+  });
+}
+
+/**
+ * True where the pooled lookups sum each bag sequentially in bag order (the host kernels, or an accelerator such as
+ * the WGSL kernel of @tessera/webgpu), so equal bags give equal bits; false where they run as tfjs ops on a backend
+ * that cannot read synchronously (webgpu's scatterND adds atomically, in no fixed order).
+ */
+export const sequentialSums = () => canReadSync() || accelerator('embeddingBag') !== undefined;

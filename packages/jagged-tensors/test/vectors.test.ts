@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { JaggedTensor, KeyedJaggedTensor, KeyedTensor } from '../src/index.js';
 import fx from './fixtures/torchrec-vectors.json' with { type: 'json' };
-import { arr, f32, i32, list, noLeaks } from './helpers.js';
+import { arr, f32, i32, list, noLeaks, noLeaksAsync } from './helpers.js';
 
 describe('JaggedTensor vectors (TR test_jagged_tensor.py)', () => {
   it('fromDense', () =>
@@ -33,21 +33,21 @@ describe('JaggedTensor vectors (TR test_jagged_tensor.py)', () => {
       expect(dense.map((d) => arr(t(d)))).toEqual(v.dense);
     }));
   it('toPaddedDense (default, truncation, 2-D int32)', () =>
-    noLeaks((t) => {
+    noLeaksAsync(async (t) => {
       const v = fx.jt.toPaddedDense;
       const jt = t(new JaggedTensor({ values: i32(v.values), offsets: v.offsets }));
       const p = t(jt.toPaddedDense());
-      expect(p.arraySync()).toEqual(v.padded);
+      expect(await p.array()).toEqual(v.padded);
       expect(p.dtype).toBe('int32');
       const tr = fx.jt.toPaddedDenseTruncate;
-      expect(t(jt.toPaddedDense({ desiredLength: tr.desiredLength, paddingValue: tr.paddingValue })).arraySync()).toEqual(tr.padded);
-      expect(t(jt.toPaddedDense(tr.desiredLength, tr.paddingValue)).arraySync()).toEqual(tr.padded);
+      expect(await t(jt.toPaddedDense({ desiredLength: tr.desiredLength, paddingValue: tr.paddingValue })).array()).toEqual(tr.padded);
+      expect(await t(jt.toPaddedDense(tr.desiredLength, tr.paddingValue)).array()).toEqual(tr.padded);
       const d2 = fx.jt.toPaddedDense2d;
       const jt2 = t(new JaggedTensor({ values: tf.tensor2d(d2.values, undefined, 'int32'), lengths: d2.lengths }));
       const p2 = t(jt2.toPaddedDense({ desiredLength: d2.desiredLength }));
       expect(p2.shape).toEqual([4, 3, 3]);
       expect(p2.dtype).toBe('int32');
-      expect(p2.arraySync()).toEqual(d2.padded);
+      expect(await p2.array()).toEqual(d2.padded);
     }));
 });
 
@@ -209,7 +209,7 @@ describe('KeyedTensor vectors (TR test_keyed_tensor.py, EBC docstring)', () => {
       expect(kt.offsetPerKey).toEqual(v.offsetPerKey);
     }));
   it('regroup with reuse and omissions', () =>
-    noLeaks((t) => {
+    noLeaksAsync(async (t) => {
       const v = fx.kt.regroup;
       const B = 3;
       const mk = (spec: Record<string, number>, base: number) => {
@@ -235,9 +235,7 @@ describe('KeyedTensor vectors (TR test_keyed_tensor.py, EBC docstring)', () => {
       ] as [string[][], number[]][]) {
         const out = KeyedTensor.regroup([kt1, kt2], groups).map(t);
         expect(out.map((o) => o.shape[1])).toEqual(widths);
-        out.forEach((o, g) => {
-          expect((o.arraySync() as number[][])[1]).toEqual(colsOf(groups[g]));
-        });
+        for (const [g, o] of out.entries()) expect(((await o.array()) as number[][])[1]).toEqual(colsOf(groups[g]));
       }
     }));
 });
