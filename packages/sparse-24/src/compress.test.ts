@@ -73,7 +73,10 @@ describe('CUTLASS metadata reorder', () => {
 describe('compress24 CUTLASS: sanity vectors', () => {
   it('128x128 float16 of repeated [0,0,1,1]: values all ones, meta all -4370 (0xEEEE)', () => {
     expectNoLeaks(() => {
-      const x = tf.tidy(() => tf.tile(tf.tensor2d([[0, 0, 1, 1]]), [128, 32]));
+      const x = tf.tensor2d(
+        Float32Array.from({ length: 128 * 128 }, (_, i) => (i % 4 < 2 ? 0 : 1)),
+        [128, 128],
+      ); // [0, 0, 1, 1] tiled, host values
       const s = compress24(x, { layout: 'cutlass', dtype: 'float16' });
       expect(s.values.every((v) => v === 0x3c00)).toBe(true);
       expect(s.meta.length).toBe(128 * 8);
@@ -174,10 +177,13 @@ describe('compress24 shape and dtype rules', () => {
       expect(() => compress24(b, { layout: 'cutlass' })).toThrow(/int8 needs rows a multiple of 16 and columns a multiple of 128/);
       const c = tf.zeros([2, 6]);
       expect(() => compress24(c)).toThrow(expect.objectContaining({ code: 'INVALID_SHAPE' }));
-      const d = tf.fill([1, 4], 300, 'int32');
+      const d = tf.tensor2d([[300, 300, 300, 300]], [1, 4], 'int32'); // values on the host: readable on every backend
       expect(() => compress24(d)).toThrow(/int8 values must lie in \[-128, 127\], got 300/);
       expect(() => compress24(a, { layout: 'csr' as never })).toThrow(/options.layout must be one of/);
-      const f32pair = tf.tidy(() => tf.tile(tf.tensor2d([[1, 1, 0, 0]]), [32, 8]));
+      const f32pair = tf.tensor2d(
+        Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 4 < 2 ? 1 : 0)),
+        [32, 32],
+      ); // [1, 1, 0, 0] tiled
       expect(() => compress24(f32pair, { layout: 'cutlass', dtype: 'float32' })).toThrow(/float32 CUTLASS storage is 1:2/);
       tf.dispose([a, b, c, d, f32pair]);
     });

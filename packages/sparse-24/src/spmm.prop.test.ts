@@ -24,7 +24,7 @@ const problem = fc
 describe('spmm24 properties (float32, 1e-5 relative to Σ|a||b|)', () => {
   test.prop([problem], { numRuns: 150 })(
     'host and tfjs kernels equal the dense product of the decompressed operand',
-    ({ m, k, n, a, b }) => {
+    async ({ m, k, n, a, b }) => {
       const at = tf.tensor(Float32Array.from(a), [m, k]);
       const bt = tf.tensor(Float32Array.from(b), [k, n]);
       const s = compress24(at, { prune: 'magnitude' });
@@ -32,7 +32,7 @@ describe('spmm24 properties (float32, 1e-5 relative to Σ|a||b|)', () => {
       const { c, absSum } = refMatmul(dense, m, k, Float32Array.from(b), n);
       for (const kernel of ['host', 'tfjs'] as const) {
         const y = spmm24(s, bt, { kernel });
-        expect(maxRelError(y.dataSync(), c, absSum)).toBeLessThanOrEqual(1e-5);
+        expect(maxRelError(await y.data(), c, absSum)).toBeLessThanOrEqual(1e-5); // asynchronous: webgpu in Node
         y.dispose();
       }
       // Transposed form: Aᵀ·B2 with B2 [m, n]
@@ -40,7 +40,7 @@ describe('spmm24 properties (float32, 1e-5 relative to Σ|a||b|)', () => {
       const b2t = tf.tensor(b2, [m, n]);
       const yT = spmm24T(s, b2t);
       const ref = refMatmul(refTranspose(dense, m, k), k, m, b2, n);
-      expect(maxRelError(yT.dataSync(), ref.c, ref.absSum)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelError(await yT.data(), ref.c, ref.absSum)).toBeLessThanOrEqual(1e-5);
       tf.dispose([at, bt, b2t, yT]);
     },
   );
@@ -69,7 +69,7 @@ describe('spmm24 properties (float32, 1e-5 relative to Σ|a||b|)', () => {
 
   test.prop([fc.array(fc.integer({ min: -4096, max: 4096 }), { minLength: 32 * 64, maxLength: 32 * 64 })], { numRuns: 10 })(
     'CUTLASS float16 operand: host kernel equals the oracle on the decoded float16 values',
-    (ints) => {
+    async (ints) => {
       const x = tf.tensor(
         Float32Array.from(ints, (v) => v / 64),
         [32, 64],
@@ -77,8 +77,8 @@ describe('spmm24 properties (float32, 1e-5 relative to Σ|a||b|)', () => {
       const s = compress24(x, { layout: 'cutlass', dtype: 'float16', prune: 'magnitude' });
       const b = tf.tidy(() => tf.reshape(tf.linspace(-1, 1, 64 * 5), [64, 5]));
       const y = spmm24(s, b);
-      const { c, absSum } = refMatmul(kernelDense(s), 32, 64, b.dataSync(), 5);
-      expect(maxRelError(y.dataSync(), c, absSum)).toBeLessThanOrEqual(1e-5);
+      const { c, absSum } = refMatmul(kernelDense(s), 32, 64, await b.data(), 5);
+      expect(maxRelError(await y.data(), c, absSum)).toBeLessThanOrEqual(1e-5);
       // the kernel's decoded operand is exactly the float16 decompression
       const raw = decompress24Raw(s);
       expect(raw.dtype).toBe('float16');

@@ -13,14 +13,14 @@ const toF16 = (v: number) => float16BitsToFloat32(float32ToFloat16Bits(new Float
 describe('spmm24 against the golden products (PyTorch cuSPARSELt / float64 reference)', () => {
   for (const g of loadGolden()) {
     for (const c of g.cutlass) {
-      it(`${g.file} ${c.name}`, () => {
-        expectNoLeaks(() => {
+      it(`${g.file} ${c.name}`, async () => {
+        await expectNoLeaks(async () => {
           const s = compress24({ dtype: 'float16', shape: [c.m, c.k], data: Uint16Array.from(c.dense_f16_bits) }, { layout: 'cutlass' });
           const bf = float16BitsToFloat32(Uint16Array.from(c.rhs_f16_bits));
           const b = tf.tensor(bf, [c.k, c.n], 'float32');
           for (const kernel of ['host', 'tfjs'] as const) {
             const y = spmm24(s, b, { kernel });
-            const got = y.dataSync() as Float32Array;
+            const got = (await y.data()) as Float32Array; // asynchronous: webgpu in Node cannot read synchronously
             y.dispose();
             const ref = f32FromBits(c.reference_f32_bits);
             const a = float16BitsToFloat32(Uint16Array.from(c.dense_f16_bits));
@@ -42,8 +42,8 @@ describe('spmm24 against the golden products (PyTorch cuSPARSELt / float64 refer
 });
 
 describe('spmm24 on every storage dtype and layout', () => {
-  it('int8 (CUTLASS, int32 meta), float32 (CUTLASS 1:2) and simple float16 equal the oracle', () => {
-    expectNoLeaks(() => {
+  it('int8 (CUTLASS, int32 meta), float32 (CUTLASS 1:2) and simple float16 equal the oracle', async () => {
+    await expectNoLeaks(async () => {
       const i8 = new Int8Array(16 * 128);
       for (let i = 0; i < i8.length; i += 4) {
         i8[i + ((i >> 2) % 4)] = ((i * 7) % 255) - 127;
@@ -63,7 +63,7 @@ describe('spmm24 on every storage dtype and layout', () => {
         const b = tf.tensor(bData, [k, 3]);
         const y = spmm24(s, b);
         const { c, absSum } = refMatmul(dense, m, k, bData, 3);
-        expect(maxRelError(y.dataSync(), c, absSum), `${s.layout} ${s.dtype}`).toBeLessThanOrEqual(1e-6);
+        expect(maxRelError(await y.data(), c, absSum), `${s.layout} ${s.dtype}`).toBeLessThanOrEqual(1e-6);
         tf.dispose([b, y]);
       }
     });
@@ -71,8 +71,8 @@ describe('spmm24 on every storage dtype and layout', () => {
 });
 
 describe('spmm24T and sparseLinear', () => {
-  it('spmm24T equals the float64 oracle of Aᵀ·B', () => {
-    expectNoLeaks(() => {
+  it('spmm24T equals the float64 oracle of Aᵀ·B', async () => {
+    await expectNoLeaks(async () => {
       const a = tf.tensor2d([
         [1, 0, 0, 2, 0, -3, 4, 0],
         [0, 0, 5, 6, 7, 0, 0, 0],
@@ -83,16 +83,17 @@ describe('spmm24T and sparseLinear', () => {
         [3, 4],
         [5, 6],
       ]);
-      const y = spmm24T(compress24(a), b);
+      const s = compress24(a); // before any kernel uses a: its values are still on the host on every backend
+      const y = spmm24T(s, b);
       const z = tf.matMul(a, b, true, false);
-      expect(Array.from(y.dataSync())).toEqual(Array.from(z.dataSync()));
-      const yt = spmm24T(compress24(a), b, { kernel: 'tfjs' });
-      expect(Array.from(yt.dataSync())).toEqual(Array.from(z.dataSync()));
+      expect(Array.from(await y.data())).toEqual(Array.from(await z.data()));
+      const yt = spmm24T(s, b, { kernel: 'tfjs' });
+      expect(Array.from(await yt.data())).toEqual(Array.from(await z.data()));
       tf.dispose([a, b, y, z, yt]);
     });
   });
-  it('sparseLinear = x·Wᵀ + b for host and tfjs kernels', () => {
-    expectNoLeaks(() => {
+  it('sparseLinear = x·Wᵀ + b for host and tfjs kernels', async () => {
+    await expectNoLeaks(async () => {
       const w = tf.tensor2d([
         [1, 0, 0, 2],
         [0, 3, 4, 0],
@@ -103,13 +104,11 @@ describe('spmm24T and sparseLinear', () => {
         [-1, 0.5, 0, 2],
       ]);
       const bias = tf.tensor1d([0.5, -1, 2]);
+      // the host kernel first, while x, w and bias are still host values (readable on every backend)
+      const ys = (['host', 'tfjs'] as const).map((kernel) => sparseLinear(x, compress24(w), bias, { kernel }));
       const want = tf.tidy(() => tf.add(tf.matMul(x, w, false, true), bias));
-      for (const kernel of ['host', 'tfjs'] as const) {
-        const y = sparseLinear(x, compress24(w), bias, { kernel });
-        expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
-        y.dispose();
-      }
-      tf.dispose([w, x, bias, want]);
+      for (const y of ys) expect(Array.from(await y.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([w, x, bias, want, ...ys]);
     });
   });
   it('rejects sparse @ sparse, shape mismatches and non-sparse operands', () => {
@@ -129,7 +128,7 @@ describe('spmm24T and sparseLinear', () => {
 describe('a large operand read in place from kernel memory', () => {
   it('spmm24 / spmm24T on a 64 × 512 operand (kept in kernel memory once) equal the float64 product, also after the memory grew', async () => {
     const { alloc } = await import('@tessera/kernels');
-    expectNoLeaks(() => {
+    await expectNoLeaks(async () => {
       const m = 64;
       const k = 512;
       const n = 20;
@@ -146,7 +145,7 @@ describe('a large operand read in place from kernel memory', () => {
       const ref = refMatmul(dense, m, k, bd, n);
       for (let round = 0; round < 2; round++) {
         const y = spmm24(s, b);
-        expect(maxRelError(y.dataSync() as Float32Array, ref.c, ref.absSum)).toBeLessThanOrEqual(1e-5);
+        expect(maxRelError((await y.data()) as Float32Array, ref.c, ref.absSum)).toBeLessThanOrEqual(1e-5);
         y.dispose();
         // grow kernel memory between the calls: the cached form's views must follow
         const big = alloc(Float32Array, 2 ** 22);
@@ -158,7 +157,7 @@ describe('a large operand read in place from kernel memory', () => {
       const dT = new Float32Array(k * m);
       for (let r = 0; r < m; r++) for (let c = 0; c < k; c++) dT[c * m + r] = dense[r * k + c];
       const refT = refMatmul(dT, k, m, bt, n);
-      expect(maxRelError(yT.dataSync() as Float32Array, refT.c, refT.absSum)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelError((await yT.data()) as Float32Array, refT.c, refT.absSum)).toBeLessThanOrEqual(1e-5);
       tf.dispose([b, btT, yT]);
     });
   });
