@@ -8,6 +8,23 @@ import { canReadSync, checkOneOf, TesseraError } from '@tessera/core';
  * `'host'`: host kernels (reads tensors back synchronously); `'tfjs'`: tfjs ops only, embedding tables and optimizer
  * state as tf variables on the backend's device; `'auto'` (default): `'host'` where {@link canReadSync} is true,
  * `'tfjs'` otherwise (tfjs-backend-webgpu in Node).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { KeyedJaggedTensor } from '@tessera/jagged-tensors';
+ * import { DlrmModel, type DlrmKernel } from '@tessera/dlrm-model';
+ * await initBackend();
+ * const model = DlrmModel.create({ denseFeatures: 2, embeddingDim: 2, tableSizes: [5], featureNames: ['f'],
+ *   bottomMlp: [2], topMlp: [1], interaction: 'cat' });
+ * const sparse = KeyedJaggedTensor.fromLengths({ keys: ['f'], values: tf.tensor1d([1, 4], 'int32'), lengths: [1, 1] });
+ * const dense = tf.tensor2d([[1, 0], [0, 1]]);
+ * const kernel: DlrmKernel = 'tfjs';
+ * const p = model.forward({ dense, sparse }, { kernel }); // no synchronous read anywhere
+ * (await p.data()).length; // → 2
+ * tf.dispose([p, dense]); sparse.dispose(); model.dispose();
+ * ```
  */
 export type DlrmKernel = 'auto' | 'host' | 'tfjs';
 

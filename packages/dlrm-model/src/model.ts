@@ -67,7 +67,10 @@ function remapWeights(ids: Int32Array, remapped: Int32Array, offsets: Int32Array
   return out;
 }
 
-/** Options of {@link DlrmModel.forward}. */
+/**
+ * Options of {@link DlrmModel.forward}.
+ * @example `model.forward(batch, { kernel: 'tfjs' })`
+ */
 export interface DlrmForwardOptions {
   /** Host kernels or tfjs ops (default `'auto'`: tfjs ops only where the backend cannot read synchronously). */
   kernel?: DlrmKernel;
