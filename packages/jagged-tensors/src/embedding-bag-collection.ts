@@ -33,7 +33,9 @@ export interface EmbeddingBagTable {
  * {@link KeyedTensor} keyed by feature name (tables in order, then each table's features), width = table dim, B rows.
  * Over an {@link InverseKeyedJaggedTensor} it pools only the U_k stored bags and expands the rows by the inverse
  * index; gradients flow to the table variables with duplicates summed into the unique bags, equal to
- * the gradients over the expanded KJT up to float32 summation order.
+ * the gradients over the expanded KJT up to float32 summation order. `kernel` (default `'auto'`) picks the implementation
+ * of the pooled lookup as `kernel` of {@link embeddingBag}: on webgpu in Node (no synchronous readback) `'auto'` runs
+ * the 'embeddingBag' accelerator per feature if one is registered, else tfjs ops, and reads nothing back.
  *
  * @throws TesseraError `INVALID_ARGUMENT` (bad config), `INVALID_KEY` (duplicate table or feature names; a feature
  * missing from the input), `UNSUPPORTED` (VBE input without inverse indices; weights with `mean`),

@@ -108,10 +108,53 @@ export interface EmbeddingBagOptions {
   kernel?: EmbeddingBagKernel;
 }
 
-/** Implementation choice of the pooled lookups: see {@link EmbeddingBagOptions.kernel}. */
+/**
+ * Implementation choice of the pooled lookups (`embeddingBag`, `EmbeddingBagCollection`, `pooledLookup`): see
+ * {@link EmbeddingBagOptions.kernel}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@tessera/core';
+ * import { type EmbeddingBagKernel, JaggedTensor, embeddingBag } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * const kernel: EmbeddingBagKernel = 'tfjs'; // tf.gather + tf.scatterND on the active backend, nothing read back
+ * const table = tf.tensor2d([[1, 0], [0, 1], [2, 2]]);
+ * const jt = new JaggedTensor({ values: tf.tensor1d([0, 2, 1], 'int32'), lengths: [2, 0, 1] });
+ * const pooled = embeddingBag(table, jt, { kernel });
+ * pooled.arraySync(); // → [[3, 2], [0, 0], [0, 1]]
+ * tf.dispose([table, pooled]); jt.dispose();
+ * ```
+ */
 export type EmbeddingBagKernel = 'auto' | 'host' | 'tfjs';
 
-/** The signature of an `'embeddingBag'` accelerator (`registerAccelerator('embeddingBag', backend, impl)` of core). */
+/**
+ * The signature of an `'embeddingBag'` accelerator, registered with `registerAccelerator('embeddingBag', backend,
+ * impl)` of @tessera/core (as `registerWebGPUKernels()` of @tessera/webgpu does). Under `kernel: 'auto'`,
+ * {@link embeddingBag} calls it after validating its arguments (and checking the ids where they can be read) with the
+ * caller's table and JaggedTensor and the resolved options (`perSampleWeights`: the given weights, else the JT's, or
+ * null); it returns the pooled `[B, D]` with a gradient to the table (sum / mean / weighted sum, bags in order), or
+ * `undefined` to decline, and the package's own path runs. The pooled lookups of `EmbeddingBagCollection` and
+ * `pooledLookup` call it once per feature (a JaggedTensor of that feature's ids) and differentiate with their own
+ * tfjs ops. Empty lookups (no ids) never reach it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, registerAccelerator } from '@tessera/core';
+ * import { type EmbeddingBagAccelerator, JaggedTensor, embeddingBag } from '@tessera/jagged-tensors';
+ * await initBackend();
+ * let calls = 0;
+ * const spy: EmbeddingBagAccelerator = (table, jt, o) => (calls++, o.mode === 'mean' ? undefined : embeddingBag(table, jt, { ...o, kernel: 'tfjs' }));
+ * const remove = registerAccelerator('embeddingBag', tf.getBackend(), spy);
+ * const table = tf.tensor2d([[1, 0], [0, 1]]);
+ * const jt = new JaggedTensor({ values: tf.tensor1d([0, 1], 'int32'), lengths: [2] });
+ * const pooled = embeddingBag(table, jt); // served by the accelerator
+ * remove();
+ * calls; // → 1
+ * tf.dispose([table, pooled]); jt.dispose();
+ * ```
+ */
 export type EmbeddingBagAccelerator = (
   table: tf.Tensor2D,
   jt: JaggedTensor,
@@ -133,14 +176,19 @@ export function readIds(fn: string, ids: tf.Tensor, host: boolean): Int32Array |
 /**
  * Pools the rows of `table` named by each bag of `jt` (PyTorch `nn.EmbeddingBag` with offsets): `sum` gives
  * `Σ_j w_j·T[i_j]`, `mean` gives `(1/n)·Σ_j T[i_j]`, an empty bag gives zeros. Summation is sequential in bag order
- * with float32 rounding. Differentiable with respect to `table` (`tf.grads`, `tf.variableGrads`): the gradient
- * scatter-adds `w_j·gOut[b]` (÷n for mean) into row `i_j`.
+ * with float32 rounding (host kernels; the tfjs ops sum in the backend's order). Differentiable with respect to
+ * `table` (`tf.grads`, `tf.variableGrads`): the gradient scatter-adds `w_j·gOut[b]` (÷n for mean) into row `i_j`.
+ * `options.kernel` picks the implementation ({@link EmbeddingBagOptions.kernel}): by default an accelerator registered
+ * for the active backend, else the host kernels, else (webgpu in Node, which cannot read tensors synchronously) tfjs
+ * ops. Ids are checked against [0, R) wherever they can be read on the host; ids that only a GPU holds cannot be
+ * checked without a readback, and there an id outside [0, R) contributes nothing.
  *
  * @param table - float32 `[R, D]`
  * @param jt - a JaggedTensor of int32 ids `[nnz]`
  * @returns float32 `[B, D]`, caller-owned
  * @throws TesseraError `INVALID_DTYPE`/`INVALID_SHAPE` (table, ids, weights), `INVALID_ARGUMENT` (mode),
- * `UNSUPPORTED` (weights with `mean`), `INDEX_OUT_OF_RANGE` (an id outside [0, R) — never clamped).
+ * `UNSUPPORTED` (weights with `mean`; `kernel: 'host'` where the backend cannot read the ids synchronously),
+ * `INDEX_OUT_OF_RANGE` (an id outside [0, R) — never clamped).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
