@@ -414,14 +414,16 @@ async function main(): Promise<void> {
       const g = simplicialBackwardWebGPU(q, k1, k2, v1, v2, o1, dOut, l1, o);
       return [g.dk1, g.dq, g.dk2, g.dv1, g.dv2];
     };
-    for (const [v, what] of [
-      ['auto', 'backward alone: tiled dQ, dK1/dV1, dK2/dV2 (the default)'],
-      ['rows', 'backward alone: tiled dQ, untiled dK1/dV1 and dK2/dV2 (the previous kernels)'],
-    ] as ['auto' | 'rows', string][])
-      await attempt(rows, `simplicialBackwardWebGPU keys '${v}'`, mmBase, async () => {
-        setSimplicialKeyGradVariant(v);
+    for (const [fv, kv, what] of [
+      ['tiled', 'auto', 'backward alone: tiled dQ, dK1/dV1, dK2/dV2 (the default)'],
+      ['tiled-j2', 'auto', "backward alone: dQ 'tiled-j2' (two window-1 offsets per invocation), tiled dK1/dV1, dK2/dV2"],
+      ['tiled', 'rows', 'backward alone: tiled dQ, untiled dK1/dV1 and dK2/dV2 (the previous kernels)'],
+    ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
+      await attempt(rows, `simplicialBackwardWebGPU dQ '${fv}' keys '${kv}'`, mmBase, async () => {
+        setSimplicialForwardVariant(fv);
+        setSimplicialKeyGradVariant(kv);
         const t = await measure(bwd, 3);
-        sim[`bwd_${v}`] = t;
+        sim[`bwd_${fv}_${kv}`] = t;
         return flopRow(`simplicialBackwardWebGPU ${what}`, t, F.backward);
       });
     // forward + backward
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
     for (const [fv, kv, what] of [
       ['tiled', 'auto', 'forward + backward, every kernel tiled (the default)'],
       ['tiled-reg', 'auto', "forward + backward, forward 'tiled-reg', backward tiled"],
-      ['tiled-j2', 'auto', "forward + backward, forward 'tiled-j2', backward tiled"],
+      ['tiled-j2', 'auto', "forward + backward, forward and dQ 'tiled-j2', dK1/dV1, dK2/dV2 tiled"],
       ['tiled', 'rows', 'forward + backward, tiled forward and dQ, untiled dK1/dV1, dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
       await attempt(rows, `simplicial fwd+bwd '${fv}' keys '${kv}'`, mmBase, async () => {

@@ -398,10 +398,10 @@ fn main(index : i32) {
 }
 
 /** Workgroup memory (bytes) of {@link TiledDqProgram}. @internal */
-export function tiledDqBytes(d: number, s2: number): number {
+export function tiledDqBytes(d: number, s2: number, jm = 1): number {
   const D4 = d / 4;
   const RS = D4 + 1;
-  return 16 * (2 * TQ * D4 + 2 * (TJ + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * TQ * TJ * s2;
+  return 16 * (2 * TQ * D4 + 2 * (TJ * jm + TQ - 1) * RS + 2 * (TQ + s2 - 1) * RS) + 4 * TQ * TJ * jm * s2;
 }
 
 /**
@@ -426,31 +426,39 @@ class TiledDqProgram implements Program {
     outSize: number,
     private readonly dims: Dims,
     private readonly o: Resolved,
+    private readonly jm = 1,
   ) {
     this.outputShape = [outSize];
     this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
     this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
     const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
     this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
-    this.shaderKey = `tessera_simplicial_tileddq_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+    this.shaderKey = `tessera_simplicial_tileddq${jm}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
   }
   getUserCode(): string {
     const D4 = this.dims.d / 4;
-    const R1 = TJ + TQ - 1;
+    const JC = TJ * this.jm;
+    const ms = range(this.jm);
+    const R1 = JC + TQ - 1;
     const R2 = TQ + this.s2 - 1;
     const S2 = this.s2;
     const cols = range(Math.ceil(D4 / TJ));
     const guard = (c: number, st: string) => (D4 % TJ === 0 ? st : `if (dj + ${c * TJ} < D4) { ${st} }`);
     const zeros = (v: string) =>
-      range(S2)
-        .map((kk) => `var ${v}${kk} = 0.0;`)
+      ms
+        .map((mm) =>
+          range(S2)
+            .map((kk) => `var ${v}${mm}_${kk} = 0.0;`)
+            .join(' '),
+        )
         .join(' ');
     return `
 const D = ${this.dims.d};
 const D4 = ${D4};
 const RS = ${D4 + 1};
 const BQ = ${TQ};
-const JC = ${TJ};
+const LJ = ${TJ};
+const JC = ${JC};
 const WG = ${TQ * TJ};
 const W1 = ${this.o.w1};
 const W2 = ${this.o.w2};
@@ -458,7 +466,7 @@ const S1 = ${this.s1};
 const S2 = ${this.s2};
 const R1 = ${R1};
 const R2 = ${R2};
-const NCH = ${Math.ceil(this.s1 / TJ)};
+const NCH = ${Math.ceil(this.s1 / JC)};
 const NC = ${Math.ceil(D4 / TJ)};
 var<workgroup> sQ : array<vec4<f32>, ${TQ * D4}>;
 var<workgroup> sDO : array<vec4<f32>, ${TQ * D4}>;
@@ -466,7 +474,7 @@ var<workgroup> sK1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
 var<workgroup> sV1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
 var<workgroup> sK2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
 var<workgroup> sV2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
-var<workgroup> sA : array<f32, ${TQ * TJ * this.s2}>;
+var<workgroup> sA : array<f32, ${TQ * JC * this.s2}>;
 fn main(index : i32) {
   let lid = i32(localIndex);
   let n = uniforms.n;
@@ -479,8 +487,8 @@ fn main(index : i32) {
   let b = bh / uniforms.Hq;
   let g = h / (uniforms.Hq / uniforms.Hkv);
   let i0 = tile * BQ;
-  let qi = lid / JC;
-  let dj = lid - qi * JC;
+  let qi = lid / LJ;
+  let dj = lid - qi * LJ;
   let i = i0 + qi;
   let qOK = live && i < n;
   let kvRow = uniforms.Hkv * D4;
@@ -538,28 +546,33 @@ fn main(index : i32) {
       sV1[r * RS + e4] = c;
     }
     workgroupBarrier();
-    let dlt = ch * JC + dj;
-    let j = i - (W1 - 1) + dlt;
-    let jOK = qOK && dlt < S1 && j >= 0 && j < n;
+    ${ms.map((mm) => `let dlt${mm} = ch * JC + dj + ${mm * TJ}; let j${mm} = i - (W1 - 1) + dlt${mm}; let jOK${mm} = qOK && dlt${mm} < S1 && j${mm} >= 0 && j${mm} < n;`).join('\n    ')}
     ${zeros('a')}
     ${zeros('s')}
-    if (jOK) {
-      let rj = (qi + dj) * RS;
+    if (${ms.map((mm) => `jOK${mm}`).join(' || ')}) {
       for (var e4 = 0; e4 < D4; e4++) {
-        let t = sQ[qi * D4 + e4] * sK1[rj + e4];
-        let r = sDO[qi * D4 + e4] * sV1[rj + e4];
+        let qv = sQ[qi * D4 + e4];
+        let dv = sDO[qi * D4 + e4];
+        ${ms.map((mm) => `let rj${mm} = (qi + dj + ${mm * TJ}) * RS + e4; let t${mm} = qv * sK1[rj${mm}]; let r${mm} = dv * sV1[rj${mm}];`).join(' ')}
         let kr = qi * RS + e4;
         ${range(S2)
-          .map((kk) => `a${kk} += dot(t, sK2[kr + ${kk * (D4 + 1)}]); s${kk} += dot(r, sV2[kr + ${kk * (D4 + 1)}]);`)
+          .map(
+            (kk) =>
+              `{ let k2v = sK2[kr + ${kk * (D4 + 1)}]; let v2v = sV2[kr + ${kk * (D4 + 1)}]; ${ms.map((mm) => `a${mm}_${kk} += dot(t${mm}, k2v); s${mm}_${kk} += dot(r${mm}, v2v);`).join(' ')} }`,
+          )
           .join('\n        ')}
       }
     }
-    let pb = lid * S2;
     let k0 = i - (W2 - 1);
+    ${ms
+      .map(
+        (mm) => `{ let pb = (qi * JC + dj + ${mm * TJ}) * S2;
     ${range(S2)
       .map(
         (kk) =>
-          `{ var dA = 0.0; if (jOK && k0 + ${kk} >= 0 && k0 + ${kk} < n) { dA = exp(a${kk} - lse) * (s${kk} - dl); } sA[pb + ${kk}] = dA; }`,
+          `{ var dA = 0.0; if (jOK${mm} && k0 + ${kk} >= 0 && k0 + ${kk} < n) { dA = exp(a${mm}_${kk} - lse) * (s${mm}_${kk} - dl); } sA[pb + ${kk}] = dA; }`,
+      )
+      .join('\n    ')} }`,
       )
       .join('\n    ')}
     workgroupBarrier();
@@ -1151,11 +1164,15 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
 /**
  * Forward programs: `'auto'` (default) = `'tiled'` where it applies, else the untiled one; `'rows'` forces the untiled
  * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward with its register-tiled second
- * phase, `'tiled-j2'` with two window-1 offsets per invocation (chunks of 16 offsets; each window-2 row read from
- * workgroup memory once for both), where the tiled one applies ({@link TiledForwardProgram}). @internal
+ * phase, `'tiled-j2'` the tiled forward and dQ with two window-1 offsets per invocation (chunks of 16 offsets; each
+ * window-2 row read from workgroup memory once for both), where the tiled ones apply and fit. @internal
  */
 export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg' | 'tiled-j2';
 let fwdVariant: SimplicialForwardVariant = 'auto';
+/** The tiled program `'auto'` runs (the one-line switch once a GPU run has compared them). */
+const AUTO_TILED: 'tiled' | 'tiled-reg' | 'tiled-j2' = 'tiled';
+/** The tiled program in effect. */
+const tiledVariant = () => (fwdVariant === 'auto' ? AUTO_TILED : fwdVariant);
 /** Chooses the forward (and, for `'rows'`, the dQ) program (tests and benchmarks). @internal */
 export function setSimplicialForwardVariant(v: SimplicialForwardVariant): void {
   fwdVariant = v;
@@ -1206,8 +1223,9 @@ function backward(
     const ins = [...x, dOut, ld];
     const nq = B * Hq * n;
     const nk = B * Hkv * n;
+    const dqJm = tiledVariant() === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledDqBytes(dd, s2, 2)) ? 2 : 1;
     const dq = useTiled(be, dims, ro, tiledDqBytes)
-      ? run(be, new TiledDqProgram(nq * d, dims, ro), ins, [
+      ? run(be, new TiledDqProgram(nq * d, dims, ro, dqJm), ins, [
           ...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
           { type: 'float32', data: [ro.scale] },
         ])
@@ -1278,9 +1296,9 @@ export function simplicialAttentionWebGPU(
   const f = tf.customGrad(((qi: tf.Tensor, k1i: tf.Tensor, k2i: tf.Tensor, v1i: tf.Tensor, v2i: tf.Tensor, save: tf.GradSaveFunc) => {
     const x = [qi, k1i, k2i, v1i, v2i];
     // 'tiled-j2' where its larger tile fits, else the one-offset tile
-    const jm = fwdVariant === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledForwardBytes(dd, s2, 2)) ? 2 : 1;
+    const jm = tiledVariant() === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledForwardBytes(dd, s2, 2)) ? 2 : 1;
     const both = useTiled(be, dims, ro)
-      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, fwdVariant === 'tiled-reg', jm), x, [
+      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, tiledVariant() === 'tiled-reg', jm), x, [
           ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
           { type: 'float32', data: [ro.scale] },
         ])

@@ -94,14 +94,26 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
       expectClose((await rows.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (untiled)`);
       expectClose((await rows.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (untiled)`);
       tf.dispose([rows.out, rows.lse]);
-      // the other tiled forward programs: register-tiled second phase; two window-1 offsets per invocation
+      // the other tiled forward programs: register-tiled second phase; two window-1 offsets per invocation (forward
+      // and dQ, so the gradients too)
       for (const v of c.d % 4 === 0 && c.d >= 36 ? (['tiled-reg', 'tiled-j2'] as const) : []) {
         setSimplicialForwardVariant(v);
-        const other = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
-        setSimplicialForwardVariant('auto');
-        expectClose((await other.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (${v})`);
-        expectClose((await other.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (${v})`);
-        tf.dispose([other.out, other.lse]);
+        try {
+          const other = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
+          expectClose((await other.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (${v})`);
+          expectClose((await other.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (${v})`);
+          tf.dispose([other.out, other.lse]);
+          if (v === 'tiled-j2') {
+            const gj = tf.grads((...a: tf.Tensor[]) =>
+              tf.sum(tf.mul(simplicialAttentionWebGPU(...(a as [T4, T4, T4, T4, T4]), c.o).out, wt)),
+            )(x);
+            for (let k = 0; k < 5; k++)
+              expectClose((await gj[k].data()) as Float32Array, ref.grads[k], 2e-5, 2e-5, `${label} ${GRADS[k]} (${v})`);
+            tf.dispose(gj);
+          }
+        } finally {
+          setSimplicialForwardVariant('auto');
+        }
       }
       const { out, lse } = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
       expectClose((await out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out`);
