@@ -14,7 +14,7 @@ describe('canReadSync / readSync', () => {
   });
 
   it('every backend but webgpu reads synchronously; webgpu only with OffscreenCanvas', () => {
-    expect(canReadSync()).toBe(true); // cpu or wasm in tests
+    if (tf.getBackend() !== 'webgpu') expect(canReadSync()).toBe(true); // cpu or wasm
     for (const b of ['cpu', 'wasm', 'webgl', 'tensorflow']) expect(canReadSync(b)).toBe(true);
     delete g.OffscreenCanvas;
     expect(canReadSync('webgpu')).toBe(false);
@@ -39,6 +39,21 @@ describe('canReadSync / readSync', () => {
     const onDevice = new Set<object>();
     class FakeWebGPU extends MathBackendCPU {
       tensorMap = { get: (id: object) => ({ values: onDevice.has(id) ? null : 'host' }) };
+    }
+    if (tf.findBackendFactory('webgpu') != null) {
+      // A real webgpu backend is registered (the GPU conformance run): test it instead of a fake.
+      if (tf.getBackend() !== 'webgpu' || canReadSync()) return;
+      const x = tf.tensor1d([1, 2]);
+      const y = tf.add(x, x); // computed on the GPU
+      try {
+        expect(() => readSync(y, 'myOp', "'y'", 'await y.data()')).toThrow(
+          "myOp: reads 'y' on the host, which the webgpu backend cannot do synchronously in this runtime (no OffscreenCanvas: Node); await y.data()",
+        );
+        expect(Array.from(await y.data())).toEqual([2, 4]);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      return;
     }
     const before = tf.getBackend();
     tf.registerBackend('webgpu', () => new FakeWebGPU(), -1);
