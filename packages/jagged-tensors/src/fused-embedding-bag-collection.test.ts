@@ -70,7 +70,9 @@ describe('FusedEmbeddingBagCollection', () => {
           lengths,
         });
         const x = c.ikjt ? dedup(kjt) : kjt;
-        const ebc = new EmbeddingBagCollection({ tables, seed: c.seed });
+        // the host kernels on both sides (the fused optimizer is a host kernel; its reference is the host lookup's
+        // dense gradient: 'auto' would take the tfjs ops on webgpu in Node)
+        const ebc = new EmbeddingBagCollection({ tables, seed: c.seed, kernel: 'host' });
         const fused = new FusedEmbeddingBagCollection({ tables, seed: c.seed, optimizer: c.opt, learningRate: lr, eps });
         const dy = tf.randomNormal([B, 2 * D], 0, 1, 'float32', c.seed) as tf.Tensor2D;
         try {

@@ -40,6 +40,7 @@ const g = globalThis as { OffscreenCanvas?: unknown };
  * function that restores the previous backend and removes it again.
  */
 export async function useNoSyncBackend(o: { emptyInputs?: 'throw' | 'allow' } = {}): Promise<() => Promise<void>> {
+  if (tf.findBackendFactory('webgpu') !== null) throw new Error('useNoSyncBackend: a webgpu backend is already registered');
   const before = tf.getBackend();
   const savedCanvas = g.OffscreenCanvas;
   const registered: string[] = [];

@@ -9,7 +9,9 @@ export function unshardedPooled(tables: readonly EmbeddingTable[], x: KeyedJagge
   const parts = pooled.map((t) => {
     const sub = x.permute(t.featureNames.map((f) => x.keys.indexOf(f)));
     try {
-      const kt = pooledLookup([t], sub);
+      // the host kernels, which the simulator's workers reproduce bit for bit (the default on a backend without
+      // synchronous reads would be tfjs ops, whose GPU sums run in no fixed order)
+      const kt = pooledLookup([t], sub, { kernel: 'host' });
       const v = kt.values.dataSync() as Float32Array;
       const w = kt.values.shape[1];
       kt.dispose();
