@@ -4,7 +4,7 @@
 // `--loss-threshold` clamp. Linear weights are stored [out, in] as PyTorch stores them; embedding tables are host
 // Float32Arrays (see embedding.ts for why).
 import * as tf from '@tensorflow/tfjs-core';
-import { checkTensor, readSync } from '@tessera/core';
+import { canReadSync, checkTensor, readSync } from '@tessera/core';
 import type { InverseKeyedJaggedTensor, KeyedJaggedTensor } from '@tessera/jagged-tensors';
 import { type FakeQuantizeMXOptions, fakeQuantizeMX } from '@tessera/mx-formats';
 import { type DlrmConfig, type ResolvedConfig, resolveConfig } from './config.js';
@@ -326,7 +326,11 @@ export class DlrmModel {
     };
     const bot = mlp(c.lnBot);
     const top = mlp(c.lnTop);
-    return new DlrmModel(CREATE, c, emb, bot, top);
+    const model = new DlrmModel(CREATE, c, emb, bot, top);
+    // where only the tfjs path can run (webgpu in Node), the tables live as tf variables from the start, like the
+    // dense parameters (rather than appearing on the first forward)
+    if (!canReadSync()) model.deviceTables();
+    return model;
   }
 
   /** Names of the dense parameters in `named_parameters()` order (bottom then top; weight then bias). */

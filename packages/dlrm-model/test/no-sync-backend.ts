@@ -15,7 +15,10 @@ export interface NoSyncLog {
   refusedEmpty: string[];
 }
 
-/** True when the name 'webgpu' is free (not the real tfjs-backend-webgpu, e.g. on the GPU machine). */
+/**
+ * True when the name 'webgpu' is free (not the real tfjs-backend-webgpu, e.g. on the GPU machine). Ask at run time
+ * (in a hook or test), not while collecting: the suite's backend is set up after collection.
+ */
 export function canSimulateWebGPU(): boolean {
   return tf.findBackendFactory('webgpu') === null && tf.getKernelsForBackend('webgpu').length === 0;
 }
@@ -46,7 +49,9 @@ export async function onNoSyncBackend<T>(f: (log: NoSyncLog) => T | Promise<T>):
     }
   }
   const names: string[] = [];
-  tf.registerBackend('webgpu', () => new NoSyncBackend(), -1);
+  // never replace a real webgpu backend (the suite may run on one): callers skip where canSimulateWebGPU() is false
+  if (!canSimulateWebGPU() || !tf.registerBackend('webgpu', () => new NoSyncBackend(), -1))
+    throw new Error('onNoSyncBackend: a webgpu backend is already registered');
   try {
     for (const k of tf.getKernelsForBackend('cpu')) {
       const run = k.kernelFunc;
@@ -83,5 +88,19 @@ export async function onNoSyncBackend<T>(f: (log: NoSyncLog) => T | Promise<T>):
     if (savedCanvas !== undefined) g.OffscreenCanvas = savedCanvas;
     for (const n of names) tf.unregisterKernel(n, 'webgpu');
     tf.removeBackend('webgpu');
+  }
+}
+
+/**
+ * Runs `f` on the real cpu backend (whose kernels the fake runs), then restores the previous backend: references for
+ * bit-for-bit comparisons with the fake when the suite runs on another backend (wasm sums in another order).
+ */
+export async function onCpuBackend<T>(f: () => T): Promise<T> {
+  const before = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    return f();
+  } finally {
+    await tf.setBackend(before);
   }
 }

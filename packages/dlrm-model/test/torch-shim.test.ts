@@ -75,14 +75,15 @@ const CASES: { name: string; cfg: DlrmConfig; learnedWeights?: boolean }[] = [
 ];
 
 describe('python/tessera_dlrm.py with PyTorch', () => {
-  it.skipIf(python === null)(`loads tessera checkpoints into DLRM_Net with the same predictions${why}`, () => {
+  it.skipIf(python === null)(`loads tessera checkpoints into DLRM_Net with the same predictions${why}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlrm-torch-'));
     const B = 6;
     const r = rng(5);
     const ours: Float32Array[] = [];
     const cases: unknown[] = [];
     try {
-      CASES.forEach(({ cfg, learnedWeights }, ci) => {
+      // asynchronous reads: this also runs where no synchronous read exists (webgpu in Node)
+      for (const [ci, { cfg, learnedWeights }] of CASES.entries()) {
         const model = DlrmModel.create(cfg, { seed: 11 + ci });
         try {
           if (learnedWeights)
@@ -107,10 +108,10 @@ describe('python/tessera_dlrm.py with PyTorch', () => {
           const sparse = KeyedJaggedTensor.fromLengths({ keys: cfg.featureNames, values: tf.tensor1d(ids.flat(), 'int32'), lengths });
           const x = tf.tensor2d(dense, [B, cfg.denseFeatures]);
           const p = model.forward({ dense: x, sparse });
-          ours.push((p.dataSync() as Float32Array).slice());
+          ours.push(((await p.data()) as Float32Array).slice());
           tf.dispose([p, x]);
           sparse.dispose();
-          const { weights, sidecar } = exportSafetensors(model);
+          const { weights, sidecar } = exportSafetensors(model, await model.stateDictAsync());
           const ckpt = join(dir, `m${ci}.safetensors`);
           writeFileSync(ckpt, weights);
           // the sidecar file for the first case only: the others rebuild the arch from the safetensors metadata
@@ -119,7 +120,7 @@ describe('python/tessera_dlrm.py with PyTorch', () => {
         } finally {
           model.dispose();
         }
-      });
+      }
       const spec = join(dir, 'cases.json');
       writeFileSync(spec, JSON.stringify(cases));
       const run = spawnSync(python as string, [join(here, 'fixtures/torch/check_shim.py'), join(here, '../python'), spec], {
