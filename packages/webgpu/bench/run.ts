@@ -416,6 +416,7 @@ async function main(): Promise<void> {
     };
     for (const [fv, kv, what] of [
       ['tiled', 'auto', 'backward alone: tiled dQ, dK1/dV1, dK2/dV2 (the default)'],
+      ['tiled-reg', 'auto', "backward alone: dQ 'tiled-reg' (register-tiled second phase), tiled dK1/dV1, dK2/dV2"],
       ['tiled-j2', 'auto', "backward alone: dQ 'tiled-j2' (two window-1 offsets per invocation), tiled dK1/dV1, dK2/dV2"],
       ['tiled', 'rows', 'backward alone: tiled dQ, untiled dK1/dV1 and dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
@@ -434,7 +435,7 @@ async function main(): Promise<void> {
     };
     for (const [fv, kv, what] of [
       ['tiled', 'auto', 'forward + backward, every kernel tiled (the default)'],
-      ['tiled-reg', 'auto', "forward + backward, forward 'tiled-reg', backward tiled"],
+      ['tiled-reg', 'auto', "forward + backward, forward and dQ 'tiled-reg', dK1/dV1, dK2/dV2 tiled"],
       ['tiled-j2', 'auto', "forward + backward, forward and dQ 'tiled-j2', dK1/dV1, dK2/dV2 tiled"],
       ['tiled', 'rows', 'forward + backward, tiled forward and dQ, untiled dK1/dV1, dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])

@@ -159,6 +159,30 @@ fn main(index : i32) {
 /** 0, 1, …, n − 1 (WGSL generation: the tiled kernels unroll their window-2 and column loops into scalars). */
 const range = (n: number) => [...Array(n).keys()];
 
+/**
+ * WGSL of the `'tiled-reg'` second phase of the tiled forward and dQ, for invocation (query qi, vec4 columns
+ * dj + c·8): window 2 outermost, each row of V2 (K2 for dQ) read from workgroup memory once per chunk and applied to
+ * all jc window-1 offsets of the chunk held in registers (u_t += p_tk·v2_k; P is dA for dQ), then
+ * acc += v1_t ⊙ u_t (k1 for dQ): jc× fewer workgroup-memory loads of V2 for jc·NC more vec4 registers.
+ */
+function phase2RegWgsl(
+  jc: number,
+  s2: number,
+  cols: number[],
+  guard: (c: number, st: string) => string,
+  a: { p: string; v2: string; v1: string; acc: string },
+): string {
+  const ts = range(jc);
+  return `${ts.map((t) => cols.map((c) => `var u${t}_${c} = vec4<f32>(0.0);`).join(' ')).join(' ')}
+    for (var kk = 0; kk < S2; kk++) {
+      let vr = (qi + kk) * RS + dj;
+      ${cols.map((c) => `var v${c} = vec4<f32>(0.0); ${guard(c, `v${c} = ${a.v2}[vr + ${c * TJ}];`)}`).join(' ')}
+      let pr = qi * JC * S2 + kk;
+      ${ts.map((t) => `{ let p = ${a.p}[pr + ${t * s2}]; ${cols.map((c) => `u${t}_${c} += p * v${c};`).join(' ')} }`).join('\n      ')}
+    }
+    ${ts.map((t) => cols.map((c) => guard(c, `${a.acc}${c} += ${a.v1}[(qi + ${t}) * RS + dj + ${c * TJ}] * u${t}_${c};`)).join(' ')).join('\n    ')}`;
+}
+
 /** Queries per workgroup, and window-1 rows per chunk, of {@link TiledForwardProgram}. */
 const TQ = 8;
 const TJ = 8;
@@ -207,21 +231,8 @@ class TiledForwardProgram implements Program {
     this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
     this.shaderKey = `tessera_simplicial_tiledfwd${reg ? 'reg' : ''}${jm}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
   }
-  /**
-   * The `'tiled-reg'` second phase: window 2 outermost, each row of V2 read from workgroup memory once per chunk
-   * and applied to all TJ window-1 offsets of the chunk held in registers (u_t += p_tk·v2_k), instead of once per
-   * offset: TJ× fewer workgroup-memory loads of V2 for TJ·NC more vec4 registers.
-   */
   private phase2Reg(cols: number[], guard: (c: number, st: string) => string): string {
-    const ts = range(TJ * this.jm);
-    return `${ts.map((t) => cols.map((c) => `var u${t}_${c} = vec4<f32>(0.0);`).join(' ')).join(' ')}
-    for (var kk = 0; kk < S2; kk++) {
-      let vr = (qi + kk) * RS + dj;
-      ${cols.map((c) => `var v${c} = vec4<f32>(0.0); ${guard(c, `v${c} = sV2[vr + ${c * TJ}];`)}`).join(' ')}
-      let pr = qi * JC * S2 + kk;
-      ${ts.map((t) => `{ let p = sP[pr + ${t * this.s2}]; ${cols.map((c) => `u${t}_${c} += p * v${c};`).join(' ')} }`).join('\n      ')}
-    }
-    ${ts.map((t) => cols.map((c) => guard(c, `acc${c} += sV1[(qi + ${t}) * RS + dj + ${c * TJ}] * u${t}_${c};`)).join(' ')).join('\n    ')}`;
+    return phase2RegWgsl(TJ * this.jm, this.s2, cols, guard, { p: 'sP', v2: 'sV2', v1: 'sV1', acc: 'acc' });
   }
   getUserCode(): string {
     const D4 = this.dims.d / 4;
@@ -427,13 +438,14 @@ class TiledDqProgram implements Program {
     private readonly dims: Dims,
     private readonly o: Resolved,
     private readonly jm = 1,
+    private readonly reg = false,
   ) {
     this.outputShape = [outSize];
     this.s1 = o.causal ? o.w1 : 2 * o.w1 - 1;
     this.s2 = o.causal ? o.w2 : 2 * o.w2 - 1;
     const groups = dims.B * dims.Hq * Math.ceil(dims.n / TQ);
     this.dispatch = flatDispatch(groups * TQ * TJ, TQ * TJ);
-    this.shaderKey = `tessera_simplicial_tileddq${jm}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+    this.shaderKey = `tessera_simplicial_tileddq${reg ? 'reg' : ''}${jm}_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
   }
   getUserCode(): string {
     const D4 = this.dims.d / 4;
@@ -576,7 +588,10 @@ fn main(index : i32) {
       )
       .join('\n    ')}
     workgroupBarrier();
-    for (var t = 0; t < JC; t++) {
+    ${
+      this.reg
+        ? phase2RegWgsl(JC, S2, cols, guard, { p: 'sA', v2: 'sK2', v1: 'sK1', acc: 'dq' })
+        : `for (var t = 0; t < JC; t++) {
       ${cols.map((c) => `var z${c} = vec4<f32>(0.0);`).join(' ')}
       let pr = (qi * JC + t) * S2;
       let kr = qi * RS + dj;
@@ -586,6 +601,7 @@ fn main(index : i32) {
       }
       let k1r = (qi + t) * RS + dj;
       ${cols.map((c) => guard(c, `dq${c} += sK1[k1r + ${c * TJ}] * z${c};`)).join('\n      ')}
+    }`
     }
   }
   if (qOK) {
@@ -1163,8 +1179,8 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
 
 /**
  * Forward programs: `'auto'` (default) = `'tiled'` where it applies, else the untiled one; `'rows'` forces the untiled
- * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward with its register-tiled second
- * phase, `'tiled-j2'` the tiled forward and dQ with two window-1 offsets per invocation (chunks of 16 offsets; each
+ * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward and dQ with their register-tiled
+ * second phase, `'tiled-j2'` the tiled forward and dQ with two window-1 offsets per invocation (chunks of 16 offsets; each
  * window-2 row read from workgroup memory once for both), where the tiled ones apply and fit. @internal
  */
 export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg' | 'tiled-j2';
@@ -1225,7 +1241,7 @@ function backward(
     const nk = B * Hkv * n;
     const dqJm = tiledVariant() === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledDqBytes(dd, s2, 2)) ? 2 : 1;
     const dq = useTiled(be, dims, ro, tiledDqBytes)
-      ? run(be, new TiledDqProgram(nq * d, dims, ro, dqJm), ins, [
+      ? run(be, new TiledDqProgram(nq * d, dims, ro, dqJm, tiledVariant() === 'tiled-reg'), ins, [
           ...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
           { type: 'float32', data: [ro.scale] },
         ])
