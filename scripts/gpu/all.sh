@@ -13,7 +13,12 @@ export NO_COLOR=1
   node --version; nproc; uname -r
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
-timeout 180 node scripts/gpu/smoke.mjs 2>&1 | tee "$OUT/smoke.log"
-[[ " $* " == *" --skip-conformance "* ]] || timeout ${CONFORMANCE_BUDGET_S:-330} node scripts/gpu/conformance.mjs --jobs ${CONFORMANCE_JOBS:-6} --timeout ${CONFORMANCE_SUITE_TIMEOUT_S:-240}
+timeout 180 node scripts/gpu/smoke.mjs 2>&1
+# every suite twice: the packages on webgpu by themselves, then with @tessera/webgpu's kernels registered
+if [[ " $* " != *" --skip-conformance "* ]]; then
+  rm -f "$OUT/conformance-webgpu.log"
+  timeout ${CONFORMANCE_BUDGET_S:-330} node scripts/gpu/conformance.mjs --jobs ${CONFORMANCE_JOBS:-6} --timeout ${CONFORMANCE_SUITE_TIMEOUT_S:-240}
+  timeout ${CONFORMANCE_BUDGET_S:-330} node scripts/gpu/conformance.mjs --kernels --jobs ${CONFORMANCE_JOBS:-6} --timeout ${CONFORMANCE_SUITE_TIMEOUT_S:-240}
+fi
 if [[ " $* " != *" --skip-bench "* ]]; then timeout ${BENCH_BUDGET_S:-240} node .gpu/js/webgpu-bench.mjs 2>&1 | tee "$OUT/bench.log"; fi
 echo "[all.sh] done $(date -u +%T)"

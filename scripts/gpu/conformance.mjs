@@ -1,7 +1,9 @@
 // Runs every package's vitest suite on one backend (default webgpu), several packages at a time, and writes one
 // summary: per suite the counts, the time and each failure (file, test, first line of the message, and a cause
 // class where one is known). Usage: node scripts/gpu/conformance.mjs [--backend webgpu] [--jobs 4]
-//   [--timeout 420] [--only a,b] [--out dir]
+//   [--timeout 420] [--only a,b] [--out dir] [--kernels]
+// --kernels: with TESSERA_WEBGPU_KERNELS=1, so @tessera/testing's setup registers @tessera/webgpu's WGSL kernels
+// (registerWebGPUKernels()) and every package's 'auto' paths use them; the summary is conformance-<backend>-kernels.json.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,8 @@ const backend = opt('backend', 'webgpu');
 const jobs = Number(opt('jobs', '4'));
 const timeoutS = Number(opt('timeout', '420'));
 const only = opt('only', '')?.split(',').filter(Boolean);
+const withKernels = argv.includes('--kernels');
+const mode = withKernels ? `${backend}-kernels` : backend;
 const outDir = opt('out', process.env.OUT || path.join(root, '.gpu/out'));
 fs.mkdirSync(outDir, { recursive: true });
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-conf-'));
@@ -73,7 +77,7 @@ function runOne(pkg) {
     const t0 = Date.now();
     const child = spawn(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
       cwd: path.join(root, 'packages', pkg),
-      env: { ...process.env, TESSERA_BACKEND: backend, CI: '1', NO_COLOR: '1' },
+      env: { ...process.env, TESSERA_BACKEND: backend, CI: '1', NO_COLOR: '1', ...(withKernels ? { TESSERA_WEBGPU_KERNELS: '1' } : {}) },
       stdio: ['ignore', fs.openSync(logf, 'w'), fs.openSync(logf, 'a')],
       detached: true,
     });
@@ -85,7 +89,7 @@ function runOne(pkg) {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const seconds = (Date.now() - t0) / 1000;
-      const res = { pkg, backend, exitCode: code, signal, seconds, timedOut: signal === 'SIGKILL' };
+      const res = { pkg, backend: mode, exitCode: code, signal, seconds, timedOut: signal === 'SIGKILL' };
       try {
         const r = JSON.parse(fs.readFileSync(json, 'utf8'));
         Object.assign(res, {
@@ -133,7 +137,7 @@ function runOne(pkg) {
       }
       res.logTail = fs.readFileSync(logf, 'utf8').split('\n').slice(-15).join('\n').slice(-1500);
       const c = res.total != null ? `${res.passed}/${res.total} passed, ${res.failed} failed, ${res.skipped} skipped` : res.error;
-      console.log(`[conformance] ${backend} ${pkg}: ${c} in ${seconds.toFixed(1)} s${res.timedOut ? ' (TIMED OUT)' : ''}`);
+      console.log(`[conformance] ${mode} ${pkg}: ${c} in ${seconds.toFixed(1)} s${res.timedOut ? ' (TIMED OUT)' : ''}`);
       resolve(res);
     });
   });
@@ -149,20 +153,22 @@ await Promise.all(
 results.sort((a, b) => a.pkg.localeCompare(b.pkg));
 const summary = {
   date: new Date().toISOString(),
-  backend,
+  backend: mode,
+  kernelsRegistered: withKernels,
   node: process.version,
   host: os.hostname(),
   cpus: os.cpus().length,
   suites: results,
 };
-const file = path.join(outDir, `conformance-${backend}.json`);
+const file = path.join(outDir, `conformance-${mode}.json`);
 fs.writeFileSync(file, JSON.stringify(summary, null, 1));
-// all logs in one file (the device tool returns at most 8 files)
-fs.writeFileSync(
+// all logs in one file, both modes appended (the device tool returns at most 8 files)
+fs.appendFileSync(
   path.join(outDir, `conformance-${backend}.log`),
   pkgs
     .map(
-      (p) => `===== ${p}\n${fs.existsSync(path.join(scratch, `${p}.log`)) ? fs.readFileSync(path.join(scratch, `${p}.log`), 'utf8') : ''}`,
+      (p) =>
+        `===== ${mode} ${p}\n${fs.existsSync(path.join(scratch, `${p}.log`)) ? fs.readFileSync(path.join(scratch, `${p}.log`), 'utf8') : ''}`,
     )
     .join('\n'),
 );

@@ -12,7 +12,14 @@ const json = (f) => {
 };
 const env = read('env.txt')?.split('\n') ?? [];
 const smoke = json('smoke.json');
-const conf = json('conformance-webgpu.json');
+const confs = [
+  ['the packages by themselves', json('conformance-webgpu.json')],
+  [
+    "with @tessera/webgpu's kernels registered (TESSERA_WEBGPU_KERNELS=1: registerWebGPUKernels())",
+    json('conformance-webgpu-kernels.json'),
+  ],
+].filter(([, c]) => c);
+const conf = confs[0]?.[1];
 const bench = json('gpu.json');
 const out = [];
 const gpuLine = env.find((l) => l.startsWith('NVIDIA')) ?? '';
@@ -28,7 +35,8 @@ if (smoke?.adapter) {
     `Smoke: \`initBackend('webgpu')\` → ${smoke.backend?.name} via ${smoke.backend?.module}; 512² matMul vs the cpu backend max |Δ| ${smoke.matmul512?.maxAbsDiff?.toExponential(2)} for values up to ${smoke.matmul512?.maxAbsValue?.toFixed(1)}; tf.matMul 4096³ ${smoke.matmul?.tflopsKernel?.toFixed(1)} TFLOP/s (GPU timestamps), ${smoke.matmul?.tflopsBatched?.toFixed(1)} TFLOP/s (wall, batched); tf.add 2^26 ${smoke.add?.gbpsKernel?.toFixed(0)} GB/s (timestamps), ${smoke.add?.gbpsBatched?.toFixed(0)} GB/s (wall, batched); 64 MiB read back ${smoke.readback64MiBMs?.toFixed(0)} ms, uploaded ${smoke.upload64MiBMs?.toFixed(0)} ms.`,
   );
 }
-if (conf) {
+for (const [title, conf] of confs) {
+  out.push('', `Conformance, ${title}:`);
   out.push('', '| suite | tests | passed | failed | skipped | seconds | failures by cause |', '|---|---:|---:|---:|---:|---:|---|');
   let tot = [0, 0, 0, 0];
   for (const s of conf.suites) {
