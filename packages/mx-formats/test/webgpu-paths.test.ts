@@ -282,8 +282,8 @@ describe('bfloat16 rounding with tfjs ops (outputPrecision where tensors cannot 
     const got = new Uint32Array(((await y.data()) as Float32Array).slice().buffer);
     y.dispose();
     for (let i = 0; i < u.length; i++) {
-      const isNaN = Number.isNaN(x[i]);
-      if (isNaN) expect(Number.isNaN(new Float32Array(got.buffer)[i]), `NaN at ${i}`).toBe(true);
+      const nan = Number.isNaN(x[i]);
+      if (nan) expect(Number.isNaN(new Float32Array(got.buffer)[i]), `NaN at ${i}`).toBe(true);
       else if (got[i] !== want[i]) expect(`0x${got[i].toString(16)}`, `input 0x${u[i].toString(16)}`).toBe(`0x${want[i].toString(16)}`);
     }
   });
