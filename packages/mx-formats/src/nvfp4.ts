@@ -12,7 +12,6 @@ import {
   readSync,
   TesseraError,
 } from '@tessera/core';
-import { FP4_E2M1, FP8_E4M3, floorLog2F64 } from './elements.js';
 import { nvfp4DequantizeRows, nvfp4QuantizeRows } from './kernels/index.js';
 import { layoutOf } from './mx-tensor.js';
 import { fp4Bytes } from './packing.js';
