@@ -142,7 +142,11 @@ export function disposePooled(p: DevicePooled): void {
   for (const t of [...p.C, ...p.V]) t?.dispose();
 }
 
-/** Row-sparse gradients on the device: per table, the touched rows and their gradient. @internal */
+/**
+ * Row-sparse gradient of one table on the tfjs path: the touched rows (host, first-touch order) and their gradient
+ * ([rows, d], or [rows] for pooling weights).
+ * @example `const { rows, grad } = grads.embeddingRows.get(0)!;`
+ */
 export interface DeviceRowGrad<T extends tf.Tensor = tf.Tensor2D> {
   rows: Int32Array;
   grad: T;

@@ -20,7 +20,11 @@ export interface DlrmGrads {
   poolingWeightRows?: Map<number, { rows: Int32Array; grad: Float32Array }>;
 }
 
-/** Gradients of the tfjs path (`kernel: 'tfjs'`): all tensors, owned by whoever disposes them. @internal */
+/**
+ * Gradients of the tfjs path (`kernel: 'tfjs'`), handed to {@link SparseAwareOptimizer.stepDevice}: dense gradients
+ * by PyTorch name and each table's touched rows with their coalesced gradient, all tensors (owned by the step).
+ * @example `for (const [k, { rows, grad }] of grads.embeddingRows) { … }` (inside a custom `stepDevice`)
+ */
 export interface DeviceGrads {
   dense: Map<string, tf.Tensor>;
   /** Per table: touched rows (host, first-touch order) and their coalesced gradient [rows, d]. */

@@ -17,7 +17,8 @@ export {
   parseDeepCtrCsv,
   readCriteoRows,
 } from './criteo.js';
-export type { DlrmGrads, DlrmGradsOptions } from './grads.js';
+export type { DeviceRowGrad } from './device.js';
+export type { DeviceGrads, DlrmGrads, DlrmGradsOptions } from './grads.js';
 export { disposeGrads, dlrmGrads } from './grads.js';
 export type { DlrmKernel } from './kernel.js';
 export type { LossKind } from './loss.js';
