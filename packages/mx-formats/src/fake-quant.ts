@@ -13,7 +13,8 @@ export interface FakeQuantizeMXOptions extends MXOptions {
    * `'host'`: downloads with `dataSync`, runs the host kernel and uploads. `'auto'` (default): an accelerator
    * registered for the active backend first (e.g. the WGSL kernel of `@tessera/webgpu` after
    * `registerWebGPUKernels()`), then `'tfjs'` on the cpu and wasm backends, where it is verified exact, and on
-   * backends that cannot read synchronously (webgpu in Node, where it was measured bit-exact too); `'host'` on other
+   * backends that cannot read synchronously (webgpu in Node: the host's bits except float32 subnormals, which a GPU
+   * may flush to ±0; register the WGSL kernel for exact bits there); `'host'` on other
    * backends (WebGL/WebGPU in browsers/libtensorflow, which may flush subnormals) and for options the tfjs path does
    * not implement (`rounding: 'stochastic'`, `inputPrecision: 'bfloat16'`, `scaleExponent: 'float32-log2'`).
    */
@@ -50,6 +51,44 @@ export function floorLog2T(P: tf.Tensor1D, a: tf.Tensor): tf.Tensor {
   const down = tf.cast(tf.less(a, lo), 'float32');
   const up = tf.cast(tf.greaterEqual(a, hi), 'float32');
   return tf.add(tf.sub(est, down), up);
+}
+
+const rceilCache = new Map<number, [number, number]>();
+/**
+ * For RCEIL with element maximum `maxNormal`: the largest float32 amax whose host quotient fl32(amax / maxNormal) is
+ * at most 2^-127, and the smallest whose quotient is at least 2^-126 (a normal float32), found by bisection over the
+ * float32 bit patterns with the host's own arithmetic (monotonic in amax). @internal
+ */
+export function rceilThresholds(maxNormal: number): [number, number] {
+  let r = rceilCache.get(maxNormal);
+  if (r === undefined) {
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    const q = (bits: number) => {
+      u[0] = bits;
+      return Math.fround(f[0] / maxNormal);
+    };
+    // largest bits with q ≤ 2^-127, and smallest bits with q ≥ 2^-126, over [0, +Inf)
+    const search = (pred: (bits: number) => boolean): number => {
+      let lo = 0; // pred(lo) true
+      let hi = 0x7f800000; // pred(hi) false
+      while (hi - lo > 1) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        if (pred(mid)) lo = mid;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const bitsVal = (bits: number) => {
+      u[0] = bits;
+      return f[0];
+    };
+    const subAbove = bitsVal(search((b) => q(b) <= 2 ** -127));
+    const normalFrom = bitsVal(search((b) => q(b) < 2 ** -126) + 1);
+    r = [subAbove, normalFrom];
+    rceilCache.set(maxNormal, r);
+  }
+  return r;
 }
 
 /** Whether the tfjs-op kernel implements these options (stochastic rounding, bf16 inputs and float32-log2 do not). @internal */
@@ -114,11 +153,15 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
     default: {
       const d = tf.div(amax, Math.fround(c.maxNormal));
       const ed = floorLog2T(P, d);
-      s = tf.add(ed, tf.cast(tf.greater(d, pow2(P, ed)), 'float32'));
+      const sNormal = tf.add(ed, tf.cast(tf.greater(d, pow2(P, ed)), 'float32'));
+      // d = fl32(amax / maxNormal) below 2^-126 is a float32 subnormal, which a GPU may flush to 0: there the host's
+      // answer (−126 iff d > 2^-127, else −127) is decided by comparing amax itself with thresholds found on the host.
+      const [subAbove, normalFrom] = rceilThresholds(c.maxNormal);
+      const sSub = tf.where(tf.greater(amax, subAbove), tf.fill(amax.shape, -126), tf.fill(amax.shape, -127));
+      s = tf.where(tf.less(amax, normalFrom), sSub, sNormal);
     }
   }
   s = tf.clipByValue(s, -127, 127);
-  const X = pow2(P, s);
   const invX = pow2(P, tf.neg(s));
   const v = tf.mul(blocks, invX);
   const av = tf.abs(v);
@@ -137,7 +180,10 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
   const mag = tf.minimum(tf.mul(r, pow2(P, tf.sub(pe, M))), Math.fround(c.maxNormal));
   const negative = tf.less(tf.div(1, blocks), 0); // true for −0 as well (1/−0 = −Inf)
   const q = tf.where(negative, tf.neg(mag), mag);
-  let out = tf.mul(q, X);
+  // q·2^s in two exact steps, so that no factor is a float32 subnormal (2^-127), which a GPU may read as 0: q·2^(s+126)
+  // (q or q/2, normal) then ·2^max(s, −126); the one rounding, where the product is subnormal, is the host's.
+  const sHi = tf.maximum(s, -126);
+  let out = tf.mul(tf.mul(q, pow2(P, tf.sub(s, sHi))), pow2(P, sHi));
   if (o.subnormals === 'flush-block') {
     const tiny = tf.less(amax, 2 ** -126);
     out = tf.where(tf.broadcastTo(tiny, out.shape), tf.mul(blocks, 0), out); // signed zeros

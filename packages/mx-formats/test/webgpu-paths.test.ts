@@ -5,7 +5,7 @@
 // paths fail with TesseraError UNSUPPORTED naming the way out.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerAccelerator, TesseraError } from '@tessera/core';
-import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
+import { canSimulateWebGPU, expectBitsEqual, expectNoLeaks, onCpuBackend, onNoSyncBackend } from '@tessera/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   dequantizeMX,
@@ -20,7 +20,6 @@ import {
   quantizeNVFP4,
 } from '../src/index.js';
 import { roundBf16Tfjs } from '../src/matmul.js';
-import { canSimulateWebGPU, onCpuBackend, onNoSyncBackend } from './no-sync-backend.js';
 
 /** Values over many binades, float32 subnormals included, and a NaN block. */
 function sample(n: number, seed = 1): Float32Array {
@@ -281,8 +280,14 @@ describe('bfloat16 rounding with tfjs ops (outputPrecision where tensors cannot 
     const y = tf.tidy(() => roundBf16Tfjs(tf.tensor1d(x)));
     const got = new Uint32Array(((await y.data()) as Float32Array).slice().buffer);
     y.dispose();
+    // On a real GPU (the suite on TESSERA_BACKEND=webgpu) float32 subnormal inputs may be read as 0 by the arithmetic
+    // (the H200 under Dawn/Vulkan does): there, and only there, ±0 is accepted for a subnormal input (whose exact
+    // result is subnormal, or 2^-126 at most). Every other input keeps the host's bits.
+    const gpu = tf.getBackend() === 'webgpu';
     for (let i = 0; i < u.length; i++) {
       const nan = Number.isNaN(x[i]);
+      const subnormalIn = (u[i] & 0x7f800000) === 0 && (u[i] & 0x7fffff) !== 0;
+      if (gpu && subnormalIn && (got[i] & 0x7fffffff) === 0) continue;
       if (nan) expect(Number.isNaN(new Float32Array(got.buffer)[i]), `NaN at ${i}`).toBe(true);
       else if (got[i] !== want[i]) expect(`0x${got[i].toString(16)}`, `input 0x${u[i].toString(16)}`).toBe(`0x${want[i].toString(16)}`);
     }
