@@ -4,7 +4,7 @@
 // are answered without kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerAccelerator, TesseraError } from '@tessera/core';
-import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
+import { canSimulateWebGPU, expectBitsEqual, expectNoLeaks, onNoSyncBackend } from '@tessera/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BDR_MX6,
@@ -17,7 +17,6 @@ import {
   quantizeBDR,
   quantizeBDRArray,
 } from '../src/index.js';
-import { canSimulateWebGPU, onNoSyncBackend } from './no-sync-backend.js';
 
 function sample(n: number, seed = 1): Float32Array {
   const v = new Float32Array(n);

@@ -1,15 +1,14 @@
 // A backend that cannot read synchronously, simulated: the cpu backend registered under the name 'webgpu' (so that
 // core's canReadSync() is false: Node has no OffscreenCanvas), whose readSync throws for every tensor a kernel has
-// touched or produced, as tfjs-backend-webgpu's does in Node once values live on the GPU (test/no-sync-backend.ts).
+// touched or produced, as tfjs-backend-webgpu's does in Node once values live on the GPU (@tessera/testing's useNoSyncBackend).
 // Tensors made from host arrays and not yet used by a kernel read fine, as there; an op over an empty input that must
 // produce a non-empty output throws, as Dawn's createBuffer does there. The default paths of embeddingBag, EmbeddingBagCollection
 // and the lookups must run forward and backward without one synchronous read; functions that need host values fail
 // with core's UNSUPPORTED error naming them.
 import * as tf from '@tensorflow/tfjs-core';
 import { canReadSync, TesseraError } from '@tessera/core';
-import { expectNoLeaks } from '@tessera/testing';
+import { expectNoLeaks, type NoSyncLog, useNoSyncBackend } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noSyncStats, useNoSyncBackend } from '../test/no-sync-backend.js';
 import { dedup } from './dedup.js';
 import { EmbeddingBagCollection } from './embedding-bag-collection.js';
 import { toTorchrec } from './interchange.js';
@@ -24,8 +23,9 @@ const sumAll = (x: tf.Tensor) => tf.sum(tf.concat([tf.reshape(x, [-1]), tf.zeros
 // On a real webgpu backend (the GPU machine's conformance run) the simulation would replace its kernels: skipped there.
 describe.skipIf(process.env.TESSERA_BACKEND === 'webgpu')('on a backend without synchronous reads (simulated webgpu in Node)', () => {
   let restore: (() => Promise<void>) | undefined;
+  let noSyncStats: NoSyncLog = { refusedReads: 0, refusedEmpty: [] };
   beforeAll(async () => {
-    restore = await useNoSyncBackend({ emptyInputs: 'throw' });
+    ({ log: noSyncStats, restore } = await useNoSyncBackend());
   });
   afterAll(async () => {
     await restore?.();
@@ -37,7 +37,7 @@ describe.skipIf(process.env.TESSERA_BACKEND === 'webgpu')('on a backend without 
     const x = deviceIds([1, 2]);
     expect(() => x.dataSync()).toThrow(/no synchronous read/);
     x.dispose();
-    noSyncStats.syncReads = 0;
+    noSyncStats.refusedReads = 0;
   });
 
   it('embeddingBag (sum / mean / weighted, device or host ids): forward and backward never read synchronously', async () => {
@@ -103,7 +103,7 @@ describe.skipIf(process.env.TESSERA_BACKEND === 'webgpu')('on a backend without 
       }
       table.dispose();
     });
-    expect(noSyncStats.syncReads).toBe(0);
+    expect(noSyncStats.refusedReads).toBe(0);
   });
 
   it('EmbeddingBagCollection over a KJT and its IKJT (B = 0 too): forward and variableGrads never read synchronously', async () => {
@@ -160,7 +160,7 @@ describe.skipIf(process.env.TESSERA_BACKEND === 'webgpu')('on a backend without 
       kjt.dispose();
       ebc.dispose();
     });
-    expect(noSyncStats.syncReads).toBe(0);
+    expect(noSyncStats.refusedReads).toBe(0);
   });
 
   it('ids only the device holds: lookups run (unchecked ids contribute nothing); host-only functions give UNSUPPORTED', async () => {
@@ -198,6 +198,6 @@ describe.skipIf(process.env.TESSERA_BACKEND === 'webgpu')('on a backend without 
       x.dispose();
       weight.dispose();
     });
-    noSyncStats.syncReads = 0;
+    noSyncStats.refusedReads = 0;
   });
 });

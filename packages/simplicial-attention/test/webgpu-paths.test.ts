@@ -4,7 +4,7 @@
 // UNSUPPORTED names the way out.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerAccelerator, TesseraError } from '@tessera/core';
-import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
+import { canSimulateWebGPU, expectBitsEqual, expectNoLeaks, onNoSyncBackend } from '@tessera/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   dotProductAttention,
@@ -15,7 +15,6 @@ import {
   simplicialAttentionReference,
   simplicialBackward,
 } from '../src/index.js';
-import { canSimulateWebGPU, onNoSyncBackend } from './no-sync-backend.js';
 
 type Five = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 const SHAPE: [number, number, number, number] = [1, 8, 2, 4];

@@ -4,10 +4,9 @@
 // kernel over an empty input.
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
-import { expectBitsEqual, expectNoLeaks } from '@tessera/testing';
+import { canSimulateWebGPU, expectBitsEqual, expectNoLeaks, onCpuBackend, onNoSyncBackend } from '@tessera/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compress24, isSparse24, mask24, mask24Transposable, SquaredReluFFN24, sparseLinear, spmm24, spmm24T } from '../src/index.js';
-import { canSimulateWebGPU, onCpuBackend, onNoSyncBackend } from './no-sync-backend.js';
 
 function unsupported(f: () => unknown, fn: string, hint: RegExp): void {
   let err: unknown;

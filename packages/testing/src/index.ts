@@ -34,4 +34,5 @@ export {
   tensorSpecArb,
 } from './fuzz-arbitraries.js';
 export { expectNoLeaks } from './leaks.js';
-export { expectTensorBitsEqual, expectTensorClose, expectTensorUlpClose, tensorValues } from './tensor-compare.js';
+export type { NoSyncLog, NoSyncSession } from './no-sync-backend.js';
+export { canSimulateWebGPU, onCpuBackend, onNoSyncBackend, useNoSyncBackend } from './no-sync-backend.js';
