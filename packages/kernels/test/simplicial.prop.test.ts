@@ -1,10 +1,11 @@
-// The attention kernels on both backends against the naive float64 oracles (test/reference/simplicial.ts), and the
+// The attention kernels on both backends against the naive float64 oracles (@tessera/testing), and the
 // WebAssembly SIMD kernels (float32 arithmetic) against their JavaScript twins (float64): forward out and lse, the
 // gradients of both backwards, both simplicial variants, windows (clipped or not), causal or not, grouped-query heads
 // and head dims with and without a SIMD tail. Not bit for bit: the twins differ in accumulation precision, so the
 // budgets are float32 ones (the golden FBGEMM set in @tessera/simplicial-attention pins the absolute accuracy).
 import { fc, test } from '@fast-check/vitest';
 import { rng } from '@tessera/core';
+import { type NaiveAttentionDims, naiveDotAttentionBackward, naiveSimplicialBackward } from '@tessera/testing';
 import { afterAll, describe, expect } from 'vitest';
 import {
   alloc,
@@ -15,11 +16,10 @@ import {
   simplicialBackward,
   simplicialForward,
 } from '../src/index.js';
-import { type Dims, naiveBackward, naiveDotBackward } from './reference/simplicial.js';
 
 afterAll(() => setKernelBackend(undefined));
 
-interface Case extends Dims {
+interface Case extends NaiveAttentionDims {
   w1: number;
   w2: number;
   causal: boolean;
@@ -109,7 +109,7 @@ describe('simplicialForward / simplicialBackward', () => {
     (c, be) => {
       const r = runSimplicial(c, be);
       const o = { w1: c.w1, w2: c.w2, causal: c.causal, scale: c.scale, variant: c.variant };
-      const ref = naiveBackward({ q: f64(r.x.q), k1: f64(r.x.k1), k2: f64(r.x.k2), v1: f64(r.x.v1), v2: f64(r.x.v2) }, f64(r.x.dOut), c, o);
+      const ref = naiveSimplicialBackward({ q: f64(r.x.q), k1: f64(r.x.k1), k2: f64(r.x.k2), v1: f64(r.x.v1), v2: f64(r.x.v2) }, f64(r.x.dOut), c, o);
       expect(relDiff(r.out, ref.out)).toBeLessThan(1e-5);
       const want = [ref.dq, ref.dk1, ref.dk2, ref.dv1, ref.dv2];
       // the oracle takes logit derivatives by central differences (step 1e-6): about 1e-9 absolute on top of float32
@@ -132,7 +132,7 @@ describe('dotAttentionForward / dotAttentionBackward', () => {
     'equal the naive float64 oracle within float32 tolerance',
     (c, be) => {
       const r = runDot(c, be);
-      const ref = naiveDotBackward(f64(r.x.q), f64(r.x.k1), f64(r.x.v1), f64(r.x.dOut), c, { w: c.w1, causal: c.causal, scale: c.scale });
+      const ref = naiveDotAttentionBackward(f64(r.x.q), f64(r.x.k1), f64(r.x.v1), f64(r.x.dOut), c, { w: c.w1, causal: c.causal, scale: c.scale });
       expect(relDiff(r.out, ref.out)).toBeLessThan(1e-5);
       expect(relDiff(r.lse, ref.lse, 1)).toBeLessThan(1e-5);
       const want = [ref.dq, ref.dk, ref.dv];

@@ -36,3 +36,14 @@ export {
 export { expectNoLeaks } from './leaks.js';
 export type { NoSyncLog, NoSyncSession } from './no-sync-backend.js';
 export { canSimulateWebGPU, onCpuBackend, onNoSyncBackend, useNoSyncBackend } from './no-sync-backend.js';
+export type { NaiveAttentionDims } from './reference/attention-window.js';
+export { inAttentionWindow } from './reference/attention-window.js';
+export type { NaiveDotOptions } from './reference/dot-product-attention.js';
+export { naiveDotAttention, naiveDotAttentionBackward } from './reference/dot-product-attention.js';
+export type { NaiveSimplicialInputs, NaiveSimplicialOptions } from './reference/simplicial-attention.js';
+export {
+  naiveSimplicialBackward,
+  naiveSimplicialForward,
+  naiveSimplicialLogit,
+} from './reference/simplicial-attention.js';
+export { expectTensorBitsEqual, expectTensorClose, expectTensorUlpClose, tensorValues } from './tensor-compare.js';
