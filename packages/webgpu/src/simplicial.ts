@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, TesseraError } from '@tessera/core';
 import { flatDispatch, type Program, type WebGPUBackendLike, webgpuBackend } from './program.js';
+import { SplitDqProgram, SplitForwardProgram, splitApplies, splitDqBytes, splitForwardBytes } from './simplicial-split.js';
 
 /** Options of {@link simplicialAttentionWebGPU} (as `SimplicialOptions` of @tessera/simplicial-attention). */
 export interface WebGPUSimplicialOptions {
@@ -1181,14 +1182,23 @@ function run(be: WebGPUBackendLike, p: Program, inputs: tf.Tensor[], u: { type: 
  * Forward programs: `'auto'` (default) = `'tiled'` where it applies, else the untiled one; `'rows'` forces the untiled
  * (one invocation per query) forward and dQ; `'tiled-reg'` runs the tiled forward and dQ with their register-tiled
  * second phase, `'tiled-j2'` the tiled forward and dQ with two window-1 offsets per invocation (chunks of 16 offsets; each
- * window-2 row read from workgroup memory once for both), where the tiled ones apply and fit. @internal
+ * window-2 row read from workgroup memory once for both), where the tiled ones apply and fit; `'split'` runs the
+ * forward and dQ of simplicial-split.ts (each invocation keeps its (query, window-1 offset) role, probabilities and
+ * a partial output in registers; partials combined once per query) and `'split-j2'` the same forward with two
+ * window-1 offsets per invocation (dQ as `'split'`), where d ≤ 64, span2 ≤ 32 and they fit, else `'tiled'`. @internal
  */
-export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg' | 'tiled-j2';
+export type SimplicialForwardVariant = 'auto' | 'rows' | 'tiled' | 'tiled-reg' | 'tiled-j2' | 'split' | 'split-j2';
 let fwdVariant: SimplicialForwardVariant = 'auto';
 /** The tiled program `'auto'` runs (the one-line switch once a GPU run has compared them). */
 const AUTO_TILED: 'tiled' | 'tiled-reg' | 'tiled-j2' = 'tiled';
 /** The tiled program in effect. */
 const tiledVariant = () => (fwdVariant === 'auto' ? AUTO_TILED : fwdVariant);
+/** Whether a 'split' program was chosen and applies (d, span2) and its workgroup memory fits. */
+function useSplit(be: WebGPUBackendLike, dims: Dims, ro: Resolved, bytes: (d: number, s2: number) => number): boolean {
+  if (fwdVariant !== 'split' && fwdVariant !== 'split-j2') return false;
+  const s2 = ro.causal ? ro.w2 : 2 * ro.w2 - 1;
+  return splitApplies(dims.d, s2) && useTiled(be, dims, ro, bytes);
+}
 /** Chooses the forward (and, for `'rows'`, the dQ) program (tests and benchmarks). @internal */
 export function setSimplicialForwardVariant(v: SimplicialForwardVariant): void {
   fwdVariant = v;
@@ -1240,12 +1250,15 @@ function backward(
     const nq = B * Hq * n;
     const nk = B * Hkv * n;
     const dqJm = tiledVariant() === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledDqBytes(dd, s2, 2)) ? 2 : 1;
-    const dq = useTiled(be, dims, ro, tiledDqBytes)
-      ? run(be, new TiledDqProgram(nq * d, dims, ro, dqJm, tiledVariant() === 'tiled-reg'), ins, [
-          ...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
-          { type: 'float32', data: [ro.scale] },
-        ])
-      : run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
+    const tiledU = [...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })), { type: 'float32', data: [ro.scale] }];
+    const dq = useSplit(be, dims, ro, splitDqBytes)
+      ? run(be, new SplitDqProgram(nq * d, dims, ro), ins, tiledU)
+      : useTiled(be, dims, ro, tiledDqBytes)
+        ? run(be, new TiledDqProgram(nq * d, dims, ro, dqJm, tiledVariant() === 'tiled-reg'), ins, [
+            ...[nq, n, Hq, Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
+            { type: 'float32', data: [ro.scale] },
+          ])
+        : run(be, new DqProgram('dq', nq * d, nq, dims, ro, span), ins, uniforms(nq, dims, ro));
     const keyU = [
       ...[nk, n, Hq, Hkv, B * Hkv].map((v) => ({ type: 'int32', data: [v] })),
       { type: 'float32', data: [ro.scale] },
@@ -1313,12 +1326,16 @@ export function simplicialAttentionWebGPU(
     const x = [qi, k1i, k2i, v1i, v2i];
     // 'tiled-j2' where its larger tile fits, else the one-offset tile
     const jm = tiledVariant() === 'tiled-j2' && useTiled(be, dims, ro, (dd, s2) => tiledForwardBytes(dd, s2, 2)) ? 2 : 1;
-    const both = useTiled(be, dims, ro)
-      ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, tiledVariant() === 'tiled-reg', jm), x, [
-          ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
-          { type: 'float32', data: [ro.scale] },
-        ])
-      : run(be, new ForwardProgram('fwd', nq * d + nq, nq, dims, ro, span), x, uniforms(nq, dims, ro));
+    const sjm = fwdVariant === 'split-j2' && useSplit(be, dims, ro, (dd, s2) => splitForwardBytes(dd, s2, 2)) ? 2 : 1;
+    const tiledU = [...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })), { type: 'float32', data: [ro.scale] }];
+    const both = useSplit(be, dims, ro, (dd, s2) => splitForwardBytes(dd, s2, sjm))
+      ? run(be, new SplitForwardProgram(nq * d + nq, dims, ro, sjm), x, tiledU)
+      : useTiled(be, dims, ro)
+        ? run(be, new TiledForwardProgram(nq * d + nq, dims, ro, tiledVariant() === 'tiled-reg', jm), x, [
+            ...[nq, n, Hq, dims.Hkv, B * Hq].map((v) => ({ type: 'int32', data: [v] })),
+            { type: 'float32', data: [ro.scale] },
+          ])
+        : run(be, new ForwardProgram('fwd', nq * d + nq, nq, dims, ro, span), x, uniforms(nq, dims, ro));
     const value = tf.reshape(tf.slice(both, [0], [nq * d]), [B, n, Hq, d]);
     // kept: customGrad runs this function inside a tidy that would dispose a second output
     lse = tf.keep(tf.reshape(tf.slice(both, [nq * d], [nq]), [B, Hq, n]) as tf.Tensor3D);

@@ -137,6 +137,44 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
   });
 });
 
+describe(`simplicialAttentionWebGPU 'split' programs vs the host kernels${GPU_ONLY}`, () => {
+  // the split forward and dQ (simplicial-split.ts) where they apply (d a multiple of 4 up to 64, span2 ≤ 32): out,
+  // lse and the five gradients of Σ w ⊙ out, float32 vs the float64 host kernels as above
+  it.skipIf(!ON_WEBGPU)("'split' and 'split-j2' forward and dQ (atol 2e-5, rtol 2e-5)", { timeout: 1_800_000 }, async () => {
+    for (const c of CASES.filter((x) => x.d % 4 === 0)) {
+      const qShape = [c.B, c.n, c.Hq, c.d];
+      const kvShape = [c.B, c.n, c.Hkv, c.d];
+      const sizes = [c.B * c.n * c.Hq * c.d, ...Array(4).fill(c.B * c.n * c.Hkv * c.d)];
+      const data = sizes.map((s, i) => randn(s, 17 + i));
+      const w = randn(sizes[0], 99);
+      const ref = await hostRef(data, qShape, kvShape, w, c.o);
+      const before = tf.memory().numTensors;
+      const x = data.map((a, i) => tf.tensor4d(a, (i === 0 ? qShape : kvShape) as [number, number, number, number]));
+      const wt = tf.tensor(w, qShape);
+      const label = JSON.stringify({ ...c, o: { ...c.o, w1: String(c.o.w1), w2: String(c.o.w2) } });
+      for (const v of ['split', 'split-j2'] as const) {
+        setSimplicialForwardVariant(v);
+        try {
+          const r = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
+          expectClose((await r.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (${v})`);
+          expectClose((await r.lse.data()) as Float32Array, ref.lse, 2e-5, 2e-5, `${label} lse (${v})`);
+          tf.dispose([r.out, r.lse]);
+          const g = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(simplicialAttentionWebGPU(...(a as [T4, T4, T4, T4, T4]), c.o).out, wt)))(
+            x,
+          );
+          for (let k = 0; k < 5; k++)
+            expectClose((await g[k].data()) as Float32Array, ref.grads[k], 2e-5, 2e-5, `${label} ${GRADS[k]} (${v})`);
+          tf.dispose(g);
+        } finally {
+          setSimplicialForwardVariant('auto');
+        }
+      }
+      tf.dispose([...x, wt]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});
+
 describe('simplicialAttentionWebGPU validation (every backend)', () => {
   it('rejects bad input with TesseraError codes, leaking nothing', () => {
     const q = tf.zeros([1, 8, 2, 4]) as T4;
