@@ -1,7 +1,8 @@
 // Host kernels for BDR quantization. The default path is the WebAssembly SIMD kernel of @tessera/kernels
-// (`bdrQuantize`/`bdrDequantize`; its JavaScript twin where WebAssembly SIMD is missing or TESSERA_KERNELS=js). The
-// plain loops below are the reference those kernels are tested against bit for bit (kernels.prop.test.ts), the path
-// of stochastic rounding (a user random source) and fake quantization: loops over typed arrays with a Uint32Array view
+// (`bdrQuantize`/`bdrDequantize`; its JavaScript twin where WebAssembly SIMD is missing or TESSERA_KERNELS=js), which
+// is also the only decode loop (dequantization has no variant here). The plain loops below are the quantize reference
+// those kernels are tested against bit for bit (kernels.prop.test.ts), the path of stochastic rounding (a user random
+// source, which the kernels do not take) and fake quantization: loops over typed arrays with a Uint32Array view
 // of the float32 bits (exponents come from the exponent field, never from Math.log2). Rows are contiguous, the blocked
 // axis last, each row zero-padded to nBlocks·k1. Fields are written and read as LSB-first bitstreams (bit j of the
 // stream is bit j mod 8 of byte ⌊j/8⌋), so one running accumulator per field packs a whole tensor in one sequential
@@ -318,82 +319,13 @@ function fakeQuantizeReference(src: Float32Array, rows: number, L: number, f: BD
   }
 }
 
-const CODE_TABLES = new Map<number, Float64Array>();
-/** Signed value of every sign-magnitude code of m + 1 bits (−0 for the negative zero code). */
-function codeTable(m: number): Float64Array {
-  let t = CODE_TABLES.get(m);
-  if (t === undefined) {
-    t = new Float64Array(2 << m);
-    for (let c = 0; c < t.length; c++) t[c] = c >>> m ? -(c & ((1 << m) - 1)) : c;
-    CODE_TABLES.set(m, t);
-  }
-  return t;
-}
-
 /**
- * Dequantizes planar fields into `out` (rows × L, padding dropped): the @tessera/kernels kernel, or with
- * `generalOnly` the reference loop. @internal
+ * Dequantizes planar fields into `out` (rows × L, padding dropped) with the @tessera/kernels kernel (WebAssembly
+ * SIMD, or its JavaScript twin, the one general bit-stream decode loop: the semantics are the same for every format,
+ * so this package keeps no loop of its own). @internal
  */
-export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array, generalOnly = false): void {
-  if (!generalOnly) {
-    // exponents are stored one per byte (d1 ≤ 8); a Uint16Array holding them is narrowed (values checked ≤ 255)
-    const e = p.exponents instanceof Uint8Array ? p.exponents : Uint8Array.from(p.exponents);
-    bdrDequantize(e, p.microexponents, p.mantissas, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, out);
-    return;
-  }
-  const { k1, k2, d1, d2, m } = f;
-  const nB = Math.ceil(L / k1);
-  const nSub = k1 / k2;
-  const bias = exponentBias(d1);
-  const w = m + 1;
-  const wmask = (1 << w) - 1;
-  const smask = (1 << d2) - 1;
-  const magMask = (1 << m) - 1;
-  const T = m <= 12 ? codeTable(m) : null; // 2^(m+1) float64 entries: at most 64 KiB
-  const { exponents, microexponents, mantissas } = p;
-  let macc = 0;
-  let mn = 0;
-  let mj = 0;
-  let sacc = 0;
-  let sn = 0;
-  let sj = 0;
-  let bi = 0;
-  for (let r = 0; r < rows; r++) {
-    const rowStart = r * L;
-    const rowEnd = rowStart + L;
-    for (let b = 0; b < nB; b++, bi++) {
-      const start = rowStart + b * k1;
-      const E = exponents[bi] - bias;
-      for (let j = 0; j < nSub; j++) {
-        let s = 0;
-        if (d2 > 0) {
-          if (sn < d2) {
-            sacc |= microexponents[sj++] << sn;
-            sn += 8;
-          }
-          s = sacc & smask;
-          sacc >>>= d2;
-          sn -= d2;
-        }
-        const step = POW2[P_OFF + E - s - m + 1];
-        const s0 = start + j * k2;
-        for (let i = s0; i < s0 + k2; i++) {
-          while (mn < w) {
-            macc |= mantissas[mj++] << mn;
-            mn += 8;
-          }
-          const c = macc & wmask;
-          macc >>>= w;
-          mn -= w;
-          if (i < rowEnd) {
-            if (T !== null) out[i] = T[c] * step;
-            else {
-              const v = (c & magMask) * step;
-              out[i] = c >>> m ? -v : v;
-            }
-          }
-        }
-      }
-    }
-  }
+export function dequantizeRows(p: Planar, rows: number, L: number, f: BDRFormat, out: Float32Array): void {
+  // exponents are stored one per byte (d1 ≤ 8); a Uint16Array holding them is narrowed (values checked ≤ 255)
+  const e = p.exponents instanceof Uint8Array ? p.exponents : Uint8Array.from(p.exponents);
+  bdrDequantize(e, p.microexponents, p.mantissas, rows, L, f.k1, f.d1, f.k2, f.d2, f.m, out);
 }
