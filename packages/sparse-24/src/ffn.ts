@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  canReadSync,
   checkFiniteNumber,
   checkInteger,
   checkOneOf,
@@ -32,6 +33,26 @@ export interface TokenSplitOptions {
   warmupSteps?: number;
 }
 
+/**
+ * Where {@link SquaredReluFFN24.apply} runs: `'host'` (the host kernels: compressed 2:4 GEMMs, exact statistics),
+ * `'tfjs'` (tfjs ops on the tensors' backend: masked dense GEMMs, no download), `'auto'` (default: `'tfjs'` where
+ * tensors cannot be read synchronously, i.e. webgpu in Node, else `'host'`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { SquaredReluFFN24 } from '@tessera/sparse-24';
+ * import { initBackend } from '@tessera/core';
+ * await initBackend();
+ * const ffn = new SquaredReluFFN24({ dModel: 8, hidden: 16, kernel: 'tfjs' });
+ * const x = tf.randomNormal([4, 8]);
+ * const y = ffn.apply(x); // [4, 8], tfjs ops only
+ * tf.dispose([x, y]);
+ * ffn.dispose();
+ * ```
+ */
+export type FfnKernel = 'auto' | 'host' | 'tfjs';
+
 /** Options of {@link SquaredReluFFN24}. */
 export interface SquaredReluFFN24Options {
   /** Model width d (input and output features). */
@@ -56,6 +77,8 @@ export interface SquaredReluFFN24Options {
   w1?: tf.Tensor;
   /** Initial W2 `[hidden, dModel]` (copied). */
   w2?: tf.Tensor;
+  /** Where {@link SquaredReluFFN24.apply} runs; default `'auto'` (see {@link FfnKernel}). */
+  kernel?: FfnKernel;
 }
 
 /** Activation statistics of one forward pass. */
@@ -143,7 +166,9 @@ export class SquaredReluFFN24 {
   readonly sparsity: '24' | 'dense';
   readonly gradient: Ffn24Gradient;
   readonly backwardRecipe: 'maskOnly' | 'tokenSplit';
-  /** Statistics of the last forward pass (null before the first). */
+  /** Where {@link apply} runs (see {@link FfnKernel}). */
+  readonly kernel: FfnKernel;
+  /** Statistics of the last host forward pass (null before the first; the tfjs-op path leaves it null). */
   lastStats: FfnSparsityStats | null = null;
   /** Backward passes run so far (drives the token-split warm-up). */
   steps = 0;
@@ -184,24 +209,25 @@ export class SquaredReluFFN24 {
       seed: checkInteger(ts.seed ?? 0, fn, 'tokenSplit.seed'),
       warmupSteps: checkInteger(ts.warmupSteps ?? 1000, fn, 'tokenSplit.warmupSteps', { min: 0 }),
     };
+    this.kernel = checkOneOf(options.kernel ?? 'auto', fn, 'kernel', ['auto', 'host', 'tfjs'] as const);
     const d = this.dModel;
     const h = this.hidden;
-    const init = (given: tf.Tensor | undefined, shape: [number, number], name: string, fanIn: number, seed: number): Float32Array => {
+    const init = (given: tf.Tensor | undefined, shape: [number, number], name: string, fanIn: number, seed: number): tf.Tensor => {
       if (given !== undefined) {
         checkTensor(given, fn, name, { dtype: 'float32', rank: 2 });
         if (given.shape[0] !== shape[0] || given.shape[1] !== shape[1]) {
           throw new TesseraError('INVALID_SHAPE', fn, `${name} must be [${shape.join(', ')}]`, `shape [${given.shape.join(', ')}]`);
         }
-        return Float32Array.from(hostValues(given, fn, name, READ_ASYNC_ALTERNATIVE) as Float32Array);
+        // a copy on the backend where the host cannot read it (webgpu in Node), else through the host as before
+        if (!canReadSync()) return tf.clone(given);
+        return tf.tensor(Float32Array.from(hostValues(given, fn, name, READ_ASYNC_ALTERNATIVE) as Float32Array), shape, 'float32');
       }
-      return rng(seed).normalArray(shape[0] * shape[1], 0, 1 / Math.sqrt(fanIn));
+      return tf.tensor(rng(seed).normalArray(shape[0] * shape[1], 0, 1 / Math.sqrt(fanIn)), shape, 'float32');
     };
     const seed = checkInteger(options.seed ?? 0, fn, 'seed');
-    const w1 = init(options.w1, [d, h], 'w1', d, seed);
-    const w2 = init(options.w2, [h, d], 'w2', h, seed + 1);
     // tidy disposes the initial values; variables survive it.
-    this.w1 = tf.tidy(() => tf.variable(tf.tensor(w1, [d, h], 'float32'), true));
-    this.w2 = tf.tidy(() => tf.variable(tf.tensor(w2, [h, d], 'float32'), true));
+    this.w1 = tf.tidy(() => tf.variable(init(options.w1, [d, h], 'w1', d, seed), true));
+    this.w2 = tf.tidy(() => tf.variable(init(options.w2, [h, d], 'w2', h, seed + 1), true));
   }
 
   /** Whether the next pass runs 2:4 sparse (not during a token-split warm-up, never with `sparsity: 'dense'`). */
@@ -421,7 +447,11 @@ export class SquaredReluFFN24 {
 
   /**
    * Differentiable forward: `x` float32 `[t, dModel]` (or `[..., dModel]`) → `[..., dModel]`. Gradients flow to `x`,
-   * `w1` and `w2` through the host backward of the configured mode. The caller owns the result.
+   * `w1` and `w2` through the backward of the configured mode, on the host kernels or with tfjs ops (see
+   * {@link FfnKernel}). The caller owns the result.
+   *
+   * @throws TesseraError `UNSUPPORTED` on the tfjs-op path for the token-split recipe after its warm-up (unless
+   * `denseFraction` is 1), and on the host path where tensors cannot be read synchronously.
    *
    * @throws TesseraError `INVALID_DTYPE` / `INVALID_SHAPE` for a bad `x`.
    */
@@ -433,6 +463,7 @@ export class SquaredReluFFN24 {
       throw new TesseraError('INVALID_SHAPE', fn, `the last dimension of x must be ${d}`, `shape [${x.shape.join(', ')}]`);
     const t = x.size / d;
     const outShape = x.shape;
+    if (this.kernel === 'tfjs' || (this.kernel === 'auto' && !canReadSync())) return this.applyTfjs(x, t);
     const f = tf.customGrad(((xi: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
       const w1d = hostValues(w1, fn, 'w1', FFN_ALTERNATIVE) as Float32Array;
       const w2d = hostValues(w2, fn, 'w2', FFN_ALTERNATIVE) as Float32Array;
@@ -451,9 +482,85 @@ export class SquaredReluFFN24 {
     return f(x, this.w1, this.w2);
   }
 
+  /**
+   * The tfjs-op path of {@link apply}: `Y1 = X·W1`, `R = ReLU(Y1)` (0 where Y1 is not > 0, NaN included, as the host),
+   * `Y2 = R²`, `S = M ⊙ Y2` with `M` = {@link mask24Tfjs} of R (the host's selection: top 2 per group of 4, ties to the
+   * lower index), `Y3 = S·W2`; masked dense GEMMs (the 2:4 structure is not exploited), the backward recomputes the
+   * forward from the saved x and weights. Statistics are not computed ({@link lastStats} stays null).
+   */
+  private applyTfjs(x: tf.Tensor, t: number): tf.Tensor {
+    const fn = 'SquaredReluFFN24.apply';
+    const d = this.dModel;
+    const sparse = this.sparseNow;
+    if (sparse && this.backwardRecipe === 'tokenSplit' && this.split.denseFraction < 1)
+      throw new TesseraError(
+        'UNSUPPORTED',
+        fn,
+        "the token-split recipe after its warm-up runs on the host only (its token mask sorts on the host): use kernel 'host' on the cpu or wasm backend, or tokenSplit.denseFraction 1",
+        `kernel ${this.kernel}, step ${this.steps}`,
+      );
+    const gradient = this.gradient;
+    const m0 = gradient === 'ste' ? this.steMul0 : 0;
+    const m1 = gradient === 'ste' ? this.steMul1 : 1;
+    this.lastStats = null;
+    const forward = (x2: tf.Tensor2D, w1: tf.Tensor2D) => {
+      const y1 = tf.matMul(x2, w1);
+      const r = tf.where(tf.greater(y1, 0), y1, tf.zerosLike(y1));
+      const y2 = tf.mul(r, r);
+      const mask = sparse ? mask24Tfjs(r as tf.Tensor2D) : null;
+      return { r, mask, s: mask ? tf.mul(y2, mask) : y2 };
+    };
+    const f = tf.customGrad(((xi: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xi, w1, w2]);
+      const value = tf.tidy(() => {
+        const { s } = forward(tf.reshape(xi, [t, d]) as tf.Tensor2D, w1 as tf.Tensor2D);
+        return tf.reshape(tf.matMul(s as tf.Tensor2D, w2 as tf.Tensor2D), xi.shape);
+      });
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        this.steps++;
+        return tf.tidy(() => {
+          const [xs, w1s, w2s] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor2D];
+          const x2 = tf.reshape(xs, [t, d]) as tf.Tensor2D;
+          const dy2 = tf.reshape(dy, [t, d]) as tf.Tensor2D;
+          const { r, mask, s } = forward(x2, w1s);
+          const dW2 = tf.matMul(s as tf.Tensor2D, dy2, true, false); // Sᵀ·dY3 [h, d]
+          let dS: tf.Tensor = tf.matMul(dy2, w2s, false, true); // dY3·W2ᵀ [t, h]
+          if (mask) dS = tf.mul(dS, gradient === 'ste' ? tf.add(tf.mul(mask, m1), tf.mul(tf.sub(1, mask), m0)) : mask);
+          const dY1 = tf.mul(dS, tf.mul(r, 2)) as tf.Tensor2D;
+          const dX = tf.matMul(dY1, w1s, false, true); // [t, d]
+          const dW1 = tf.matMul(x2, dY1, true, false); // [d, h]
+          return [tf.reshape(dX, xs.shape), dW1, dW2];
+        });
+      };
+      return { value, gradFunc };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(x, this.w1, this.w2);
+  }
+
   /** Disposes the weight variables. */
   dispose(): void {
     this.w1.dispose();
     this.w2.dispose();
   }
+}
+
+// LOWER[i][j] = 1 where j < i: among equal values the lower index ranks first.
+const LOWER = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => (j < i ? 1 : 0)));
+
+/**
+ * The 2:4 activation mask with tfjs ops: in every group of 4 along the last axis of `r` (`[t, h]`, no NaN) keeps
+ * the 2 largest values, ties to the lower index, exactly the host kernel's selection (`mask24Compress` of
+ * @tessera/kernels, `'value'`): the rank of element i is the number of elements j with r_j > r_i plus those with
+ * r_j = r_i and j < i, and i is kept iff its rank is below 2. Returns a float32 0/1 mask `[t, h]`. @internal
+ */
+export function mask24Tfjs(r: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [t, h] = r.shape;
+    const g = tf.reshape(r, [t, h / 4, 4]);
+    const ri = tf.expandDims(g, 3); // [t, g, 4, 1]
+    const rj = tf.expandDims(g, 2); // [t, g, 1, 4]
+    const before = tf.add(tf.cast(tf.greater(rj, ri), 'float32'), tf.mul(tf.cast(tf.equal(rj, ri), 'float32'), tf.tensor2d(LOWER)));
+    const rank = tf.sum(before, -1);
+    return tf.reshape(tf.cast(tf.less(rank, 2), 'float32'), [t, h]) as tf.Tensor2D;
+  });
 }

@@ -9,7 +9,8 @@ export const READ_ASYNC_ALTERNATIVE =
   'read it first with await x.data() and pass tf.tensor(values, x.shape) (values made on the host stay readable)';
 
 /** The way out for the FFN, whose kernels all run on the host. @internal */
-export const FFN_ALTERNATIVE = 'SquaredReluFFN24 runs host kernels only: use the cpu or wasm backend';
+export const FFN_ALTERNATIVE =
+  "forwardHost/backwardHost and kernel 'host' run host kernels: use apply() with kernel 'auto' or 'tfjs' (tfjs ops), or the cpu or wasm backend";
 
 /** The way out of the spmm functions under `kernel: 'host'`. @internal */
 export const SPMM_ALTERNATIVE = "use kernel: 'tfjs' (or leave kernel unset: it picks 'tfjs' on such a backend)";

@@ -1,6 +1,14 @@
 export type { Compress24Options, DenseMatrix, Sparse24Prune } from './compress.js';
 export { compress24, decompress24, decompress24Raw } from './compress.js';
-export type { Ffn24Gradient, FfnContext, FfnGrads, FfnSparsityStats, SquaredReluFFN24Options, TokenSplitOptions } from './ffn.js';
+export type {
+  Ffn24Gradient,
+  FfnContext,
+  FfnGrads,
+  FfnKernel,
+  FfnSparsityStats,
+  SquaredReluFFN24Options,
+  TokenSplitOptions,
+} from './ffn.js';
 export { SquaredReluFFN24 } from './ffn.js';
 export type { Sparse24SafetensorsOptions } from './io.js';
 export { loadSparse24, saveSparse24, sparse24FromSafetensors, sparse24ToSafetensors } from './io.js';

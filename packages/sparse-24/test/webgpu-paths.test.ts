@@ -85,6 +85,18 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
   });
 
   it('compression, masks and the FFN need host values: UNSUPPORTED naming the way out, which works', async () => {
+    // the FFN's host path on the suite backend: forward and dX of Σ y, for the tfjs-op path below
+    const ffnOut = async (f: SquaredReluFFN24, xin: tf.Tensor) => {
+      const [y, dx] = tf.tidy(() => [f.apply(xin), tf.grad((v: tf.Tensor) => tf.sum(f.apply(v)))(xin)]);
+      const r = [Array.from(await y.data()), Array.from(await dx.data())];
+      tf.dispose([y, dx]);
+      return r;
+    };
+    const hostFfn = new SquaredReluFFN24({ dModel: k, hidden: 8, kernel: 'host' });
+    const xHost = tf.tensor2d(dense(m, k, 5), [m, k]);
+    const wantFfn = await ffnOut(hostFfn, xHost);
+    tf.dispose(xHost);
+    hostFfn.dispose();
     await onNoSyncBackend(async (log) => {
       const x = tf.tidy(() => tf.add(tf.tensor2d(dense(m, k, 5), [m, k]), 0));
       const sp = tf.tidy(() => tf.add(tf.tensor2d(a, [m, k]), 0));
@@ -92,10 +104,14 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
       unsupported(() => mask24(x), 'mask24', /await x\.data\(\)/);
       unsupported(() => mask24Transposable(x), 'mask24Transposable', /await x\.data\(\)/);
       unsupported(() => isSparse24(sp), 'isSparse24', /Float32Array/);
-      const ffn = new SquaredReluFFN24({ dModel: k, hidden: 8 });
+      const ffnHost = new SquaredReluFFN24({ dModel: k, hidden: 8, kernel: 'host' });
+      const ffn = new SquaredReluFFN24({ dModel: k, hidden: 8 }); // 'auto': tfjs ops here
       try {
-        unsupported(() => ffn.apply(x), 'SquaredReluFFN24.apply', /cpu or wasm backend/);
+        unsupported(() => ffnHost.apply(x), 'SquaredReluFFN24.apply', /kernel 'auto' or 'tfjs'/);
+        const got = await ffnOut(ffn, x);
+        for (const i of [0, 1]) for (const [j, v] of got[i].entries()) expect(v).toBeCloseTo(wantFfn[i][j], 5);
       } finally {
+        ffnHost.dispose();
         ffn.dispose();
       }
       // the way out: values read asynchronously, then a tensor made from them on the host
