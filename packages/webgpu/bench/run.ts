@@ -395,11 +395,14 @@ async function main(): Promise<void> {
       return [out, lse];
     };
     // forward programs: 'tiled' (the default), 'tiled-reg' (register-tiled second phase), 'tiled-j2' (two window-1
-    // offsets per invocation), 'rows' (untiled)
+    // offsets per invocation), 'split' / 'split-j2' (simplicial-split.ts: no role switch, partials per invocation),
+    // 'rows' (untiled)
     for (const [v, what] of [
       ['tiled', 'tiled forward (the default)'],
       ['tiled-reg', "tiled forward, program 'tiled-reg' (second phase register-tiled over the window-1 chunk)"],
       ['tiled-j2', "tiled forward, program 'tiled-j2' (two window-1 offsets per invocation, chunks of 16)"],
+      ['split', "forward program 'split' (per-invocation partial outputs in registers, combined once per query)"],
+      ['split-j2', "forward program 'split-j2' ('split' with two window-1 offsets per invocation)"],
       ['rows', 'untiled forward (one invocation per query)'],
     ] as [SimplicialForwardVariant, string][])
       await attempt(rows, `simplicialAttentionWebGPU forward '${v}'`, mmBase, async () => {
@@ -418,6 +421,7 @@ async function main(): Promise<void> {
       ['tiled', 'auto', 'backward alone: tiled dQ, dK1/dV1, dK2/dV2 (the default)'],
       ['tiled-reg', 'auto', "backward alone: dQ 'tiled-reg' (register-tiled second phase), tiled dK1/dV1, dK2/dV2"],
       ['tiled-j2', 'auto', "backward alone: dQ 'tiled-j2' (two window-1 offsets per invocation), tiled dK1/dV1, dK2/dV2"],
+      ['split', 'auto', "backward alone: dQ 'split' (per-invocation partial dq in registers), tiled dK1/dV1, dK2/dV2"],
       ['tiled', 'rows', 'backward alone: tiled dQ, untiled dK1/dV1 and dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
       await attempt(rows, `simplicialBackwardWebGPU dQ '${fv}' keys '${kv}'`, mmBase, async () => {
@@ -437,6 +441,8 @@ async function main(): Promise<void> {
       ['tiled', 'auto', 'forward + backward, every kernel tiled (the default)'],
       ['tiled-reg', 'auto', "forward + backward, forward and dQ 'tiled-reg', dK1/dV1, dK2/dV2 tiled"],
       ['tiled-j2', 'auto', "forward + backward, forward and dQ 'tiled-j2', dK1/dV1, dK2/dV2 tiled"],
+      ['split', 'auto', "forward + backward, forward and dQ 'split', dK1/dV1, dK2/dV2 tiled"],
+      ['split-j2', 'auto', "forward + backward, forward 'split-j2', dQ 'split', dK1/dV1, dK2/dV2 tiled"],
       ['tiled', 'rows', 'forward + backward, tiled forward and dQ, untiled dK1/dV1, dK2/dV2 (the previous kernels)'],
     ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
       await attempt(rows, `simplicial fwd+bwd '${fv}' keys '${kv}'`, mmBase, async () => {
