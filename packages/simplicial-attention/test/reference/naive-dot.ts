@@ -17,7 +17,8 @@ export function tfDot(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: { w: nu
     const kt = tf.transpose(rep(k), [0, 2, 1, 3]);
     const vt = tf.transpose(rep(v), [0, 2, 1, 3]);
     const mask = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) mask[i * n + j] = inAttentionWindow(i, j, o.w, o.causal) ? 0 : Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) mask[i * n + j] = inAttentionWindow(i, j, o.w, o.causal) ? 0 : Number.NEGATIVE_INFINITY;
     const s = tf.add(tf.mul(tf.matMul(qt, kt, false, true), o.scale), tf.tensor(mask, [1, 1, n, n]));
     const out = tf.matMul(tf.softmax(s), vt);
     return tf.transpose(out, [0, 2, 1, 3]) as tf.Tensor4D;
