@@ -109,7 +109,12 @@ describe('simplicialForward / simplicialBackward', () => {
     (c, be) => {
       const r = runSimplicial(c, be);
       const o = { w1: c.w1, w2: c.w2, causal: c.causal, scale: c.scale, variant: c.variant };
-      const ref = naiveSimplicialBackward({ q: f64(r.x.q), k1: f64(r.x.k1), k2: f64(r.x.k2), v1: f64(r.x.v1), v2: f64(r.x.v2) }, f64(r.x.dOut), c, o);
+      const ref = naiveSimplicialBackward(
+        { q: f64(r.x.q), k1: f64(r.x.k1), k2: f64(r.x.k2), v1: f64(r.x.v1), v2: f64(r.x.v2) },
+        f64(r.x.dOut),
+        c,
+        o,
+      );
       expect(relDiff(r.out, ref.out)).toBeLessThan(1e-5);
       const want = [ref.dq, ref.dk1, ref.dk2, ref.dv1, ref.dv2];
       // the oracle takes logit derivatives by central differences (step 1e-6): about 1e-9 absolute on top of float32
@@ -132,7 +137,11 @@ describe('dotAttentionForward / dotAttentionBackward', () => {
     'equal the naive float64 oracle within float32 tolerance',
     (c, be) => {
       const r = runDot(c, be);
-      const ref = naiveDotAttentionBackward(f64(r.x.q), f64(r.x.k1), f64(r.x.v1), f64(r.x.dOut), c, { w: c.w1, causal: c.causal, scale: c.scale });
+      const ref = naiveDotAttentionBackward(f64(r.x.q), f64(r.x.k1), f64(r.x.v1), f64(r.x.dOut), c, {
+        w: c.w1,
+        causal: c.causal,
+        scale: c.scale,
+      });
       expect(relDiff(r.out, ref.out)).toBeLessThan(1e-5);
       expect(relDiff(r.lse, ref.lse, 1)).toBeLessThan(1e-5);
       const want = [ref.dq, ref.dk, ref.dv];
