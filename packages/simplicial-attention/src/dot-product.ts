@@ -29,7 +29,6 @@ function hostData(t: tf.Tensor, fn: string, what: string): Float32Array {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
-import { readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { dotProductAttention } from '@tessera/simplicial-attention';
  * await initBackend();

@@ -134,7 +134,6 @@ export type SimplicialAttentionAccelerator = (
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
-import { accelerator, readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention } from '@tessera/simplicial-attention';
  * await initBackend();
@@ -205,7 +204,6 @@ export function simplicialAttention(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
-import { accelerator, readSync } from '@tessera/core';
  * import { initBackend } from '@tessera/core';
  * import { simplicialAttention, simplicialBackward } from '@tessera/simplicial-attention';
  * await initBackend();

@@ -9,39 +9,53 @@ import { naiveDot, tfDot } from './reference/naive-dot.js';
 
 type T4 = tf.Tensor4D;
 
+/** Values of `ts`, read asynchronously (webgpu in Node has no synchronous reads), then disposed. */
+async function readAll(ts: tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return await Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
 describe('dotProductAttention', () => {
-  test.prop([caseArb({ maxN: 12 })], { numRuns: 50 })('out and lse equal the naive float64 loop', (c) => {
+  test.prop([caseArb({ maxN: 12 })], { numRuns: 50 })('out and lse equal the naive float64 loop', async (c) => {
     const data = caseData(c);
     const o = { w: c.w1, causal: c.causal, scale: c.scale ?? 1 / Math.sqrt(c.d) };
-    const [out, lse] = tf.tidy(() => {
-      const [q, k, , v] = caseTensors(c, data);
-      const r = dotProductAttention(q, k, v, { window: c.w1, causal: c.causal, scale: c.scale });
-      return [r.out.dataSync(), r.lse.dataSync()];
-    });
+    const [out, lse] = await readAll(
+      tf.tidy(() => {
+        const [q, k, , v] = caseTensors(c, data);
+        const r = dotProductAttention(q, k, v, { window: c.w1, causal: c.causal, scale: c.scale });
+        return [r.out, r.lse];
+      }),
+    );
     const ref = naiveDot(Float64Array.from(data[0]), Float64Array.from(data[1]), Float64Array.from(data[3]), c, o);
     expect(relDiff(out, ref.out)).toBeLessThan(1e-5);
     expect(relDiff(lse, ref.lse, 1)).toBeLessThan(1e-5);
   });
 
-  test.prop([caseArb({ maxN: 10 })], { numRuns: 30 })('gradients equal tfjs autograd of the full-matrix formula', (c) => {
+  test.prop([caseArb({ maxN: 10 })], { numRuns: 30 })('gradients equal tfjs autograd of the full-matrix formula', async (c) => {
     const data = caseData(c);
     const o = { w: c.w1, causal: c.causal, scale: c.scale ?? 1 / Math.sqrt(c.d) };
-    tf.tidy(() => {
-      const [q, k, , v] = caseTensors(c, data);
-      const w = tf.tensor4d(rng(c.seed + 9).normalArray(data[0].length), q.shape);
-      const fast = tf.grads((a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) =>
-        tf.sum(tf.mul(dotProductAttention(a as T4, b as T4, cc as T4, { window: c.w1, causal: c.causal, scale: c.scale }).out, w)),
-      )([q, k, v]);
-      const slow = tf.grads((a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(tfDot(a as T4, b as T4, cc as T4, o), w)))([
-        q,
-        k,
-        v,
-      ]);
-      for (let idx = 0; idx < 3; idx++) expect(relDiff(fast[idx].dataSync(), slow[idx].dataSync(), 1e-2)).toBeLessThan(2e-4);
-    });
+    const both = await readAll(
+      tf.tidy(() => {
+        const [q, k, , v] = caseTensors(c, data);
+        const w = tf.tensor4d(rng(c.seed + 9).normalArray(data[0].length), q.shape);
+        const fast = tf.grads((a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) =>
+          tf.sum(tf.mul(dotProductAttention(a as T4, b as T4, cc as T4, { window: c.w1, causal: c.causal, scale: c.scale }).out, w)),
+        )([q, k, v]);
+        const slow = tf.grads((a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(tfDot(a as T4, b as T4, cc as T4, o), w)))([
+          q,
+          k,
+          v,
+        ]);
+        return [...fast, ...slow];
+      }),
+    );
+    for (let idx = 0; idx < 3; idx++) expect(relDiff(both[idx], both[idx + 3], 1e-2)).toBeLessThan(2e-4);
   });
 
-  test.prop([caseArb({ causal: true }), fc.nat()], { numRuns: 20 })('causal: future tokens never change past outputs', (c, cut) => {
+  test.prop([caseArb({ causal: true }), fc.nat()], { numRuns: 20 })('causal: future tokens never change past outputs', async (c, cut) => {
     const t = cut % c.n;
     const data = caseData(c);
     const changed = data.map((a, idx) => {
@@ -50,11 +64,13 @@ describe('dotProductAttention', () => {
       for (let b = 0; b < c.B; b++) for (let e = (b * c.n + t) * H * c.d; e < (b + 1) * c.n * H * c.d; e++) b2[e] = 5;
       return b2;
     });
-    const outs = [data, changed].map((dd) =>
-      tf.tidy(() => {
-        const [q, k, , v] = caseTensors(c, dd);
-        return dotProductAttention(q, k, v, { window: c.w1 }).out.dataSync();
-      }),
+    const outs = await readAll(
+      [data, changed].map((dd) =>
+        tf.tidy(() => {
+          const [q, k, , v] = caseTensors(c, dd);
+          return dotProductAttention(q, k, v, { window: c.w1 }).out;
+        }),
+      ),
     );
     for (let b = 0; b < c.B; b++) {
       const lo = b * c.n * c.Hq * c.d;
