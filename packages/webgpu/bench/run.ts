@@ -422,8 +422,9 @@ async function main(): Promise<void> {
       ['tiled-reg', 'auto', "backward alone: dQ 'tiled-reg' (register-tiled second phase), tiled dK1/dV1, dK2/dV2"],
       ['tiled-j2', 'auto', "backward alone: dQ 'tiled-j2' (two window-1 offsets per invocation), tiled dK1/dV1, dK2/dV2"],
       ['split', 'auto', "backward alone: dQ 'split' (per-invocation partial dq in registers), tiled dK1/dV1, dK2/dV2"],
+      ['split', 'split', "backward alone: dQ, dK1/dV1 and dK2/dV2 'split' (per-invocation partial rows in registers)"],
       ['tiled', 'rows', 'backward alone: tiled dQ, untiled dK1/dV1 and dK2/dV2 (the previous kernels)'],
-    ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
+    ] as [SimplicialForwardVariant, 'auto' | 'rows' | 'split', string][])
       await attempt(rows, `simplicialBackwardWebGPU dQ '${fv}' keys '${kv}'`, mmBase, async () => {
         setSimplicialForwardVariant(fv);
         setSimplicialKeyGradVariant(kv);
@@ -443,8 +444,10 @@ async function main(): Promise<void> {
       ['tiled-j2', 'auto', "forward + backward, forward and dQ 'tiled-j2', dK1/dV1, dK2/dV2 tiled"],
       ['split', 'auto', "forward + backward, forward and dQ 'split', dK1/dV1, dK2/dV2 tiled"],
       ['split-j2', 'auto', "forward + backward, forward 'split-j2', dQ 'split', dK1/dV1, dK2/dV2 tiled"],
+      ['split', 'split', "forward + backward, every kernel 'split'"],
+      ['split-j2', 'split', "forward + backward, forward 'split-j2', dQ, dK1/dV1 and dK2/dV2 'split'"],
       ['tiled', 'rows', 'forward + backward, tiled forward and dQ, untiled dK1/dV1, dK2/dV2 (the previous kernels)'],
-    ] as [SimplicialForwardVariant, 'auto' | 'rows', string][])
+    ] as [SimplicialForwardVariant, 'auto' | 'rows' | 'split', string][])
       await attempt(rows, `simplicial fwd+bwd '${fv}' keys '${kv}'`, mmBase, async () => {
         setSimplicialForwardVariant(fv);
         setSimplicialKeyGradVariant(kv);

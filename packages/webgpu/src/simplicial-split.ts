@@ -138,11 +138,11 @@ function loadRows(a: string, c: string, sa: string, sc: string, r0: string, rows
 }
 
 /**
- * WGSL: sums the LJ partial accumulators `${acc}0 … ${acc}{D4−1}` (each already weighted) of every query through
- * sR, CG vec4 columns per round, and lets invocation (qi, dj < CG) write column round·CG + dj times `mul` into
- * result at query offset `qo` (in floats).
+ * WGSL: sums the LJ partial accumulators `${acc}0 … ${acc}{D4−1}` (each already weighted) of every output row through
+ * sR, CG vec4 columns per round: invocation lid belongs to row `own` = lid / LJ; invocation (own, lane < CG) of a
+ * row with `ok` writes column round·CG + lane times `mul` into result at offset `base` (in floats).
  */
-function combine(D4: number, acc: string, mul: string): string {
+function combine(D4: number, acc: string, mul: string, own = 'qi', lane = 'dj', ok = 'qOK', base = 'qo'): string {
   const rounds = Math.ceil(D4 / CG);
   return range(rounds)
     .map((r) => {
@@ -151,11 +151,11 @@ function combine(D4: number, acc: string, mul: string): string {
   workgroupBarrier();
   ${cs.map((c) => `sR[lid * ${CG} + ${c}] = ${acc}${r * CG + c};`).join(' ')}
   workgroupBarrier();
-  if (qOK && dj < ${cs.length}) {
+  if (${ok} && ${lane} < ${cs.length}) {
     var s = vec4<f32>(0.0);
-    for (var t = 0; t < LJ; t++) { s += sR[(qi * LJ + t) * ${CG} + dj]; }
+    for (var t = 0; t < LJ; t++) { s += sR[(${own} * LJ + t) * ${CG} + ${lane}]; }
     s *= ${mul};
-    let o = qo + 4 * (${r * CG} + dj);
+    let o = ${base} + 4 * (${r * CG} + ${lane});
     result[o] = s.x; result[o + 1] = s.y; result[o + 2] = s.z; result[o + 3] = s.w;
   }`;
     })
@@ -350,6 +350,309 @@ fn main(index : i32) {${PROLOGUE}
     }
   }
   let qo = ((b * n + i) * uniforms.Hq + h) * D;${combine(D4, 'dq', 'uniforms.scale')}
+}
+`;
+  }
+}
+
+/** Keys per workgroup of the split dK1/dV1. */
+const TK = 8;
+
+/** Workgroup memory (bytes) of the split dK1/dV1. @internal */
+export function splitDk1Bytes(d: number, s2: number): number {
+  const RS = d / 4 + 1;
+  return 16 * RS * (2 * TK + 2 * TQ + 2 * (TQ + s2 - 1)) + 4 * 2 * TQ + 16 * WG * CG;
+}
+
+/**
+ * Split dK1 and dV1: the tiling of the tiled dK1/dV1 (TK = 8 key rows j of one (b, kv-head g) in workgroup memory,
+ * the queries whose window 1 holds them walked in chunks of TQ = 8 with their window-2 rows of K2/V2), but invocation
+ * (key, query) keeps its role: its P = exp(a − lse) and dA = P·(ds − ⟨dO, O⟩) over window 2 stay in registers, and it
+ * accumulates its partial dV1_j += dO_i ⊙ Σ_k P v2_k and dK1_j += s·q_i ⊙ Σ_k dA k2_k over all vec4 columns (V2/K2
+ * rows read at addresses shared by the 4 keys of a warp); the TQ partials of a key are summed once at the end.
+ * No P in workgroup memory, two barriers per query chunk, no float atomics. result = [dK1 | dV1].
+ */
+export class SplitDk1Program implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  variableComponents = [4, 4, 4, 4, 4, 4, 1];
+  workgroupSize: [number, number, number] = [WG, 1, 1];
+  uniforms = 'total : i32, n : i32, Hq : i32, Hkv : i32, nbg : i32, scale : f32, nq : i32,';
+  size = false;
+  constructor(
+    outSize: number,
+    private readonly dims: SplitDims,
+    private readonly o: SplitResolved,
+  ) {
+    this.outputShape = [outSize];
+    const groups = dims.B * dims.Hkv * Math.ceil(dims.n / TK);
+    this.dispatch = flatDispatch(groups * WG, WG);
+    this.shaderKey = `tessera_simplicial_splitdk1_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const s1 = this.o.causal ? this.o.w1 : 2 * this.o.w1 - 1;
+    const S2 = this.o.causal ? this.o.w2 : 2 * this.o.w2 - 1;
+    const R2 = TQ + S2 - 1;
+    const ks = range(S2);
+    const es = range(D4);
+    return `
+const D = ${this.dims.d};
+const D4 = ${D4};
+const RS = ${D4 + 1};
+const BQ = ${TQ};
+const LJ = ${TQ};
+const BK = ${TK};
+const WG = ${WG};
+const W1 = ${this.o.w1};
+const W2 = ${this.o.w2};
+const S1 = ${s1};
+const S2 = ${S2};
+const R2 = ${R2};
+const NQC = ${Math.ceil((TK + s1 - 1) / TQ)};
+var<workgroup> sK1 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sQ : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sDO : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sK2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${R2 * (D4 + 1)}>;
+var<workgroup> sL : array<f32, ${2 * TQ}>;
+var<workgroup> sR : array<vec4<f32>, ${WG * CG}>;
+fn main(index : i32) {
+  let lid = i32(localIndex);
+  let n = uniforms.n;
+  let nT = (n + BK - 1) / BK;
+  let wgi = index / WG;
+  let tile = wgi % nT;
+  let bg = wgi / nT;
+  let live = bg < uniforms.nbg;
+  let g = bg % uniforms.Hkv;
+  let b = bg / uniforms.Hkv;
+  let group = uniforms.Hq / uniforms.Hkv;
+  let t0 = tile * BK;
+  let kvRow = uniforms.Hkv * D4;
+  let kvBase = b * n * kvRow + g * D4;
+  let kr = lid / BQ;
+  let qi = lid - kr * BQ;
+  let j = t0 + kr;
+  ${loadRows('K1', 'V1', 'sK1', 'sV1', 't0', 'BK')}
+  ${es.map((e) => `var dk${e} = vec4<f32>(0.0); var dv${e} = vec4<f32>(0.0);`).join(' ')}
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var qc = 0; qc < NQC; qc++) {
+      let ib = t0 + W1 - S1 + qc * BQ;
+      workgroupBarrier();
+      for (var x = lid; x < BQ * D4; x += WG) {
+        let r = x / D4;
+        let e4 = x - r * D4;
+        let ii = ib + r;
+        var va = vec4<f32>(0.0);
+        var vb = vec4<f32>(0.0);
+        if (live && ii >= 0 && ii < n) {
+          let o = ((b * n + ii) * uniforms.Hq + h) * D4 + e4;
+          va = Q[o] * uniforms.scale;
+          vb = DO[o];
+        }
+        sQ[r * RS + e4] = va;
+        sDO[r * RS + e4] = vb;
+      }
+      if (lid < 2 * BQ) {
+        let r = lid % BQ;
+        let ii = ib + r;
+        var v = 0.0;
+        if (live && ii >= 0 && ii < n) { v = LD[(lid / BQ) * uniforms.nq + bh * n + ii]; }
+        sL[lid] = v;
+      }
+      ${loadRows('K2', 'V2', 'sK2', 'sV2', 'ib - (W2 - 1)', 'R2')}
+      workgroupBarrier();
+      let i = ib + qi;
+      let dlt = j - i + W1 - 1;
+      let pOK = live && i >= 0 && i < n && j < n && dlt >= 0 && dlt < S1;
+      if (pOK) {
+        ${ks.map((kk) => `var a${kk} = 0.0; var s${kk} = 0.0;`).join(' ')}
+        for (var e4 = 0; e4 < D4; e4++) {
+          let t = sQ[qi * RS + e4] * sK1[kr * RS + e4];
+          let r = sDO[qi * RS + e4] * sV1[kr * RS + e4];
+          let k2r = qi * RS + e4;
+          ${ks.map((kk) => `a${kk} += dot(t, sK2[k2r + ${kk * (D4 + 1)}]); s${kk} += dot(r, sV2[k2r + ${kk * (D4 + 1)}]);`).join('\n          ')}
+        }
+        let lse = sL[qi];
+        let dl = sL[BQ + qi];
+        let k0 = i - (W2 - 1);
+        ${ks.map((kk) => `var p${kk} = 0.0; var da${kk} = 0.0; if (k0 + ${kk} >= 0 && k0 + ${kk} < n) { p${kk} = exp(a${kk} - lse); da${kk} = p${kk} * (s${kk} - dl); }`).join('\n        ')}
+        ${es
+          .map(
+            (e) => `{
+          var u = vec4<f32>(0.0);
+          var z = vec4<f32>(0.0);
+          ${ks.map((kk) => `{ let o = qi * RS + ${kk * (D4 + 1) + e}; u += p${kk} * sV2[o]; z += da${kk} * sK2[o]; }`).join(' ')}
+          dv${e} += sDO[qi * RS + ${e}] * u;
+          dk${e} += sQ[qi * RS + ${e}] * z;
+        }`,
+          )
+          .join('\n        ')}
+      }
+    }
+  }
+  let kOK = live && j < n;
+  let ko = ((b * n + j) * uniforms.Hkv + g) * D;${combine(D4, 'dk', '1.0', 'kr', 'qi', 'kOK', 'ko')}${combine(D4, 'dv', '1.0', 'kr', 'qi', 'kOK', 'uniforms.total * D + ko')}
+}
+`;
+  }
+}
+
+/** Workgroup memory (bytes) of the split dK2/dV2. @internal */
+export function splitDk2Bytes(d: number, _s2: number): number {
+  const RS = d / 4 + 1;
+  return 16 * RS * (2 * TK + 2 * TQ + 2 * (TJ + TQ - 1)) + 4 * 2 * TQ + 16 * WG * CG;
+}
+
+/**
+ * Split dK2 and dV2: TK = 8 key rows k of K2/V2 of one (b, g) in workgroup memory, the queries whose window 2 holds
+ * them in chunks of TQ = 8 and, per chunk, window 1 in chunks of TJ = 8 offsets (TJ + TQ − 1 rows of K1/V1), as the
+ * tiled dK2/dV2; but invocation (key, query) keeps its role: for its pair it recomputes the logits
+ * ⟨q_i ⊙ k2_k, k1_j⟩ and ⟨dO_i ⊙ v2_k, v1_j⟩ over the chunk's offsets, keeps P and dA in registers and accumulates
+ * its partial dV2_k += dO_i ⊙ Σ_j P v1_j and dK2_k += s·q_i ⊙ Σ_j dA k1_j over all vec4 columns; the TQ partials of a
+ * key are summed once at the end. result = [dK2 | dV2].
+ */
+export class SplitDk2Program implements Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['Q', 'K1', 'K2', 'V1', 'V2', 'DO', 'LD'];
+  variableComponents = [4, 4, 4, 4, 4, 4, 1];
+  workgroupSize: [number, number, number] = [WG, 1, 1];
+  uniforms = 'total : i32, n : i32, Hq : i32, Hkv : i32, nbg : i32, scale : f32, nq : i32,';
+  size = false;
+  constructor(
+    outSize: number,
+    private readonly dims: SplitDims,
+    private readonly o: SplitResolved,
+  ) {
+    this.outputShape = [outSize];
+    const groups = dims.B * dims.Hkv * Math.ceil(dims.n / TK);
+    this.dispatch = flatDispatch(groups * WG, WG);
+    this.shaderKey = `tessera_simplicial_splitdk2_${dims.d}_${o.w1}_${o.w2}_${o.causal}`;
+  }
+  getUserCode(): string {
+    const D4 = this.dims.d / 4;
+    const s1 = this.o.causal ? this.o.w1 : 2 * this.o.w1 - 1;
+    const S2 = this.o.causal ? this.o.w2 : 2 * this.o.w2 - 1;
+    const R1 = TJ + TQ - 1;
+    const ts = range(TJ);
+    const es = range(D4);
+    return `
+const D = ${this.dims.d};
+const D4 = ${D4};
+const RS = ${D4 + 1};
+const BQ = ${TQ};
+const LJ = ${TQ};
+const JC = ${TJ};
+const BK = ${TK};
+const WG = ${WG};
+const W1 = ${this.o.w1};
+const W2 = ${this.o.w2};
+const S1 = ${s1};
+const S2 = ${S2};
+const R1 = ${R1};
+const NQC = ${Math.ceil((TK + S2 - 1) / TQ)};
+const NCH = ${Math.ceil(s1 / TJ)};
+var<workgroup> sK2 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sV2 : array<vec4<f32>, ${TK * (D4 + 1)}>;
+var<workgroup> sQ : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sDO : array<vec4<f32>, ${TQ * (D4 + 1)}>;
+var<workgroup> sK1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sV1 : array<vec4<f32>, ${R1 * (D4 + 1)}>;
+var<workgroup> sL : array<f32, ${2 * TQ}>;
+var<workgroup> sR : array<vec4<f32>, ${WG * CG}>;
+fn main(index : i32) {
+  let lid = i32(localIndex);
+  let n = uniforms.n;
+  let nT = (n + BK - 1) / BK;
+  let wgi = index / WG;
+  let tile = wgi % nT;
+  let bg = wgi / nT;
+  let live = bg < uniforms.nbg;
+  let g = bg % uniforms.Hkv;
+  let b = bg / uniforms.Hkv;
+  let group = uniforms.Hq / uniforms.Hkv;
+  let t0 = tile * BK;
+  let kvRow = uniforms.Hkv * D4;
+  let kvBase = b * n * kvRow + g * D4;
+  let kr = lid / BQ;
+  let qi = lid - kr * BQ;
+  let k = t0 + kr;
+  ${loadRows('K2', 'V2', 'sK2', 'sV2', 't0', 'BK')}
+  ${es.map((e) => `var dk${e} = vec4<f32>(0.0); var dv${e} = vec4<f32>(0.0);`).join(' ')}
+  for (var hh = 0; hh < group; hh++) {
+    let h = g * group + hh;
+    let bh = b * uniforms.Hq + h;
+    for (var qc = 0; qc < NQC; qc++) {
+      // queries i in [t0 + W2 − S2, t0 + BK − 1 + W2 − 1]
+      let ib = t0 + W2 - S2 + qc * BQ;
+      workgroupBarrier();
+      for (var x = lid; x < BQ * D4; x += WG) {
+        let r = x / D4;
+        let e4 = x - r * D4;
+        let ii = ib + r;
+        var va = vec4<f32>(0.0);
+        var vb = vec4<f32>(0.0);
+        if (live && ii >= 0 && ii < n) {
+          let o = ((b * n + ii) * uniforms.Hq + h) * D4 + e4;
+          va = Q[o] * uniforms.scale;
+          vb = DO[o];
+        }
+        sQ[r * RS + e4] = va;
+        sDO[r * RS + e4] = vb;
+      }
+      if (lid < 2 * BQ) {
+        let r = lid % BQ;
+        let ii = ib + r;
+        var v = 0.0;
+        if (live && ii >= 0 && ii < n) { v = LD[(lid / BQ) * uniforms.nq + bh * n + ii]; }
+        sL[lid] = v;
+      }
+      let i = ib + qi;
+      let dkk = k - i + W2 - 1;
+      let pOK = live && i >= 0 && i < n && k < n && dkk >= 0 && dkk < S2;
+      for (var ch = 0; ch < NCH; ch++) {
+        workgroupBarrier();
+        ${loadRows('K1', 'V1', 'sK1', 'sV1', 'ib - (W1 - 1) + ch * JC', 'R1')}
+        workgroupBarrier();
+        if (pOK) {
+          ${ts.map((t) => `var a${t} = 0.0; var s${t} = 0.0;`).join(' ')}
+          for (var e4 = 0; e4 < D4; e4++) {
+            let t = sQ[qi * RS + e4] * sK2[kr * RS + e4];
+            let r = sDO[qi * RS + e4] * sV2[kr * RS + e4];
+            let jr = qi * RS + e4;
+            ${ts.map((t) => `a${t} += dot(t, sK1[jr + ${t * (D4 + 1)}]); s${t} += dot(r, sV1[jr + ${t * (D4 + 1)}]);`).join('\n            ')}
+          }
+          let lse = sL[qi];
+          let dl = sL[BQ + qi];
+          let jb = i - (W1 - 1) + ch * JC;
+          ${ts.map((t) => `var p${t} = 0.0; var da${t} = 0.0; if (ch * JC + ${t} < S1 && jb + ${t} >= 0 && jb + ${t} < n) { p${t} = exp(a${t} - lse); da${t} = p${t} * (s${t} - dl); }`).join('\n          ')}
+          ${es
+            .map(
+              (e) => `{
+            var w = vec4<f32>(0.0);
+            var y = vec4<f32>(0.0);
+            ${ts.map((t) => `{ let o = qi * RS + ${t * (D4 + 1) + e}; w += p${t} * sV1[o]; y += da${t} * sK1[o]; }`).join(' ')}
+            dv${e} += sDO[qi * RS + ${e}] * w;
+            dk${e} += sQ[qi * RS + ${e}] * y;
+          }`,
+            )
+            .join('\n          ')}
+        }
+      }
+    }
+  }
+  let kOK = live && k < n;
+  let ko = ((b * n + k) * uniforms.Hkv + g) * D;${combine(D4, 'dk', '1.0', 'kr', 'qi', 'kOK', 'ko')}${combine(D4, 'dv', '1.0', 'kr', 'qi', 'kOK', 'uniforms.total * D + ko')}
 }
 `;
   }

@@ -9,7 +9,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTensor, TesseraError } from '@tessera/core';
 import { flatDispatch, type Program, type WebGPUBackendLike, webgpuBackend } from './program.js';
-import { SplitDqProgram, SplitForwardProgram, splitApplies, splitDqBytes, splitForwardBytes } from './simplicial-split.js';
+import {
+  SplitDk1Program,
+  SplitDk2Program,
+  SplitDqProgram,
+  SplitForwardProgram,
+  splitApplies,
+  splitDk1Bytes,
+  splitDk2Bytes,
+  splitDqBytes,
+  splitForwardBytes,
+} from './simplicial-split.js';
 
 /** Options of {@link simplicialAttentionWebGPU} (as `SimplicialOptions` of @tessera/simplicial-attention). */
 export interface WebGPUSimplicialOptions {
@@ -1203,12 +1213,14 @@ function useSplit(be: WebGPUBackendLike, dims: Dims, ro: Resolved, bytes: (d: nu
 export function setSimplicialForwardVariant(v: SimplicialForwardVariant): void {
   fwdVariant = v;
 }
-let keyVariant: 'auto' | 'rows' = 'auto';
+let keyVariant: 'auto' | 'rows' | 'split' = 'auto';
 /**
  * Forces the untiled (one invocation per key row) dK1/dV1 and dK2/dV2 kernels (`'rows'`), or lets the tiled ones
- * run where they apply (`'auto'`, the default). Tests and benchmarks. @internal
+ * run where they apply (`'auto'`, the default), or runs the split dK1/dV1 and dK2/dV2 of simplicial-split.ts (`'split'`:
+ * each (key, query) invocation keeps P, dA and partial key-gradient rows in registers), where d ≤ 64,
+ * span2 ≤ 32 and it fits. Tests and benchmarks. @internal
  */
-export function setSimplicialKeyGradVariant(v: 'auto' | 'rows'): void {
+export function setSimplicialKeyGradVariant(v: 'auto' | 'rows' | 'split'): void {
   keyVariant = v;
 }
 
@@ -1264,15 +1276,20 @@ function backward(
       { type: 'float32', data: [ro.scale] },
       { type: 'int32', data: [nq] },
     ];
-    const tiledKeys = keyVariant === 'auto';
-    const d1 =
-      tiledKeys && useTiled(be, dims, ro, tiledDk1Bytes, true)
+    const tiledKeys = keyVariant !== 'rows';
+    const s2 = ro.causal ? ro.w2 : 2 * ro.w2 - 1;
+    const splitKeys = keyVariant === 'split' && splitApplies(d, s2) && useTiled(be, dims, ro, splitDk1Bytes, true);
+    const d1 = splitKeys
+      ? run(be, new SplitDk1Program(2 * nk * d, dims, ro), ins, keyU)
+      : tiledKeys && useTiled(be, dims, ro, tiledDk1Bytes, true)
         ? run(be, new TiledDk1Program(2 * nk * d, dims, ro), ins, keyU)
         : run(be, new Dk1Program('dk1', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
     const d2 =
-      tiledKeys && useTiled(be, dims, ro, tiledDk2Bytes, true)
-        ? run(be, new TiledDk2Program(2 * nk * d, dims, ro), ins, keyU)
-        : run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
+      keyVariant === 'split' && splitApplies(d, s2) && useTiled(be, dims, ro, splitDk2Bytes, true)
+        ? run(be, new SplitDk2Program(2 * nk * d, dims, ro), ins, keyU)
+        : tiledKeys && useTiled(be, dims, ro, tiledDk2Bytes, true)
+          ? run(be, new TiledDk2Program(2 * nk * d, dims, ro), ins, keyU)
+          : run(be, new Dk2Program('dk2', 2 * nk * d, nk, dims, ro, span), ins, uniforms(nk, dims, ro));
     const kvShape = [B, n, Hkv, d] as [number, number, number, number];
     const half = nk * d;
     return [

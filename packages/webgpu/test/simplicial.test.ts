@@ -140,7 +140,7 @@ describe(`simplicialAttentionWebGPU vs the host kernels of @tessera/simplicial-a
 describe(`simplicialAttentionWebGPU 'split' programs vs the host kernels${GPU_ONLY}`, () => {
   // the split forward and dQ (simplicial-split.ts) where they apply (d a multiple of 4 up to 64, span2 ≤ 32): out,
   // lse and the five gradients of Σ w ⊙ out, float32 vs the float64 host kernels as above
-  it.skipIf(!ON_WEBGPU)("'split' and 'split-j2' forward and dQ (atol 2e-5, rtol 2e-5)", { timeout: 1_800_000 }, async () => {
+  it.skipIf(!ON_WEBGPU)("'split' and 'split-j2' forward, dQ, dK1/dV1, dK2/dV2 (atol 2e-5, rtol 2e-5)", { timeout: 1_800_000 }, async () => {
     for (const c of CASES.filter((x) => x.d % 4 === 0)) {
       const qShape = [c.B, c.n, c.Hq, c.d];
       const kvShape = [c.B, c.n, c.Hkv, c.d];
@@ -152,8 +152,10 @@ describe(`simplicialAttentionWebGPU 'split' programs vs the host kernels${GPU_ON
       const x = data.map((a, i) => tf.tensor4d(a, (i === 0 ? qShape : kvShape) as [number, number, number, number]));
       const wt = tf.tensor(w, qShape);
       const label = JSON.stringify({ ...c, o: { ...c.o, w1: String(c.o.w1), w2: String(c.o.w2) } });
+      // 'split': forward, dQ, dK1/dV1 and dK2/dV2 split; 'split-j2': its forward, the split dQ, the tiled key kernels
       for (const v of ['split', 'split-j2'] as const) {
         setSimplicialForwardVariant(v);
+        setSimplicialKeyGradVariant(v === 'split' ? 'split' : 'auto');
         try {
           const r = simplicialAttentionWebGPU(x[0], x[1], x[2], x[3], x[4], c.o);
           expectClose((await r.out.data()) as Float32Array, ref.out, 2e-5, 2e-5, `${label} out (${v})`);
@@ -167,6 +169,7 @@ describe(`simplicialAttentionWebGPU 'split' programs vs the host kernels${GPU_ON
           tf.dispose(g);
         } finally {
           setSimplicialForwardVariant('auto');
+          setSimplicialKeyGradVariant('auto');
         }
       }
       tf.dispose([...x, wt]);
