@@ -54,8 +54,12 @@ export interface DotProductOptions {
   window?: number;
   /** Logit scale; default `1/√d`. */
   scale?: number;
-  /** Kernel, as for {@link SimplicialOptions}: `'auto'` (default, WebAssembly SIMD where available), `'wasm'`, `'js'`. */
-  kernel?: SimplicialKernel;
+  /**
+   * Kernel, as for {@link SimplicialOptions}: `'auto'` (default, WebAssembly SIMD where available; tfjs ops where
+   * tensors cannot be read synchronously, i.e. webgpu in Node), `'wasm'`, `'js'`, or `'tfjs'` (tfjs ops on the
+   * tensors' backend: the full `[n, n]` score matrix, masked, softmax, tfjs autograd).
+   */
+  kernel?: SimplicialKernel | 'tfjs';
 }
 
 /** Sizes of one attention call: batch, sequence, query heads, key/value heads, head dim. @internal */
@@ -82,7 +86,7 @@ export interface ResolvedDot {
   window: number;
   causal: boolean;
   scale: number;
-  kernel: SimplicialKernel;
+  kernel: SimplicialKernel | 'tfjs';
 }
 
 function checkWindow(v: unknown, fn: string, name: string, n: number): number {
@@ -133,7 +137,7 @@ export function resolveDot(o: DotProductOptions | undefined, fn: string, dims: A
     window: checkWindow(opts.window ?? Number.POSITIVE_INFINITY, fn, 'window', dims.n),
     causal: checkCausal(opts.causal, fn),
     scale: checkScale(opts.scale, fn, dims.d),
-    kernel: checkOneOf(opts.kernel ?? 'auto', fn, 'kernel', ['auto', 'wasm', 'js'] as const),
+    kernel: checkOneOf(opts.kernel ?? 'auto', fn, 'kernel', ['auto', 'wasm', 'js', 'tfjs'] as const),
   };
 }
 

@@ -1,7 +1,7 @@
 // dotProductAttention against the naive float64 loop and tfjs autograd of the full-matrix formula.
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { rng } from '@tessera/core';
+import { canReadSync, rng } from '@tessera/core';
 import { describe, expect } from 'vitest';
 import { dotProductAttention } from '../src/index.js';
 import { caseArb, caseData, caseTensors, relDiff } from './arbitraries.js';
@@ -53,6 +53,34 @@ describe('dotProductAttention', () => {
       }),
     );
     for (let idx = 0; idx < 3; idx++) expect(relDiff(both[idx], both[idx + 3], 1e-2)).toBeLessThan(2e-4);
+  });
+
+  // kernel 'tfjs' (the path where tensors cannot be read synchronously) against the host kernels, on cpu/wasm: the
+  // same function summed in other orders (full score matrix, tfjs logSumExp/exp vs the kernels' online softmax),
+  // so 1e-5 of the largest output/lse magnitude and 2e-4 of the largest gradient (the host-vs-autograd bound above).
+  test.prop([caseArb({ maxN: 10 })], { numRuns: 25 })("kernel 'tfjs' equals the host kernels (out, lse, gradients)", async (c) => {
+    // no host kernels where tensors cannot be read synchronously (webgpu in Node): nothing to compare with there; the
+    // properties above run the tfjs path on that backend against the float64 loop and tfjs autograd
+    if (!canReadSync()) return;
+    const data = caseData(c);
+    const runWith = (kernel: 'tfjs' | 'auto') =>
+      readAll(
+        tf.tidy(() => {
+          const [q, k, , v] = caseTensors(c, data);
+          const w = tf.tensor4d(rng(c.seed + 5).normalArray(data[0].length), q.shape);
+          const o = { window: c.w1, causal: c.causal, scale: c.scale, kernel };
+          const r = dotProductAttention(q, k, v, o);
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) =>
+            tf.sum(tf.mul(dotProductAttention(a as T4, b as T4, cc as T4, o).out, w)),
+          )([q, k, v]);
+          return [r.out, r.lse, ...g];
+        }),
+      );
+    const dev = await runWith('tfjs');
+    const host = await runWith('auto');
+    expect(relDiff(dev[0], host[0])).toBeLessThan(1e-5);
+    expect(relDiff(dev[1], host[1], 1)).toBeLessThan(1e-5);
+    for (let idx = 2; idx < 5; idx++) expect(relDiff(dev[idx], host[idx], 1e-2), `gradient ${idx - 2}`).toBeLessThan(2e-4);
   });
 
   test.prop([caseArb({ causal: true }), fc.nat()], { numRuns: 20 })('causal: future tokens never change past outputs', async (c, cut) => {

@@ -92,13 +92,32 @@ describe('on a backend without synchronous reads (simulated webgpu in Node)', ()
 
   const o: SimplicialOptions = { w1: 4, w2: 3 };
 
-  it('without an accelerator: simplicialAttention, simplicialBackward and dotProductAttention throw UNSUPPORTED naming the way out', async () => {
+  it('without an accelerator: simplicialAttention and simplicialBackward throw UNSUPPORTED naming the way out; dotProductAttention runs its tfjs path (forward and backward), equal to the host kernels', async () => {
+    // the host kernels' dotProductAttention on the suite backend, for the tfjs path below
+    const dot = async (xs: tf.Tensor4D[]) => {
+      const [out, g] = tf.tidy(() => {
+        const r = dotProductAttention(xs[0], xs[1], xs[2], { window: 3 });
+        const gq = tf.grad((a: tf.Tensor) => tf.sum(tf.square(dotProductAttention(a as tf.Tensor4D, xs[1], xs[2], { window: 3 }).out)))(
+          xs[0],
+        );
+        r.lse.dispose();
+        return [r.out, gq];
+      });
+      const res = [Array.from(await out.data()), Array.from(await g.data())];
+      tf.dispose([out, g]);
+      return res;
+    };
+    const xh = five(false);
+    const want = await dot(xh);
+    tf.dispose(xh);
     await onNoSyncBackend(async (log) => {
       const x = five(true);
       unsupported(() => simplicialAttention(...x, o), 'simplicialAttention', /registerWebGPUKernels\(\)/);
       const lse = tf.zeros([1, 2, 8]) as tf.Tensor3D;
       unsupported(() => simplicialBackward(...x, x[0], x[1], lse, o), 'simplicialBackward', /registerWebGPUKernels\(\)/);
-      unsupported(() => dotProductAttention(x[0], x[1], x[2]), 'dotProductAttention', /cpu or wasm backend/);
+      unsupported(() => dotProductAttention(x[0], x[1], x[2], { kernel: 'wasm' }), 'dotProductAttention', /kernel 'auto' or 'tfjs'/);
+      const got = await dot(x);
+      for (const i of [0, 1]) for (const [j, v] of got[i].entries()) expect(v).toBeCloseTo(want[i][j], 5);
       tf.dispose([...x, lse]);
       expect(log.refusedReads).toBe(0); // readSync refuses before dataSync is reached
     });
