@@ -1,5 +1,6 @@
 // The values claimed in the TSDoc @example blocks and the README, checked.
 import * as tf from '@tensorflow/tfjs-core';
+import { accelerator, canReadSync } from '@tessera/core';
 import { expect, test } from 'vitest';
 import {
   attentionFlops,
@@ -33,16 +34,22 @@ test('documented values', () => {
   expect(cliftTripleProduct(new Float64Array([1, 0, 0]), new Float64Array([0, 1, 0]), new Float64Array([0, 0, 1]))).toBe(0);
 });
 
-test('documented shapes and results', () => {
-  tf.tidy(() => {
+test('documented shapes and results', async (ctx) => {
+  // where tensors cannot be read synchronously (webgpu in Node) 2-simplicial attention needs the registered WGSL
+  // kernels, and the standalone backward (host kernels) cannot run at all
+  const device = !canReadSync();
+  if (device && accelerator('simplicialAttention') === undefined) ctx.skip();
+  const maxDiff = tf.tidy(() => {
     const [q, k1, k2, v1, v2] = [1, 2, 3, 4, 5].map((s) => tf.randomNormal([1, 16, 2, 8], 0, 1, 'float32', s) as tf.Tensor4D);
     const { out, lse } = simplicialAttention(q, k1, k2, v1, v2, { w1: 8, w2: 4 });
     expect([out.shape, lse.shape]).toEqual([
       [1, 16, 2, 8],
       [1, 2, 16],
     ]);
-    const g = simplicialBackward(q, k1, k2, v1, v2, out, tf.onesLike(out), lse, { w1: 8, w2: 4 });
-    expect(g.dk2.shape).toEqual([1, 16, 2, 8]);
+    if (!device) {
+      const g = simplicialBackward(q, k1, k2, v1, v2, out, tf.onesLike(out), lse, { w1: 8, w2: 4 });
+      expect(g.dk2.shape).toEqual([1, 16, 2, 8]);
+    }
     const s = [1, 2, 3, 4, 5].map((x) => tf.randomNormal([1, 6, 1, 4], 0, 1, 'float32', x) as tf.Tensor4D) as [
       tf.Tensor4D,
       tf.Tensor4D,
@@ -51,7 +58,7 @@ test('documented shapes and results', () => {
       tf.Tensor4D,
     ];
     const ref = simplicialAttentionReference(...s, { w1: 3, w2: 2 });
-    expect(tf.max(tf.abs(tf.sub(ref, simplicialAttention(...s, { w1: 3, w2: 2 }).out))).dataSync()[0]).toBeLessThan(1e-5);
+    const diff = tf.max(tf.abs(tf.sub(ref, simplicialAttention(...s, { w1: 3, w2: 2 }).out)));
     const dq = tf.randomNormal([1, 8, 4, 16], 0, 1, 'float32', 1) as tf.Tensor4D;
     const dk = tf.randomNormal([1, 8, 2, 16], 0, 1, 'float32', 2) as tf.Tensor4D;
     const d = dotProductAttention(dq, dk, dk, { window: 4 });
@@ -59,7 +66,10 @@ test('documented shapes and results', () => {
       [1, 8, 4, 16],
       [1, 4, 8],
     ]);
+    return diff;
   });
+  expect((await maxDiff.data())[0]).toBeLessThan(1e-5);
+  maxDiff.dispose();
   const block = new SimplicialTransformerBlock({ dModel: 16, heads: 2, attention: 'simplicial', w1: 8, w2: 4, ffn: 'squared-relu-24' });
   tf.tidy(() => {
     expect(block.apply(tf.randomNormal([2, 12, 16]) as tf.Tensor3D).shape).toEqual([2, 12, 16]);
