@@ -91,6 +91,35 @@ export function rceilThresholds(maxNormal: number): [number, number] {
   return r;
 }
 
+const rceilUnitCache = new Map<number, [number, number]>();
+/**
+ * For RCEIL with element maximum `maxNormal` = mm·2^em (mm in [1, 2)): [mt, em] with mt·2^em the largest float32 T
+ * whose host quotient fl32(T / maxNormal) is at most 1 (bisection over float32 bit patterns with the host's own
+ * arithmetic; mt is in [mm, 2)). @internal
+ */
+export function rceilUnitThreshold(maxNormal: number): [number, number] {
+  let r = rceilUnitCache.get(maxNormal);
+  if (r === undefined) {
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    const val = (bits: number) => {
+      u[0] = bits;
+      return f[0];
+    };
+    let lo = 0; // fl32(val(lo) / maxNormal) ≤ 1
+    let hi = 0x7f800000; // not
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (Math.fround(val(mid) / maxNormal) <= 1) lo = mid;
+      else hi = mid;
+    }
+    const em = Math.floor(Math.log2(maxNormal));
+    r = [val(lo) / 2 ** em, em];
+    rceilUnitCache.set(maxNormal, r);
+  }
+  return r;
+}
+
 /** Whether the tfjs-op kernel implements these options (stochastic rounding, bf16 inputs and float32-log2 do not). @internal */
 export function tfjsKernelApplies(o: ResolvedMXOptions): boolean {
   return o.rounding !== 'stochastic' && o.inputPrecision === 'float32' && o.scaleExponent === 'exact';
@@ -151,9 +180,11 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
       break;
     }
     default: {
-      const d = tf.div(amax, Math.fround(c.maxNormal));
-      const ed = floorLog2T(P, d);
-      const sNormal = tf.add(ed, tf.cast(tf.greater(d, pow2(P, ed)), 'float32'));
+      // No division (a GPU's is not correctly rounded: WGSL allows 2.5 ulp): where d = fl32(amax / maxNormal) is a
+      // normal float32, d ≤ 2^s ⇔ amax ≤ T·2^s with T the largest float32 whose host quotient fl32(T / maxNormal) is
+      // at most 1, so s = e − em + (amax > mt·2^e) with e = ⌊log2 amax⌋, T = mt·2^em, mt in [1, 2) (exact products).
+      const [mt, em] = rceilUnitThreshold(c.maxNormal);
+      const sNormal = tf.add(tf.sub(e, em), tf.cast(tf.greater(amax, tf.mul(pow2(P, e), mt)), 'float32'));
       // d = fl32(amax / maxNormal) below 2^-126 is a float32 subnormal, which a GPU may flush to 0: there the host's
       // answer (−126 iff d > 2^-127, else −127) is decided by comparing amax itself with thresholds found on the host.
       const [subAbove, normalFrom] = rceilThresholds(c.maxNormal);
@@ -162,8 +193,11 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
     }
   }
   s = tf.clipByValue(s, -127, 127);
-  const invX = pow2(P, tf.neg(s));
-  const v = tf.mul(blocks, invX);
+  // x·2^-s in two exact steps, so that no factor is a float32 subnormal (2^-127 for s = 127), which a GPU reads as 0:
+  // x·2^-min(s, 126), then ·2^-(s − min(s, 126)) (2^-1 or 1). Where the first product underflows (tiny elements of a
+  // block scaled by 2^-126), |v| < 2^-126 rounds to 0 in every element format either way.
+  const sLo = tf.minimum(s, 126);
+  const v = tf.mul(tf.mul(blocks, pow2(P, tf.neg(sLo))), pow2(P, tf.sub(sLo, s)));
   const av = tf.abs(v);
   const pe = tf.maximum(floorLog2T(P, av), c.emin);
   const y = tf.mul(av, pow2(P, tf.sub(M, pe))); // |v| in grid steps (exact)
@@ -178,7 +212,8 @@ export function fakeQuantizeTfjs(x: tf.Tensor, o: ResolvedMXOptions): tf.Tensor 
     r = tf.add(fl, tf.cast(up, 'float32'));
   }
   const mag = tf.minimum(tf.mul(r, pow2(P, tf.sub(pe, M))), Math.fround(c.maxNormal));
-  const negative = tf.less(tf.div(1, blocks), 0); // true for −0 as well (1/−0 = −Inf)
+  // x < 0, or −0 (1/−0 = −Inf). Not 1/x alone: for |x| > 2^126, 1/x is a float32 subnormal, which a GPU flushes to +0.
+  const negative = tf.logicalOr(tf.less(blocks, 0), tf.less(tf.div(1, blocks), 0));
   const q = tf.where(negative, tf.neg(mag), mag);
   // q·2^s in two exact steps, so that no factor is a float32 subnormal (2^-127), which a GPU may read as 0: q·2^(s+126)
   // (q or q/2, normal) then ·2^max(s, −126); the one rounding, where the product is subnormal, is the host's.

@@ -105,7 +105,12 @@ export function roundBf16Tfjs(y: tf.Tensor): tf.Tensor {
   const s = tf.sub(7, e); // up to 133: two factors, each inside the table's 2^128
   const half = tf.floor(tf.mul(s, 0.5));
   const r = tf.round(tf.mul(tf.mul(a, pow2(P, half)), pow2(P, tf.sub(s, half)))); // banker's rounding: ties to even
-  const mag = tf.mul(r, pow2(P, tf.sub(e, 7)));
+  // r·2^(e−7) in two exact steps, so that no factor is a float32 subnormal (2^-133 … 2^-127 for the smallest
+  // binades), which a GPU reads as 0: r·2^(e−7−t) (≥ 1) then ·2^t, t = max(e − 7, −126); the one rounding, where the
+  // result is subnormal, is the host's.
+  const e7 = tf.sub(e, 7);
+  const t = tf.maximum(e7, -126);
+  const mag = tf.mul(tf.mul(r, pow2(P, tf.sub(e7, t))), pow2(P, t));
   const negative = tf.logicalOr(tf.less(y, 0), tf.less(tf.div(1, y), 0)); // −0 (1/−0 = −Inf) too
   return tf.where(tf.isNaN(y), y, tf.where(negative, tf.neg(mag), mag));
 }
