@@ -82,14 +82,16 @@ describe('qsnrBound (Theorem 1)', () => {
 });
 
 describe('quantizers', () => {
-  test('bdrQuantizer equals the reference and fakeQuantizeBDR', () => {
+  test('bdrQuantizer equals the reference and fakeQuantizeBDR', async () => {
     const x = rng(3).normalArray(100);
     for (const f of [BDR_MX9, BDR_MX4, bfp(8, 3)]) {
       const y = bdrQuantizer(f).fakeQuantize(x);
       expect(Array.from(y)).toEqual(refFakeQuantize(Array.from(x), f));
-      tf.tidy(() => {
-        expect(Array.from(fakeQuantizeBDR(tf.tensor1d(x), f).dataSync())).toEqual(Array.from(y));
-      });
+      // read asynchronously: with @tessera/webgpu's kernels registered the result stays on the GPU
+      const t = tf.tidy(() => fakeQuantizeBDR(tf.tensor1d(x), f));
+      const got = Array.from(await t.data());
+      t.dispose();
+      expect(got).toEqual(Array.from(y));
     }
     expect(bdrQuantizer(BDR_MX6, { clamp: 'quark' }).name).toBe('BDR_MX6 (clamp quark)');
   });

@@ -67,18 +67,22 @@ describe('tensor entry points', () => {
   x[9] = -1e-30;
   for (const f of [BDR_MX9, BDR_MX6, BDR_MX4, MSFP12, QUARK_BFP16]) {
     for (const axis of [-1, 0]) {
-      test(`${f.name}, axis ${axis}: fakeQuantizeBDR equals dequantizeBDR(quantizeBDR) bit for bit`, () => {
-        expectNoLeaks(() =>
-          tf.tidy(() => {
-            const xt = tf.tensor2d(x, [3, 40]);
-            const fq = fakeQuantizeBDR(xt, f, { axis });
-            const dq = dequantizeBDR(quantizeBDR(xt, f, { axis }));
-            expect(dq.shape).toEqual([3, 40]);
-            const a = new Uint32Array((fq.dataSync() as Float32Array).buffer);
-            const b = new Uint32Array((dq.dataSync() as Float32Array).buffer);
-            expect(Array.from(a)).toEqual(Array.from(b));
-          }),
-        );
+      test(`${f.name}, axis ${axis}: fakeQuantizeBDR equals dequantizeBDR(quantizeBDR) bit for bit`, async () => {
+        // Read asynchronously, and give quantizeBDR (host-only) a tensor of its own made from host data: with the
+        // WGSL kernels of @tessera/webgpu registered, fakeQuantizeBDR runs on the GPU, its input is uploaded there,
+        // and neither can be read synchronously in Node.
+        await expectNoLeaks(async () => {
+          const [fq, dq] = tf.tidy(() => {
+            const fq = fakeQuantizeBDR(tf.tensor2d(x, [3, 40]), f, { axis });
+            const dq = dequantizeBDR(quantizeBDR(tf.tensor2d(x, [3, 40]), f, { axis }));
+            return [fq, dq];
+          });
+          expect(dq.shape).toEqual([3, 40]);
+          const a = new Uint32Array(((await fq.data()) as Float32Array).slice().buffer);
+          const b = new Uint32Array(((await dq.data()) as Float32Array).slice().buffer);
+          tf.dispose([fq, dq]);
+          expect(Array.from(a)).toEqual(Array.from(b));
+        });
       });
     }
   }

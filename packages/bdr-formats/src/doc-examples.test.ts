@@ -33,7 +33,7 @@ import {
   toAIELayout,
 } from './index.js';
 
-test('documented values', () => {
+test('documented values', async () => {
   const f = bdrFormat({ k1: 16, d1: 8, k2: 4, d2: 1, m: 7 });
   expect([f.name, bitsPerElement(f)]).toEqual(['BDR(k1=16,d1=8,k2=4,d2=1,m=7)', 8.75]);
   expect([
@@ -48,14 +48,19 @@ test('documented values', () => {
   expect(Array.from(t.exponents)).toEqual([128]);
   expect(Array.from(dequantizeBDRArray(t))).toEqual([1, 0.25, 3, -0.5]);
   expect(Array.from(dequantizeBDRArray(quantizeBDRArray(new Float32Array([3, 1, 0.3, 0.1]), [4], BDR_MX4)))).toEqual([3, 1, 0.5, 0]);
-  tf.tidy(() => {
+  // read asynchronously (await data()): on webgpu in Node tensors computed on the GPU cannot be read synchronously,
+  // and with @tessera/webgpu's kernels registered fakeQuantizeBDR's result stays there; quantizeBDR (host-only) gets
+  // tensors made from host data
+  const [dq, fq] = tf.tidy(() => {
     const x = tf.tensor2d([[1, -0.5, 3, 0.1]]);
     const q = quantizeBDR(x, BDR_MX9);
     expect(q.mantissas.length).toBe(16);
-    expect(Array.from(dequantizeBDR(q).dataSync())).toEqual([1, -0.5, 3, 0.09375]);
-    expect(dequantizeBDR(quantizeBDR(tf.randomNormal([4, 32]), BDR_MX6)).shape).toEqual([4, 32]);
-    expect(Array.from(fakeQuantizeBDR(tf.tensor2d([[1, 0.3, -2, 0.01]]), BDR_MX6).dataSync())).toEqual([1, 0.25, -2, 0]);
+    expect(dequantizeBDR(quantizeBDR(tf.tensor2d(rng(1).normalArray(128), [4, 32]), BDR_MX6)).shape).toEqual([4, 32]);
+    return [dequantizeBDR(q), fakeQuantizeBDR(tf.tensor2d([[1, 0.3, -2, 0.01]]), BDR_MX6)];
   });
+  expect(Array.from(await dq.data())).toEqual([1, -0.5, 3, 0.09375]);
+  expect(Array.from(await fq.data())).toEqual([1, 0.25, -2, 0]);
+  tf.dispose([dq, fq]);
   const a = quantizeBDRArray(new Float32Array(32).fill(1), [2, 16], BDR_MX6);
   expect(toAIELayout(a).length).toBe(24);
   expect(fromAIELayout(toAIELayout(a), BDR_MX6, [2, 16], 1).shape).toEqual([2, 16]);

@@ -35,15 +35,16 @@ for (const [file, base] of [
   describe(`Quark golden ${file}`, () => {
     for (const c of load(file)) {
       const f: BDRFormat = c.block_size === 16 ? base : bdrFormat({ ...base, name: undefined, k1: c.block_size });
-      test(`${c.name}, block ${c.block_size}: fakeQuantizeBDR clamp 'quark' bit-exact`, () => {
+      test(`${c.name}, block ${c.block_size}: fakeQuantizeBDR clamp 'quark' bit-exact`, async () => {
         const x = f32(c.x_bits);
         const want = f32(c.y_bits);
-        const got = expectNoLeaks(() =>
-          tf.tidy(() => {
-            const xt = tf.tensor2d(x, c.shape);
-            return fakeQuantizeBDR(xt, f, { clamp: 'quark' }).dataSync() as Float32Array;
-          }),
-        );
+        // read asynchronously: with @tessera/webgpu's kernels registered the result stays on the GPU
+        const got = await expectNoLeaks(async () => {
+          const t = tf.tidy(() => fakeQuantizeBDR(tf.tensor2d(x, c.shape), f, { clamp: 'quark' }));
+          const v = ((await t.data()) as Float32Array).slice();
+          t.dispose();
+          return v;
+        });
         const i = firstMismatch(got, want);
         expect(i, i < 0 ? '' : `index ${i}: x ${x[i]}, got ${got[i]}, want ${want[i]}`).toBe(-1);
       });
