@@ -1,5 +1,6 @@
 // Embedding bags and the EmbeddingBagCollection against the float64 reference.
 import * as tf from '@tensorflow/tfjs-core';
+import { accelerator } from '@tessera/core';
 import { expectBitsEqual, expectNoLeaks, expectUlpClose } from '@tessera/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -130,7 +131,9 @@ describe('EmbeddingBagCollection over KJT and IKJT', () => {
           if (!sequentialSums())
             expectClose(bv, Array.from(av), 1e-6); // tfjs ops on a GPU: atomic adds, any order
           else if (mode === 'sum') expectBitsEqual(bv, av);
-          else expectUlpClose(bv, av, 1);
+          // An 'embeddingBag' accelerator (the WGSL kernel of @tessera/webgpu) divides the sum by the bag length on
+          // the GPU, where WGSL allows division 2.5 ulp of error; the host kernels' division is correctly rounded.
+          else expectUlpClose(bv, av, accelerator('embeddingBag') !== undefined ? 3 : 1);
           const vars = Object.values(ebc.parameters());
           const G = t(tf.randomNormal(a.values.shape, 0, 1, 'float32', seed & 0xffff));
           const loss = (x: KeyedJaggedTensor) => () => sumAll(tf.mul(ebc.forward(x).values, G));
