@@ -244,7 +244,10 @@ export class SimplicialTransformerBlock {
     return v;
   }
 
-  /** Statistics of the 2:4 FFN's last forward pass (null for the dense FFN or before the first call). */
+  /**
+   * Statistics of the 2:4 FFN's last forward pass (null for the dense FFN, before the first call, and where the FFN
+   * runs its tfjs-op path, i.e. where tensors cannot be read synchronously: webgpu in Node).
+   */
   get ffnStats(): SquaredReluFFN24['lastStats'] {
     return this.ffn24?.lastStats ?? null;
   }
