@@ -131,9 +131,11 @@ describe('EmbeddingBagCollection over KJT and IKJT', () => {
           if (!sequentialSums())
             expectClose(bv, Array.from(av), 1e-6); // tfjs ops on a GPU: atomic adds, any order
           else if (mode === 'sum') expectBitsEqual(bv, av);
-          // An 'embeddingBag' accelerator (the WGSL kernel of @tessera/webgpu) divides the sum by the bag length on
-          // the GPU, where WGSL allows division 2.5 ulp of error; the host kernels' division is correctly rounded.
-          else expectUlpClose(bv, av, accelerator('embeddingBag') !== undefined ? 3 : 1);
+          // With an 'embeddingBag' accelerator registered (the WGSL kernel of @tessera/webgpu), calls it declines (a
+          // batch with an empty bag) run on tfjs ops, whose GPU scatter-adds sum in any order: the mean of such a bag
+          // differed by 21 ulp on the H200 (cancellation), so the tfjs-op tolerance applies to the mean there.
+          else if (accelerator('embeddingBag') !== undefined) expectClose(bv, Array.from(av), 1e-6);
+          else expectUlpClose(bv, av, 1);
           const vars = Object.values(ebc.parameters());
           const G = t(tf.randomNormal(a.values.shape, 0, 1, 'float32', seed & 0xffff));
           const loss = (x: KeyedJaggedTensor) => () => sumAll(tf.mul(ebc.forward(x).values, G));

@@ -51,7 +51,13 @@ fn main(index : i32) {
     if (id < 0 || id >= uniforms.R) { continue; }
     ${this.weighted ? 'acc = fma(W[j], T[id * uniforms.D + c], acc);' : 'acc = acc + T[id * uniforms.D + c];'}
   }
-  ${this.mean ? 'if (e > a) { acc = acc / f32(e - a); }' : ''}
+  ${
+    this.mean
+      ? // WGSL division may be off by 2.5 ulp (the H200's was off by more); one residual step with an exact fma
+        // brings the quotient to the host's correctly rounded sum / n in all but rare ties.
+        'if (e > a) { let n = f32(e - a); let q = acc / n; let r = fma(-q, n, acc); acc = q + r / n; }'
+      : ''
+  }
   result[index] = acc;
 }
 `;
