@@ -53,7 +53,7 @@ for (const [title, conf] of confs) {
   out.push(`| **all** | ${tot[0]} | ${tot[1]} | ${tot[2]} | ${tot[3]} | | |`);
   const other = conf.suites.flatMap((s) => (s.failures ?? []).filter((f) => !/dataSync/.test(f.cause)).map((f) => ({ pkg: s.pkg, ...f })));
   if (other.length) {
-    out.push('', 'Failures not caused by `dataSync` (first line of each):', '');
+    out.push('', 'Failures, and test files that could not run, not caused by a synchronous read (first line of each):', '');
     for (const f of other)
       out.push(
         `- ${f.pkg} \`${f.file}\` — ${f.test}: ${f.message.split(' | ')[0].slice(0, 200)}${f.message.includes('Caused by') ? ` (${f.message.slice(f.message.indexOf('Caused by')).slice(0, 120)})` : ''}`,
