@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/core';
 import { dedup, KeyedJaggedTensor } from '@tessera/jagged-tensors';
+import { canSimulateWebGPU, onNoSyncBackend } from '@tessera/testing';
 import { describe, expect, it } from 'vitest';
 import {
   adagrad,
@@ -21,7 +22,6 @@ import {
   trainStep,
   trainStepAsync,
 } from '../src/index.js';
-import { canSimulateWebGPU, onNoSyncBackend } from './no-sync-backend.js';
 
 const ATOL = 2e-5;
 const RTOL = 2e-4;
